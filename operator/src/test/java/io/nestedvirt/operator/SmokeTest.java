@@ -1,0 +1,8 @@
+package io.nestedvirt.operator;
+
+import org.junit.jupiter.api.Test;
+
+class SmokeTest {
+  @Test
+  void runs() {}
+}
