@@ -1,7 +1,9 @@
 package io.nestedvirt.operator;
 
 public final class Main {
+  private Main() {}
+
   public static void main(String[] args) {
-    System.out.println("hello");
+    System.out.println("nestedvirt-operator");
   }
 }

@@ -1,0 +1,53 @@
+package io.nestedvirt.operator.cloud;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator's only door to the cloud. Implementations translate provider errors into the typed
+ * {@link CloudException}s of this package; nothing provider-specific crosses it.
+ */
+public interface CloudProvider {
+
+  /**
+   * Launches {@code request.count()} instances in one call. Idempotent per {@link
+   * LaunchRequest#clientToken()}: repeating a request with the same token returns the instances the
+   * first call created instead of launching more.
+   *
+   * @throws InsufficientCapacityException when the offering (type, zone) has no capacity
+   * @throws UnsupportedInstanceTypeException when the type cannot run with nested virtualization
+   * @throws ThrottledException when the provider keeps throttling after the client's retries
+   */
+  List<Instance> launch(LaunchRequest request);
+
+  /**
+   * Every instance tagged for this operator's cluster that is not yet terminated, read with one
+   * paginated, tag-filtered listing for the whole cluster (never one per pool).
+   */
+  List<Instance> listClusterInstances();
+
+  /** Terminates the instances; ids that no longer exist are ignored. */
+  void terminate(Collection<String> instanceIds);
+
+  /** Descriptions of the named types; names the provider does not know are absent from the map. */
+  Map<String, InstanceType> describeInstanceTypes(Collection<String> names);
+
+  /** Every instance type that can run nested virtualization (for suggesting alternatives). */
+  List<InstanceType> capableInstanceTypes();
+
+  /** The subnets the selector names; empty selector means the cluster's tagged subnets. */
+  List<Subnet> resolveSubnets(ResourceSelector selector);
+
+  /** The security group ids the selector names; empty selector means the cluster's groups. */
+  List<String> resolveSecurityGroups(ResourceSelector selector);
+
+  /**
+   * The AMI id for an image reference: an AMI id ({@code ami-...}, checked to exist), an SSM
+   * parameter name ({@code /...} or {@code resolve:ssm:/...}), or, when {@code image} is null, the
+   * EKS-optimized Amazon Linux 2023 AMI for {@code kubernetesVersion}.
+   *
+   * @throws ResourceNotFoundException when the image or parameter does not exist
+   */
+  String resolveImage(String image, String kubernetesVersion);
+}
