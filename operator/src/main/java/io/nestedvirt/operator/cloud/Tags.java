@@ -9,7 +9,9 @@ public final class Tags {
 
   private Tags() {}
 
-  /** {@code kubernetes.io/cluster/<cluster>}: the key EKS tooling uses to mark cluster resources. */
+  /**
+   * {@code kubernetes.io/cluster/<cluster>}: the key EKS tooling uses to mark cluster resources.
+   */
   public static String kubernetesCluster(String cluster) {
     return "kubernetes.io/cluster/" + cluster;
   }

@@ -1,0 +1,71 @@
+package io.nestedvirt.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A pool of EC2 instances launched with nested virtualization enabled, which join the cluster as
+ * nodes that can run virtual machines (KubeVirt, Kata Containers). Cluster-scoped.
+ */
+@Group(NestedVirtPool.GROUP)
+@Version(NestedVirtPool.VERSION)
+@Kind("NestedVirtPool")
+@Plural("nestedvirtpools")
+@Singular("nestedvirtpool")
+@ShortNames("nvp")
+@AdditionalPrinterColumn(
+    name = "Desired",
+    jsonPath = ".spec.replicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Current",
+    jsonPath = ".status.replicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.readyReplicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Status",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Types",
+    jsonPath = ".spec.instanceTypes",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Capacity",
+    jsonPath = ".spec.capacityType",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVirtPoolStatus> {
+  public static final String GROUP = "nestedvirt.io";
+  public static final String VERSION = "v1alpha1";
+
+  @Override
+  protected NestedVirtPoolStatus initStatus() {
+    return new NestedVirtPoolStatus();
+  }
+
+  @JsonIgnore
+  public String name() {
+    return getMetadata().getName();
+  }
+
+  @JsonIgnore
+  public String uid() {
+    return getMetadata().getUid();
+  }
+}

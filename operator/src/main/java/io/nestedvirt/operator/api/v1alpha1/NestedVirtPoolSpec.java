@@ -1,0 +1,105 @@
+package io.nestedvirt.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.List;
+import java.util.Map;
+
+/** What the pool should be. Only {@code replicas} and {@code instanceTypes} are required. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NestedVirtPoolSpec {
+
+  @JsonPropertyDescription(
+      "How many instances the pool keeps. Scale with kubectl scale nvp/NAME --replicas=N.")
+  @Required
+  @Min(0)
+  @Max(1000)
+  @SpecReplicas
+  public Integer replicas;
+
+  @JsonPropertyDescription(
+      "EC2 instance types in order of preference, for example [m8i.2xlarge, c8i.2xlarge]. Each"
+          + " must support nested virtualization on a virtual instance (today the Intel C8i,"
+          + " M8i and R8i families); the operator checks this with DescribeInstanceTypes and"
+          + " falls back to the next type when one has no capacity.")
+  @Required
+  @Size(min = 1, max = 20)
+  @ValidationRule(
+      value = "self.all(t, self.exists_one(u, u == t))",
+      message = "instanceTypes must not repeat a type")
+  @ValidationRule(
+      value = "self.all(t, !t.contains('.metal'))",
+      message =
+          "bare-metal types need no nested virtualization; use a virtual size such as"
+              + " m8i.2xlarge")
+  public List<@Pattern("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9-]+$") String> instanceTypes;
+
+  @JsonPropertyDescription(
+      "on-demand or spot. Whether EC2 accepts nested virtualization on Spot is not documented;"
+          + " the operator reports it in status if EC2 refuses.")
+  @Default("on-demand")
+  public CapacityType capacityType = CapacityType.ON_DEMAND;
+
+  @JsonPropertyDescription(
+      "The AMI: an id (ami-...), or an SSM parameter name (/... or resolve:ssm:/...) that holds"
+          + " one. Default: the EKS-optimized Amazon Linux 2023 AMI for the cluster's Kubernetes"
+          + " version.")
+  @Pattern("^(ami-[0-9a-f]{8,17}|(resolve:ssm:)?/[A-Za-z0-9_.\\-/]+)$")
+  public String image;
+
+  @JsonPropertyDescription(
+      "Subnets to launch into, by ids or by tags; instances are spread across their zones."
+          + " Default: the subnets tagged kubernetes.io/cluster/<cluster>.")
+  public ResourceSelectorSpec subnets;
+
+  @JsonPropertyDescription(
+      "Security groups for the instances, by ids or by tags. Default: the groups tagged"
+          + " kubernetes.io/cluster/<cluster>.")
+  public ResourceSelectorSpec securityGroups;
+
+  @JsonPropertyDescription(
+      "IAM instance profile (name or ARN) whose role lets the node join the cluster.")
+  @Pattern(
+      "^(arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/[A-Za-z0-9+=,.@_/-]+|[A-Za-z0-9+=,.@_-]{1,128})$")
+  public String instanceProfile;
+
+  @JsonPropertyDescription("The root EBS volume: size, type and encryption (on by default).")
+  public RootVolumeSpec rootVolume;
+
+  @JsonPropertyDescription(
+      "Instance metadata service settings. Default: IMDSv2 required with hop limit 1, so"
+          + " guests inside the node cannot reach its credentials.")
+  public MetadataOptionsSpec metadataOptions;
+
+  @JsonPropertyDescription(
+      "CPU core count and threads per core. Nested virtualization is always enabled.")
+  public CpuOptionsSpec cpuOptions;
+
+  @JsonPropertyDescription(
+      "User data passed to the instance as is (not base64-encoded here), at most 16 KiB.")
+  @Size(max = 16384)
+  public String userData;
+
+  @JsonPropertyDescription(
+      "Extra tags for the instances and their volumes. Keys under nestedvirt.io/,"
+          + " kubernetes.io/cluster/ and aws:, and Name, are the operator's.")
+  @Size(max = 40)
+  @ValidationRule(
+      value =
+          "self.all(k, !k.startsWith('nestedvirt.io/') && !k.startsWith('kubernetes.io/cluster/')"
+              + " && !k.startsWith('aws:') && k != 'Name')",
+      message =
+          "tag keys under nestedvirt.io/, kubernetes.io/cluster/ and aws:, and Name, are set"
+              + " by the operator")
+  public Map<String, String> tags;
+
+  public NestedVirtPoolSpec() {}
+}

@@ -1,0 +1,12 @@
+package io.nestedvirt.operator.events;
+
+/** Reasons of the Events the operator records on pools. */
+public enum EventReason {
+  Launched,
+  LaunchFailed,
+  CapacityFallback,
+  Terminating,
+  InstanceTypeRefused,
+  LaunchConfigInvalid,
+  Deleted
+}

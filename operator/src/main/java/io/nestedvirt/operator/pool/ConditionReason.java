@@ -1,0 +1,25 @@
+package io.nestedvirt.operator.pool;
+
+/** Condition reasons: CamelCase words that tools can match on. */
+public enum ConditionReason {
+  Ready,
+  NotReady,
+  Converged,
+  Progressing,
+  InvalidSpec,
+  AllTypesCapable,
+  UnknownInstanceType,
+  IncapableInstanceType,
+  Resolved,
+  SubnetNotFound,
+  SecurityGroupNotFound,
+  ImageNotFound,
+  LaunchRefused,
+  Scaled,
+  ScalingUp,
+  ScalingDown,
+  InsufficientCapacity,
+  Throttled,
+  CloudError,
+  Deleting
+}

@@ -1,0 +1,59 @@
+package io.nestedvirt.operator.pool;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PollingConfiguration;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PollingEventSource;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.CloudProvider;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.Tags;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The cluster's instances, refreshed by one listing per period for the whole cluster and shared by
+ * every pool. It is a JOSDK event source: when a refresh shows that a pool's instances changed
+ * (launched, running, gone), that pool is reconciled.
+ */
+public final class InstanceInventory {
+  private final CloudProvider cloud;
+  private final PollingEventSource<Instance, NestedVirtPool, String> source;
+
+  public InstanceInventory(CloudProvider cloud, Duration refreshPeriod) {
+    this.cloud = cloud;
+    this.source =
+        new PollingEventSource<>(
+            Instance.class,
+            new PollingConfiguration<>("instances", this::fetch, refreshPeriod, Instance::id));
+  }
+
+  public PollingEventSource<Instance, NestedVirtPool, String> eventSource() {
+    return source;
+  }
+
+  /** The pool's instances from the last refresh, including ones of an older pool of that name. */
+  public Set<Instance> of(NestedVirtPool pool) {
+    return source.getSecondaryResources(ResourceID.fromResource(pool));
+  }
+
+  /** Makes a launch visible before the next refresh, so no reconcile in between relaunches. */
+  public void recordLaunched(NestedVirtPool pool, List<Instance> instances) {
+    ResourceID id = ResourceID.fromResource(pool);
+    instances.forEach(i -> source.handleRecentResourceCreate(id, i));
+  }
+
+  private Map<ResourceID, Set<Instance>> fetch() {
+    Map<ResourceID, Set<Instance>> byPool = new HashMap<>();
+    for (Instance i : cloud.listClusterInstances()) {
+      String pool = i.tag(Tags.POOL);
+      if (pool != null) {
+        byPool.computeIfAbsent(new ResourceID(pool), k -> new HashSet<>()).add(i);
+      }
+    }
+    return byPool;
+  }
+}

@@ -1,0 +1,57 @@
+package io.nestedvirt.operator.pool;
+
+import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.CapacityType;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceState;
+import io.nestedvirt.operator.cloud.Tags;
+import java.time.Instant;
+import java.util.Map;
+
+/** Converts between the cloud's instances and their entries in pool status. */
+final class InstanceStatuses {
+  private InstanceStatuses() {}
+
+  static InstanceStatus of(Instance i) {
+    InstanceStatus s = new InstanceStatus();
+    s.id = i.id();
+    s.instanceType = i.instanceType();
+    s.zone = i.zone();
+    s.subnetId = i.subnetId();
+    s.state = i.state().wireName();
+    s.nestedVirtualization = i.nestedVirtualization() ? "enabled" : "disabled";
+    s.capacityType = i.capacityType() == CapacityType.SPOT ? "spot" : "on-demand";
+    s.launchTime = i.launchTime() == null ? null : i.launchTime().toString();
+    return s;
+  }
+
+  /** An instance known only from status (launched, but not listed by EC2 yet). */
+  static Instance toInstance(InstanceStatus s, NestedVirtPool pool) {
+    return new Instance(
+        s.id,
+        s.instanceType,
+        s.zone,
+        s.subnetId,
+        InstanceState.fromWireName(s.state),
+        "enabled".equals(s.nestedVirtualization),
+        s.launchTime == null ? null : Instant.parse(s.launchTime),
+        "spot".equals(s.capacityType) ? CapacityType.SPOT : CapacityType.ON_DEMAND,
+        null,
+        Map.of(Tags.POOL, pool.name(), Tags.POOL_UID, pool.uid()));
+  }
+
+  static Instance withState(Instance i, InstanceState state) {
+    return new Instance(
+        i.id(),
+        i.instanceType(),
+        i.zone(),
+        i.subnetId(),
+        state,
+        i.nestedVirtualization(),
+        i.launchTime(),
+        i.capacityType(),
+        i.privateDnsName(),
+        i.tags());
+  }
+}

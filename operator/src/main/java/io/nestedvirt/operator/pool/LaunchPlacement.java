@@ -1,0 +1,76 @@
+package io.nestedvirt.operator.pool;
+
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.Subnet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiPredicate;
+
+/**
+ * Pure placement of new instances on offerings (instance type, subnet): spread across subnets so
+ * that a zone outage takes as few nodes as possible, prefer the spec's first type, and skip
+ * offerings that recently had no capacity. Instances that land on the same offering are grouped
+ * into one launch call.
+ */
+public final class LaunchPlacement {
+  private LaunchPlacement() {}
+
+  /** {@code count} instances of one type in one subnet: one launch call. */
+  public record Slot(String instanceType, Subnet subnet, int count) {}
+
+  /** The slots, and how many instances found no available offering at all. */
+  public record Placement(List<Slot> slots, int unplaced) {}
+
+  /**
+   * @param unavailable (instance type, zone) pairs to skip for now
+   */
+  public static Placement place(
+      int count,
+      List<Subnet> subnets,
+      List<String> instanceTypes,
+      List<Instance> active,
+      BiPredicate<String, String> unavailable) {
+    Map<String, Integer> perSubnet = new HashMap<>();
+    for (Instance i : active) {
+      perSubnet.merge(i.subnetId(), 1, Integer::sum);
+    }
+    Map<String, Slot> slots = new LinkedHashMap<>();
+    int unplaced = 0;
+    for (int n = 0; n < count; n++) {
+      Subnet best = null;
+      String bestType = null;
+      for (Subnet s : subnets) {
+        Optional<String> type = firstAvailable(instanceTypes, s.zone(), unavailable);
+        if (type.isEmpty()) {
+          continue;
+        }
+        if (best == null
+            || perSubnet.getOrDefault(s.id(), 0) < perSubnet.getOrDefault(best.id(), 0)) {
+          best = s;
+          bestType = type.get();
+        }
+      }
+      if (best == null) {
+        unplaced++;
+        continue;
+      }
+      perSubnet.merge(best.id(), 1, Integer::sum);
+      Subnet subnet = best;
+      String type = bestType;
+      slots.merge(
+          type + "/" + subnet.id(),
+          new Slot(type, subnet, 1),
+          (a, b) -> new Slot(type, subnet, a.count() + 1));
+    }
+    return new Placement(new ArrayList<>(slots.values()), unplaced);
+  }
+
+  private static Optional<String> firstAvailable(
+      List<String> types, String zone, BiPredicate<String, String> unavailable) {
+    return types.stream().filter(t -> !unavailable.test(t, zone)).findFirst();
+  }
+}

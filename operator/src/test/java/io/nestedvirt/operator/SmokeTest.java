@@ -1,8 +1,0 @@
-package io.nestedvirt.operator;
-
-import org.junit.jupiter.api.Test;
-
-class SmokeTest {
-  @Test
-  void runs() {}
-}

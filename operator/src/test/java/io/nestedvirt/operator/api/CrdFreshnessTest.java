@@ -1,0 +1,29 @@
+package io.nestedvirt.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The committed CRD in crds/ must be exactly what the build generates from the Java model. */
+class CrdFreshnessTest {
+  private static final String FILE = "nestedvirtpools.nestedvirt.io-v1.yml";
+
+  @Test
+  void committedCrdMatchesTheGeneratedOne() throws IOException {
+    Path generated = Path.of(System.getProperty("crd.generated"), FILE);
+    Path committed = Path.of(System.getProperty("crd.committed"), FILE);
+    assertThat(generated).as("the build generates the CRD").exists();
+    assertThat(committed)
+        .as("crds/%s is committed; create it with ./mvnw -Pupdate-generated process-classes", FILE)
+        .exists();
+    assertThat(Files.readString(committed))
+        .as(
+            "crds/%s is stale: the Java model changed. Run ./mvnw -Pupdate-generated"
+                + " process-classes and commit crds/",
+            FILE)
+        .isEqualTo(Files.readString(generated));
+  }
+}
