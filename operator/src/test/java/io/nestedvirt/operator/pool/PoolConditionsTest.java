@@ -1,0 +1,76 @@
+package io.nestedvirt.operator.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nestedvirt.operator.api.v1alpha1.Condition;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PoolConditionsTest {
+  private final Instant t0 = Instant.parse("2026-11-26T00:00:00Z");
+  private final Instant t1 = t0.plusSeconds(60);
+
+  @Test
+  void keepsTransitionTimeWhileStatusIsUnchanged() {
+    List<Condition> first =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, false, ConditionReason.ScalingUp, "0 of 3")
+            .finish(false, "0 of 3");
+    List<Condition> second =
+        new PoolConditions(first, 1, t1)
+            .set(ConditionType.SCALED, false, ConditionReason.ScalingUp, "2 of 3")
+            .finish(false, "2 of 3");
+    assertThat(find(second, ConditionType.SCALED).lastTransitionTime).isEqualTo(t0.toString());
+    assertThat(find(second, ConditionType.SCALED).message).isEqualTo("2 of 3");
+  }
+
+  @Test
+  void movesTransitionTimeWhenStatusFlips() {
+    List<Condition> first =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, false, ConditionReason.ScalingUp, "0 of 3")
+            .finish(false, "");
+    List<Condition> second =
+        new PoolConditions(first, 1, t1)
+            .set(ConditionType.SCALED, true, ConditionReason.Scaled, "3")
+            .finish(true, "3 of 3");
+    assertThat(find(second, ConditionType.SCALED).lastTransitionTime).isEqualTo(t1.toString());
+    assertThat(find(second, ConditionType.READY).status).isEqualTo("True");
+    assertThat(find(second, ConditionType.RECONCILING).status).isEqualTo("False");
+  }
+
+  @Test
+  void invalidSpecStallsThePoolWithTheStepsMessage() {
+    List<Condition> conditions =
+        new PoolConditions(List.of(), 2, t0)
+            .set(
+                ConditionType.INSTANCE_TYPES_VALID,
+                false,
+                ConditionReason.IncapableInstanceType,
+                "no nested virtualization on c7i.large")
+            .finish(false, "");
+    assertThat(find(conditions, ConditionType.STALLED).status).isEqualTo("True");
+    assertThat(find(conditions, ConditionType.STALLED).message)
+        .isEqualTo("no nested virtualization on c7i.large");
+    assertThat(find(conditions, ConditionType.READY).reason).isEqualTo("IncapableInstanceType");
+    assertThat(find(conditions, ConditionType.RECONCILING).status).isEqualTo("False");
+    assertThat(conditions).allMatch(c -> c.observedGeneration == 2L);
+  }
+
+  @Test
+  void progressIsReconcilingNotStalled() {
+    List<Condition> conditions =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, false, ConditionReason.InsufficientCapacity, "1 of 3")
+            .finish(false, "1 of 3 running");
+    assertThat(find(conditions, ConditionType.RECONCILING).status).isEqualTo("True");
+    assertThat(find(conditions, ConditionType.RECONCILING).reason)
+        .isEqualTo("InsufficientCapacity");
+    assertThat(find(conditions, ConditionType.STALLED).status).isEqualTo("False");
+  }
+
+  private static Condition find(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.type.equals(type)).findFirst().orElseThrow();
+  }
+}

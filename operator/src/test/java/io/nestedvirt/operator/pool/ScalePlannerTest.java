@@ -1,0 +1,49 @@
+package io.nestedvirt.operator.pool;
+
+import static io.nestedvirt.operator.pool.Fixtures.A;
+import static io.nestedvirt.operator.pool.Fixtures.instance;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScalePlannerTest {
+  private final Instance oldRunning = instance("i-old", InstanceState.RUNNING, A, 0);
+  private final Instance midRunning = instance("i-mid", InstanceState.RUNNING, A, 60);
+  private final Instance newRunning = instance("i-new", InstanceState.RUNNING, A, 120);
+  private final Instance oldPending = instance("i-pending", InstanceState.PENDING, A, 10);
+
+  @Test
+  void launchesTheMissingInstances() {
+    var plan = ScalePlanner.plan(5, List.of(oldRunning, midRunning), 0);
+    assertThat(plan.toLaunch()).isEqualTo(3);
+    assertThat(plan.toTerminate()).isEmpty();
+  }
+
+  @Test
+  void countsLaunchesInFlightSoItNeverLaunchesTwice() {
+    assertThat(ScalePlanner.plan(3, List.of(oldRunning), 2).isNoop()).isTrue();
+  }
+
+  @Test
+  void steadyPoolPlansNothing() {
+    assertThat(ScalePlanner.plan(2, List.of(oldRunning, midRunning), 0).isNoop()).isTrue();
+  }
+
+  @Test
+  void scaleDownTerminatesInstancesNotRunningYetThenTheNewest() {
+    var plan = ScalePlanner.plan(2, List.of(oldRunning, newRunning, oldPending, midRunning), 0);
+    assertThat(plan.toLaunch()).isZero();
+    assertThat(plan.toTerminate()).extracting(Instance::id).containsExactly("i-pending", "i-new");
+  }
+
+  @Test
+  void scaleToZeroTerminatesEverything() {
+    var plan = ScalePlanner.plan(0, List.of(oldRunning, midRunning), 0);
+    assertThat(plan.toTerminate())
+        .extracting(Instance::id)
+        .containsExactlyInAnyOrder("i-old", "i-mid");
+  }
+}
