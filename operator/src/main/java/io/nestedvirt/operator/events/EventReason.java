@@ -6,6 +6,7 @@ public enum EventReason {
   LaunchFailed,
   CapacityFallback,
   Terminating,
+  InvalidSpec,
   InstanceTypeRefused,
   LaunchConfigInvalid,
   Deleted

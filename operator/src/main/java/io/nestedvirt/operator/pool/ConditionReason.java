@@ -7,6 +7,7 @@ public enum ConditionReason {
   Converged,
   Progressing,
   InvalidSpec,
+  Valid,
   AllTypesCapable,
   UnknownInstanceType,
   IncapableInstanceType,

@@ -11,6 +11,12 @@ public final class ConditionType {
   /** kstatus "abnormal-true": the operator cannot make progress without the user. */
   public static final String STALLED = "Stalled";
 
+  /**
+   * The spec is usable. The CRD's schema refuses bad specs at the API server; this catches what
+   * gets past it (an API server without schema validation, or an old CRD).
+   */
+  public static final String SPEC_VALID = "SpecValid";
+
   /** Every listed instance type exists and can run nested virtualization. */
   public static final String INSTANCE_TYPES_VALID = "InstanceTypesValid";
 

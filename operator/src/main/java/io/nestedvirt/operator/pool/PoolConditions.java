@@ -19,6 +19,7 @@ public final class PoolConditions {
           ConditionType.READY,
           ConditionType.RECONCILING,
           ConditionType.STALLED,
+          ConditionType.SPEC_VALID,
           ConditionType.INSTANCE_TYPES_VALID,
           ConditionType.LAUNCH_CONFIG_VALID,
           ConditionType.SCALED);
@@ -111,7 +112,8 @@ public final class PoolConditions {
   /** Reasons that only a change to the spec (or to the cloud account) can clear. */
   private static boolean isUserError(String reason) {
     return switch (ConditionReason.valueOf(reason)) {
-      case UnknownInstanceType,
+      case InvalidSpec,
+          UnknownInstanceType,
           IncapableInstanceType,
           SubnetNotFound,
           SecurityGroupNotFound,

@@ -151,7 +151,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
 
     void run() {
       observe();
-      typesValid = checkInstanceTypes();
+      typesValid = checkSpec() && checkInstanceTypes();
       if (typesValid) {
         finishPendingLaunches();
         ScalePlanner.ScalePlan plan = ScalePlanner.plan(pool.getSpec().replicas, active(), 0);
@@ -194,6 +194,20 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
 
     private List<Instance> active() {
       return instances.values().stream().filter(i -> i.state().isActive()).toList();
+    }
+
+    private boolean checkSpec() {
+      String problem = SpecCheck.problem(pool.getSpec());
+      conditions.set(
+          ConditionType.SPEC_VALID,
+          problem == null,
+          problem == null ? ConditionReason.Valid : ConditionReason.InvalidSpec,
+          problem == null ? "spec is valid" : problem);
+      if (problem != null && conditions.transitioned(ConditionType.SPEC_VALID)) {
+        log.warn("pool {}: {}", pool.name(), problem);
+        events.warning(pool, EventReason.InvalidSpec, problem);
+      }
+      return problem == null;
     }
 
     private boolean checkInstanceTypes() {
@@ -361,7 +375,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private void report() {
-      int desired = pool.getSpec().replicas;
+      int desired = Math.max(0, pool.getSpec().replicas == null ? 0 : pool.getSpec().replicas);
       List<Instance> active = active();
       long ready =
           active.stream()

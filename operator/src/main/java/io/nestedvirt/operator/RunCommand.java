@@ -1,0 +1,102 @@
+package io.nestedvirt.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
+import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.pool.PoolSettings;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Production mode: the Kubernetes client from kubeconfig or the in-cluster service account, AWS
+ * from the SDK's default credential chain (IRSA, Pod Identity, instance profile, environment).
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the operator against a real cluster and AWS.")
+final class RunCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  @Option(
+      names = "--cluster-name",
+      required = true,
+      description = "The cluster's name; instances are tagged with it and subnets found by it.")
+  String clusterName;
+
+  @Option(
+      names = "--region",
+      defaultValue = "${env:AWS_REGION}",
+      description = "AWS region (default: $AWS_REGION).")
+  String region;
+
+  @Option(
+      names = "--endpoint-url",
+      description = "Override the EC2 and SSM endpoint (an emulator, or a VPC endpoint).")
+  URI endpoint;
+
+  @Option(
+      names = "--kubernetes-version",
+      description =
+          "Kubernetes version for the default AMI (for example 1.34); default: the API"
+              + " server's.")
+  String kubernetesVersion;
+
+  @Option(
+      names = "--refresh-period",
+      defaultValue = "PT30S",
+      description =
+          "How often to list the cluster's instances (ISO-8601, default ${DEFAULT-VALUE}).")
+  Duration refreshPeriod;
+
+  @Option(
+      names = "--no-server-side-apply",
+      negatable = true,
+      defaultValue = "true",
+      description = "Patch the pool with server-side apply (default true).")
+  boolean serverSideApply;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (region == null || region.isBlank()) {
+      System.err.println("error: no AWS region: pass --region or set AWS_REGION");
+      return 2;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    AwsSettings aws = AwsSettings.of(clusterName, region);
+    if (endpoint != null) {
+      aws = aws.withEndpointOverride(endpoint);
+    }
+    AwsCloudProvider cloud = AwsCloudProvider.create(aws);
+    PoolSettings settings = PoolSettings.defaults(clusterName).withRefreshPeriod(refreshPeriod);
+    OperatorRuntime runtime =
+        OperatorRuntime.start(
+            client,
+            cloud,
+            settings,
+            () -> kubernetesVersion != null ? kubernetesVersion : KubernetesVersions.of(client),
+            Clock.systemUTC(),
+            serverSideApply);
+    log.info("nestedvirt-operator running for cluster {} in {}", clusterName, region);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  runtime.close();
+                  cloud.close();
+                  client.close();
+                  stopped.countDown();
+                }));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,35 @@
+package io.nestedvirt.operator.sandbox;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/** Parses the short durations people type on a command line: 500ms, 90s, 2m, 1h. */
+final class Durations implements CommandLine.ITypeConverter<Duration> {
+  private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  @Override
+  public Duration convert(String value) {
+    try {
+      return parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
+  }
+
+  static Duration parse(String text) {
+    Matcher m = SHORT.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "cannot read duration '" + text + "': use a number and ms, s, m or h, like 90s");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

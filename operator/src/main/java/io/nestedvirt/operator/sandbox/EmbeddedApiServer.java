@@ -1,0 +1,73 @@
+package io.nestedvirt.operator.sandbox;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.HashMap;
+
+/**
+ * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRD installed.
+ * It has no server-side apply, strategic merge patch, eviction or CEL; what needs those is tested
+ * against a real kube-apiserver.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  /** Where the build puts the generated CRD on the classpath. */
+  public static final String CRD_RESOURCE =
+      "/META-INF/fabric8/nestedvirtpools.nestedvirt.io-v1.yml";
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  private EmbeddedApiServer(KubernetesMockServer server) {
+    this.server = server;
+    this.client = server.createClient();
+  }
+
+  public static EmbeddedApiServer start() {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    // The mock treats /status as a subresource only for CRDs it knows.
+    api.client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+    return api;
+  }
+
+  public static CustomResourceDefinition crd() {
+    try (InputStream in = EmbeddedApiServer.class.getResourceAsStream(CRD_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(CRD_RESOURCE + " is missing: the build generates it");
+      }
+      return Serialization.unmarshal(in, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public String url() {
+    return client.getMasterUrl().toString();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+package io.nestedvirt.operator.it;
+
+import io.nestedvirt.operator.cloud.CloudProvider;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceType;
+import io.nestedvirt.operator.cloud.LaunchRequest;
+import io.nestedvirt.operator.cloud.ResourceSelector;
+import io.nestedvirt.operator.cloud.Subnet;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/**
+ * Wraps a provider to count listings and to let a test reshape them (EC2's listings are
+ * eventually consistent: a fresh launch may be missing for a while).
+ */
+class CountingCloud implements CloudProvider {
+  final CloudProvider delegate;
+  final AtomicInteger listings = new AtomicInteger();
+  volatile UnaryOperator<List<Instance>> listingFilter = UnaryOperator.identity();
+  volatile Runnable afterLaunch = () -> {};
+
+  CountingCloud(CloudProvider delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public List<Instance> launch(LaunchRequest request) {
+    List<Instance> launched = delegate.launch(request);
+    afterLaunch.run();
+    return launched;
+  }
+
+  @Override
+  public List<Instance> listClusterInstances() {
+    listings.incrementAndGet();
+    return listingFilter.apply(delegate.listClusterInstances());
+  }
+
+  @Override
+  public void terminate(Collection<String> instanceIds) {
+    delegate.terminate(instanceIds);
+  }
+
+  @Override
+  public Map<String, InstanceType> describeInstanceTypes(Collection<String> names) {
+    return delegate.describeInstanceTypes(names);
+  }
+
+  @Override
+  public List<InstanceType> capableInstanceTypes() {
+    return delegate.capableInstanceTypes();
+  }
+
+  @Override
+  public List<Subnet> resolveSubnets(ResourceSelector selector) {
+    return delegate.resolveSubnets(selector);
+  }
+
+  @Override
+  public List<String> resolveSecurityGroups(ResourceSelector selector) {
+    return delegate.resolveSecurityGroups(selector);
+  }
+
+  @Override
+  public String resolveImage(String image, String kubernetesVersion) {
+    return delegate.resolveImage(image, kubernetesVersion);
+  }
+}
