@@ -82,6 +82,19 @@ class Ec2EmulatorFaultsTest {
   }
 
   @Test
+  void sdkSendsAClientTokenOnItsOwnSoARetryAfterALostResponseLaunchesOnce() {
+    emulator.failWithInternalErrorAfterApplying("RunInstances", 1);
+
+    String id = standardRetries.runInstances(launchIn(0)).instances().getFirst().instanceId();
+
+    assertThat(emulator.calls("RunInstances")).isEqualTo(2);
+    assertThat(emulator.instances()).extracting(EmulatedInstance::id).containsExactly(id);
+    assertThat(emulator.instances().getFirst().clientToken())
+        .as("the SDK generates an idempotency token when the caller sets none")
+        .isNotBlank();
+  }
+
+  @Test
   void unavailableIs503() {
     emulator.failWithUnavailable("DescribeSubnets", 1);
 
