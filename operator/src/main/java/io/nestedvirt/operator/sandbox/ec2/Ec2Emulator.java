@@ -288,6 +288,18 @@ public final class Ec2Emulator implements AutoCloseable {
                 + " AWS Support."));
   }
 
+  /**
+   * The next {@code times} calls of the action take effect but answer {@code InternalError} (500),
+   * as when a response is lost: the SDK retries RunInstances with the same (auto-generated)
+   * ClientToken, so idempotency decides whether instances are launched twice.
+   */
+  public void failWithInternalErrorAfterApplying(String action, int times) {
+    faults.failNext(
+        Faults.afterApplying(action),
+        times,
+        new Ec2Error(500, "InternalError", "An internal error has occurred."));
+  }
+
   /** The next {@code times} calls of the action fail with {@code Unavailable} (503). */
   public void failWithUnavailable(String action, int times) {
     faults.failNext(

@@ -77,6 +77,10 @@ final class Ec2Handler implements HttpHandler {
         throw fault;
       }
       xml = dispatch(action, request, requestId);
+      Ec2Error lostResponse = faults.takeActionFault(Faults.afterApplying(action));
+      if (lostResponse != null) {
+        throw lostResponse;
+      }
     } catch (Ec2Error e) {
       status = e.status();
       xml = errorXml(e, requestId);

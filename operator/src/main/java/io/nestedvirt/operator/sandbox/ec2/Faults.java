@@ -20,6 +20,11 @@ final class Faults {
   private final Map<ActionFault, Integer> actionFaults = new LinkedHashMap<>();
   private final Map<CapacityFault, Integer> capacityFaults = new HashMap<>();
 
+  /** The key of faults that strike after the action took effect (a lost response). */
+  static String afterApplying(String action) {
+    return action + "#after";
+  }
+
   synchronized void failNext(String action, int times, Ec2Error error) {
     actionFaults.put(new ActionFault(action, error), times);
   }

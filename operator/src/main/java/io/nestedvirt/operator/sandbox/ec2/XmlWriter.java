@@ -70,6 +70,7 @@ final class XmlWriter {
     return out.toString();
   }
 
+  /** Text content only (we write no attributes but the namespace), so quotes stay as they are. */
   private void escape(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
@@ -77,8 +78,6 @@ final class XmlWriter {
         case '&' -> out.append("&amp;");
         case '<' -> out.append("&lt;");
         case '>' -> out.append("&gt;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&apos;");
         default -> out.append(c);
       }
     }
