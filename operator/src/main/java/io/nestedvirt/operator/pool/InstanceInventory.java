@@ -46,6 +46,19 @@ public final class InstanceInventory {
     instances.forEach(i -> source.handleRecentResourceCreate(id, i));
   }
 
+  /** Makes terminations visible before the next refresh, so no reconcile terminates twice. */
+  public void recordTerminating(NestedVirtPool pool, List<Instance> terminating) {
+    ResourceID id = ResourceID.fromResource(pool);
+    Map<String, Instance> cached = new HashMap<>();
+    source.getSecondaryResources(id).forEach(i -> cached.put(i.id(), i));
+    for (Instance t : terminating) {
+      Instance before = cached.get(t.id());
+      if (before != null) {
+        source.handleRecentResourceUpdate(id, t, before);
+      }
+    }
+  }
+
   private Map<ResourceID, Set<Instance>> fetch() {
     Map<ResourceID, Set<Instance>> byPool = new HashMap<>();
     for (Instance i : cloud.listClusterInstances()) {

@@ -131,7 +131,10 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     /** Instances by id, as observed and then as changed by this pass. */
     private final Map<String, Instance> instances = new LinkedHashMap<>();
 
+    /** Null when nothing needs a timed look (events from EC2 and the API server suffice). */
     private Duration requeue;
+
+    private final String statusAtStart;
     private boolean capacityShort;
     private boolean typesValid;
     private boolean configValid = true;
@@ -146,7 +149,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       this.status = pool.getStatus() != null ? pool.getStatus() : new NestedVirtPoolStatus();
       this.conditions =
           new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now);
-      this.requeue = settings.refreshPeriod();
+      this.statusAtStart = Json.of(status);
     }
 
     void run() {
@@ -166,7 +169,8 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     UpdateControl<NestedVirtPool> control() {
-      return UpdateControl.<NestedVirtPool>noUpdate().rescheduleAfter(requeue.toMillis());
+      UpdateControl<NestedVirtPool> control = UpdateControl.noUpdate();
+      return requeue == null ? control : control.rescheduleAfter(requeue.toMillis());
     }
 
     private void observe() {
@@ -253,9 +257,12 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       }
       log.info("pool {}: scaling down, terminating {}", pool.name(), ids);
       events.normal(pool, EventReason.Terminating, "scaling down: terminating " + ids);
-      for (Instance v : victims) {
-        instances.put(v.id(), InstanceStatuses.withState(v, InstanceState.SHUTTING_DOWN));
-      }
+      List<Instance> terminating =
+          victims.stream()
+              .map(v -> InstanceStatuses.withState(v, InstanceState.SHUTTING_DOWN))
+              .toList();
+      terminating.forEach(t -> instances.put(t.id(), t));
+      inventory.recordTerminating(pool, terminating);
     }
 
     private void launch(int count) {
@@ -369,8 +376,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private void requeueWithin(Duration d) {
-      if (d.compareTo(requeue) < 0) {
-        requeue = d.isNegative() ? Duration.ZERO : d;
+      Duration bounded = d.isNegative() ? Duration.ZERO : d;
+      if (requeue == null || bounded.compareTo(requeue) < 0) {
+        requeue = bounded;
       }
     }
 
@@ -426,12 +434,15 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       if (!converged) {
         requeueWithin(settings.refreshPeriod());
       }
-      writeStatus();
+      // A steady pool writes nothing: no API server load, no watch events for others.
+      if (!Json.of(status).equals(statusAtStart)) {
+        writeStatus();
+      }
     }
 
     private void writeStatus() {
       NestedVirtPool written =
-          PrimaryUpdateAndCacheUtils.mergePatchStatusAndCacheResource(
+          PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
               pool,
               context,
               p -> {

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 /**
- * Wraps a provider to count listings and to let a test reshape them (EC2's listings are
- * eventually consistent: a fresh launch may be missing for a while).
+ * Wraps a provider to count listings and to let a test reshape them (EC2's listings are eventually
+ * consistent: a fresh launch may be missing for a while).
  */
 class CountingCloud implements CloudProvider {
   final CloudProvider delegate;

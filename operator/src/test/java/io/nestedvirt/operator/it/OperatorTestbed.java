@@ -32,9 +32,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
- * The operator's real controllers in-process against the embedded API server and the EC2
- * emulator, reached through the real AWS SDK. Tests may wrap the cloud provider (to count calls
- * or to imitate EC2's eventual consistency) and restart the operator.
+ * The operator's real controllers in-process against the embedded API server and the EC2 emulator,
+ * reached through the real AWS SDK. Tests may wrap the cloud provider (to count calls or to imitate
+ * EC2's eventual consistency) and restart the operator.
  */
 final class OperatorTestbed implements AutoCloseable {
   static final String CLUSTER = "testbed";
@@ -48,6 +48,7 @@ final class OperatorTestbed implements AutoCloseable {
           AwsSettings.of(CLUSTER, "us-east-1")
               .withEndpointOverride(ec2.endpoint())
               .withStaticCredentials("test", "test"));
+
   /** A plain SDK client, for asserting what EC2 holds without going through our code. */
   final Ec2Client sdk =
       Ec2Client.builder()
@@ -93,7 +94,10 @@ final class OperatorTestbed implements AutoCloseable {
   }
 
   NestedVirtPool createPool(
-      String name, int replicas, java.util.function.Consumer<NestedVirtPoolSpec> edit, String... types) {
+      String name,
+      int replicas,
+      java.util.function.Consumer<NestedVirtPoolSpec> edit,
+      String... types) {
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName(name).build());
     NestedVirtPoolSpec spec = new NestedVirtPoolSpec();
@@ -137,9 +141,7 @@ final class OperatorTestbed implements AutoCloseable {
                 && p.getStatus().readyReplicas == replicas
                 && p.getStatus().conditions.stream()
                     .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True")));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> liveInstances(name).size() == replicas);
+    await().atMost(Duration.ofSeconds(30)).until(() -> liveInstances(name).size() == replicas);
     return pool(name);
   }
 

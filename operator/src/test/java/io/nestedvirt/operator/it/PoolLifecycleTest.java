@@ -40,7 +40,8 @@ class PoolLifecycleTest {
     NestedVirtPool pool = bed.awaitReady("web", 3);
 
     List<Instance> described =
-        bed.sdk
+        bed
+            .sdk
             .describeInstances(
                 r ->
                     r.filters(
@@ -57,8 +58,7 @@ class PoolLifecycleTest {
       assertThat(i.cpuOptions().nestedVirtualization())
           .as("EC2 reports nested virtualization on %s", i.instanceId())
           .isEqualTo(NestedVirtualizationSpecification.ENABLED);
-      Map<String, String> tags =
-          i.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+      Map<String, String> tags = i.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
       assertThat(tags)
           .containsEntry(Tags.CLUSTER, OperatorTestbed.CLUSTER)
           .containsEntry(Tags.POOL, "web")
@@ -121,9 +121,7 @@ class PoolLifecycleTest {
         .filteredOn(i -> "gone".equals(i.tags().get(Tags.POOL)))
         .hasSize(2)
         .allSatisfy(
-            i ->
-                assertThat(i.state())
-                    .isIn(InstanceState.SHUTTING_DOWN, InstanceState.TERMINATED));
+            i -> assertThat(i.state()).isIn(InstanceState.SHUTTING_DOWN, InstanceState.TERMINATED));
   }
 
   @Test
@@ -132,7 +130,9 @@ class PoolLifecycleTest {
     bed.createPool("arm", 2, "m7g.large");
     bed.createPool("old-intel", 2, "m8i.large", "c7i.large");
 
-    bed.awaitPool("arm", p -> bed.condition("arm", "Stalled").map(c -> c.status.equals("True")).orElse(false));
+    bed.awaitPool(
+        "arm",
+        p -> bed.condition("arm", "Stalled").map(c -> c.status.equals("True")).orElse(false));
     bed.awaitPool(
         "old-intel",
         p -> bed.condition("old-intel", "Stalled").map(c -> c.status.equals("True")).orElse(false));
@@ -245,7 +245,8 @@ class PoolLifecycleTest {
     counting.listings.set(0);
     long start = System.nanoTime();
     Thread.sleep(OperatorTestbed.REFRESH.toMillis() * 10);
-    long refreshes = Duration.ofNanos(System.nanoTime() - start).toMillis() / OperatorTestbed.REFRESH.toMillis();
+    long refreshes =
+        Duration.ofNanos(System.nanoTime() - start).toMillis() / OperatorTestbed.REFRESH.toMillis();
     int listings = counting.listings.get();
     Map<String, Integer> calls = bed.ec2.callCounts();
 
@@ -275,8 +276,12 @@ class PoolLifecycleTest {
     return l -> List.of();
   }
 
+  /** The pool's instances that count toward its size (status also lists shutting-down ones). */
   private static Set<String> ids(NestedVirtPool pool) {
-    return pool.getStatus().instances.stream().map((InstanceStatus s) -> s.id).collect(Collectors.toSet());
+    return pool.getStatus().instances.stream()
+        .filter((InstanceStatus s) -> !s.state.equals("shutting-down"))
+        .map(s -> s.id)
+        .collect(Collectors.toSet());
   }
 
   /** Every instance EC2 ever launched for the pool, whatever its state now. */
