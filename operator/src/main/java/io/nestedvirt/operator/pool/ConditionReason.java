@@ -6,6 +6,7 @@ public enum ConditionReason {
   NotReady,
   Converged,
   Progressing,
+  InstancesStarting,
   InvalidSpec,
   Valid,
   AllTypesCapable,

@@ -92,9 +92,14 @@ public final class PoolConditions {
       set(ConditionType.RECONCILING, false, ConditionReason.Converged, "");
       set(ConditionType.READY, true, ConditionReason.Ready, progressMessage);
     } else {
+      // Scaled but not converged means instances exist and are still starting.
       Condition scaled = current.get(ConditionType.SCALED);
       ConditionReason why =
-          scaled != null ? ConditionReason.valueOf(scaled.reason) : ConditionReason.Progressing;
+          scaled == null
+              ? ConditionReason.Progressing
+              : "True".equals(scaled.status)
+                  ? ConditionReason.InstancesStarting
+                  : ConditionReason.valueOf(scaled.reason);
       set(ConditionType.STALLED, false, ConditionReason.Progressing, "");
       set(ConditionType.RECONCILING, true, why, progressMessage);
       set(ConditionType.READY, false, why, progressMessage);

@@ -23,6 +23,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
   public static final String CRD_RESOURCE =
       "/META-INF/fabric8/nestedvirtpools.nestedvirt.io-v1.yml";
 
+  /** The mock server logs every request through java.util.logging; keep only its warnings. */
+  private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
@@ -55,6 +58,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
   }
 
   public KubernetesClient client() {

@@ -11,7 +11,7 @@ final class PoolProgress {
 
   static String line(NestedVirtPool pool) {
     NestedVirtPoolStatus s = pool.getStatus();
-    if (s == null) {
+    if (s == null || s.conditions.isEmpty()) {
       return String.format("%-16s waiting for the operator", pool.name());
     }
     Optional<Condition> ready = ready(pool);

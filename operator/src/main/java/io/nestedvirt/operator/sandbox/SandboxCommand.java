@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.sandbox;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -118,11 +118,12 @@ public final class SandboxCommand implements Callable<Integer> {
     List<HasMetadata> items = new ArrayList<>(sandbox.pools());
     List<Node> nodes = sandbox.client().nodes().list().getItems();
     items.addAll(nodes);
-    String yaml =
-        sandbox
-            .client()
-            .getKubernetesSerialization()
-            .asYaml(new KubernetesListBuilder().withItems(items).build());
+    // A plain v1 List (KubernetesList cannot hold our custom resource), readable by kubectl.
+    Map<String, Object> list = new LinkedHashMap<>();
+    list.put("apiVersion", "v1");
+    list.put("kind", "List");
+    list.put("items", items);
+    String yaml = sandbox.client().getKubernetesSerialization().asYaml(list);
     Files.writeString(path, yaml);
   }
 }

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -57,6 +58,19 @@ public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVir
   @Override
   protected NestedVirtPoolStatus initStatus() {
     return new NestedVirtPoolStatus();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the pool should be: how many instances, of which types, launched how.")
+  public NestedVirtPoolSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("What the operator observed and did. Written by the operator only.")
+  public NestedVirtPoolStatus getStatus() {
+    return super.getStatus();
   }
 
   @JsonIgnore

@@ -1,0 +1,104 @@
+package io.nestedvirt.operator.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The sandbox as a newcomer runs it: the examples in deploy/ become Ready. */
+class SandboxCommandTest {
+  private static final Path EXAMPLES = Path.of("..", "deploy", "examples");
+
+  @TempDir Path tmp;
+
+  @Test
+  void everyExamplePoolBecomesReadyAndTheDumpShowsIt() throws IOException {
+    Path dump = tmp.resolve("dump.yaml");
+    Run run =
+        run(
+            "-f",
+            EXAMPLES.toString(),
+            "--until-ready",
+            "--timeout",
+            "60s",
+            "--boot-delay",
+            "200ms",
+            "--dump",
+            dump.toString());
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(run.out).contains("all 2 pool(s) Ready");
+    Map<?, ?> list = new KubernetesSerialization().unmarshal(Files.readString(dump), Map.class);
+    List<?> items = (List<?>) list.get("items");
+    assertThat(items).hasSize(2);
+    for (Object item : items) {
+      Map<?, ?> status = (Map<?, ?>) ((Map<?, ?>) item).get("status");
+      Map<?, ?> spec = (Map<?, ?>) ((Map<?, ?>) item).get("spec");
+      assertThat(status.get("readyReplicas")).isEqualTo(spec.get("replicas"));
+      assertThat((List<?>) status.get("conditions"))
+          .anySatisfy(
+              c -> {
+                assertThat(((Map<?, ?>) c).get("type")).isEqualTo("Ready");
+                assertThat(((Map<?, ?>) c).get("status")).isEqualTo("True");
+              });
+    }
+  }
+
+  @Test
+  void aPoolThatCannotBecomeReadyEndsWithANonZeroCodeAndItsReason() throws IOException {
+    Path pool = tmp.resolve("arm.yaml");
+    Files.writeString(
+        pool,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: arm
+        spec:
+          replicas: 1
+          instanceTypes: [m7g.large]
+        """);
+
+    Run run = run("-f", pool.toString(), "--until-ready", "--timeout", "3s");
+
+    assertThat(run.code).isEqualTo(1);
+    assertThat(run.err)
+        .contains("not Ready")
+        .contains("arm")
+        .contains("m7g.large (arm64, not x86_64)");
+  }
+
+  @Test
+  void aMissingFileIsAClearUsageError() {
+    Run run = run("-f", tmp.resolve("nope.yaml").toString(), "--until-ready");
+    assertThat(run.code).isEqualTo(2);
+    assertThat(run.err).contains("does not exist");
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    System.setOut(new PrintStream(out, true));
+    System.setErr(new PrintStream(err, true));
+    try {
+      int code = new CommandLine(new SandboxCommand()).execute(args);
+      return new Run(code, out.toString(), err.toString());
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}
