@@ -52,9 +52,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--refresh-period",
-      defaultValue = "PT30S",
-      description =
-          "How often to list the cluster's instances (ISO-8601, default ${DEFAULT-VALUE}).")
+      defaultValue = "30s",
+      converter = Durations.class,
+      description = "How often to list the cluster's instances (default ${DEFAULT-VALUE}).")
   Duration refreshPeriod;
 
   @Option(

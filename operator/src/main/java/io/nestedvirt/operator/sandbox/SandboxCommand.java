@@ -2,6 +2,7 @@ package io.nestedvirt.operator.sandbox;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.nestedvirt.operator.sandbox;
+package io.nestedvirt.operator;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Parses the short durations people type on a command line: 500ms, 90s, 2m, 1h. */
-final class Durations implements CommandLine.ITypeConverter<Duration> {
+public final class Durations implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   @Override
@@ -18,7 +18,7 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
     }
   }
 
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     Matcher m = SHORT.matcher(text.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException(

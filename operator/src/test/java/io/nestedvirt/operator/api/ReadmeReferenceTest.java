@@ -1,0 +1,55 @@
+package io.nestedvirt.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The README's spec reference names every field of the CRD, so it cannot fall behind. */
+class ReadmeReferenceTest {
+  @Test
+  void everySpecFieldIsInTheReadmeReference() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    JSONSchemaProps spec =
+        EmbeddedApiServer.crd()
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec");
+    List<String> fields = new ArrayList<>();
+    collect("", spec, fields);
+    assertThat(fields.stream().filter(f -> !readme.contains("| `" + f + "` |")))
+        .as("spec fields missing from the README's reference table")
+        .isEmpty();
+  }
+
+  /** Selectors are documented as a whole and field by field. */
+  private static boolean isSelector(String name) {
+    return name.equals("subnets") || name.equals("securityGroups");
+  }
+
+  /** Leaf fields (and the selectors) by dotted path. */
+  private static void collect(String prefix, JSONSchemaProps props, List<String> out) {
+    if (props.getProperties() == null) {
+      return;
+    }
+    props
+        .getProperties()
+        .forEach(
+            (name, child) -> {
+              if (child.getProperties() == null || prefix.isEmpty() && isSelector(name)) {
+                out.add(prefix + name);
+              }
+              collect(prefix + name + ".", child, out);
+            });
+  }
+}
