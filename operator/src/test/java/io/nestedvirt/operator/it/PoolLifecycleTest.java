@@ -92,10 +92,12 @@ class PoolLifecycleTest {
   }
 
   @Test
-  void scalingToFiveAndThenToOneConvergesAndKeepsTheOldestInstance() {
+  void scalingToFiveAndThenToOneConvergesAndKeepsTheOldestInstance() throws Exception {
     bed.startOperator();
     bed.createPool("scale", 3, "m8i.large");
     Set<String> first = ids(bed.awaitReady("scale", 3));
+    // EC2 launch times have one-second precision; let the next launches be visibly newer.
+    Thread.sleep(1100);
 
     bed.scale("scale", 5);
     NestedVirtPool five = bed.awaitReady("scale", 5);
