@@ -58,6 +58,14 @@ final class RunCommand implements Callable<Integer> {
   Duration refreshPeriod;
 
   @Option(
+      names = "--trust-unreported-nested-virtualization",
+      description =
+          "Count an instance whose CpuOptions say nothing about nested virtualization as running"
+              + " it. AWS always reports the setting; only for EC2-compatible endpoints that do"
+              + " not.")
+  boolean trustUnreportedNestedVirtualization;
+
+  @Option(
       names = "--no-server-side-apply",
       negatable = true,
       defaultValue = "true",
@@ -76,7 +84,10 @@ final class RunCommand implements Callable<Integer> {
       aws = aws.withEndpointOverride(endpoint);
     }
     AwsCloudProvider cloud = AwsCloudProvider.create(aws);
-    PoolSettings settings = PoolSettings.defaults(clusterName).withRefreshPeriod(refreshPeriod);
+    PoolSettings settings =
+        PoolSettings.defaults(clusterName)
+            .withRefreshPeriod(refreshPeriod)
+            .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization);
     OperatorRuntime runtime =
         OperatorRuntime.start(
             client,

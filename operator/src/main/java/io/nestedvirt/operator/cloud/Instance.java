@@ -10,11 +10,13 @@ public record Instance(
     String zone,
     String subnetId,
     InstanceState state,
-    /** Whether the provider reports nested virtualization enabled on this instance. */
-    boolean nestedVirtualization,
+    /** Nested virtualization as the provider reports it for this instance. */
+    NestedVirtualization nestedVirtualization,
     Instant launchTime,
     CapacityType capacityType,
     String privateDnsName,
+    /** The launch's client token; finds a launch's instances without launching again. */
+    String clientToken,
     Map<String, String> tags) {
 
   public Instance {

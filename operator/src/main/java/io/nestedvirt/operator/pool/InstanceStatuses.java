@@ -5,6 +5,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.cloud.Tags;
 import java.time.Instant;
 import java.util.Map;
@@ -20,7 +21,7 @@ final class InstanceStatuses {
     s.zone = i.zone();
     s.subnetId = i.subnetId();
     s.state = i.state().wireName();
-    s.nestedVirtualization = i.nestedVirtualization() ? "enabled" : "disabled";
+    s.nestedVirtualization = i.nestedVirtualization().wireName();
     s.capacityType = i.capacityType() == CapacityType.SPOT ? "spot" : "on-demand";
     s.launchTime = i.launchTime() == null ? null : i.launchTime().toString();
     return s;
@@ -34,9 +35,10 @@ final class InstanceStatuses {
         s.zone,
         s.subnetId,
         InstanceState.fromWireName(s.state),
-        "enabled".equals(s.nestedVirtualization),
+        NestedVirtualization.fromWireName(s.nestedVirtualization),
         s.launchTime == null ? null : Instant.parse(s.launchTime),
         "spot".equals(s.capacityType) ? CapacityType.SPOT : CapacityType.ON_DEMAND,
+        null,
         null,
         Map.of(Tags.POOL, pool.name(), Tags.POOL_UID, pool.uid()));
   }
@@ -52,6 +54,7 @@ final class InstanceStatuses {
         i.launchTime(),
         i.capacityType(),
         i.privateDnsName(),
+        i.clientToken(),
         i.tags());
   }
 }

@@ -113,6 +113,18 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     return DeleteControl.defaultDelete();
   }
 
+  /**
+   * EC2 reports nested virtualization per instance; only an endpoint that reports nothing (an
+   * emulator that predates the option) can be told to trust the launch request instead.
+   */
+  private boolean runsNestedVirtualization(Instance i) {
+    return switch (i.nestedVirtualization()) {
+      case ENABLED -> true;
+      case DISABLED -> false;
+      case UNREPORTED -> settings.trustUnreportedNestedVirtualization();
+    };
+  }
+
   /** The pool's own instances: listed under its name and carrying its uid. */
   private List<Instance> owned(NestedVirtPool pool) {
     return inventory.of(pool).stream()
@@ -240,7 +252,13 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         return;
       }
       for (PendingLaunch p : pending) {
-        runLaunch(config, p);
+        // Instances carry their launch's client token: a launch the listing already shows is
+        // done, and repeating it would rely on the endpoint's idempotency alone.
+        long listed =
+            instances.values().stream().filter(i -> p.clientToken.equals(i.clientToken())).count();
+        if (listed < p.count) {
+          runLaunch(config, p);
+        }
       }
     }
 
@@ -387,7 +405,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       List<Instance> active = active();
       long ready =
           active.stream()
-              .filter(i -> i.state() == InstanceState.RUNNING && i.nestedVirtualization())
+              .filter(i -> i.state() == InstanceState.RUNNING && runsNestedVirtualization(i))
               .count();
       if (typesValid && !scaledReported) {
         if (active.size() == desired) {

@@ -11,13 +11,17 @@ import java.time.Duration;
  * @param launchGrace how long a launched instance that a listing does not show yet is still counted
  *     (EC2 listings are eventually consistent)
  * @param resolveCacheTtl how long resolved subnets, security groups and images are reused
+ * @param trustUnreportedNestedVirtualization count an instance whose CpuOptions say nothing about
+ *     nested virtualization as running it; EC2 always reports the setting, so this is only for
+ *     EC2-compatible endpoints that do not (see e2e/README.md)
  */
 public record PoolSettings(
     String clusterName,
     Duration refreshPeriod,
     Duration offeringCooldown,
     Duration launchGrace,
-    Duration resolveCacheTtl) {
+    Duration resolveCacheTtl,
+    boolean trustUnreportedNestedVirtualization) {
 
   public static PoolSettings defaults(String clusterName) {
     return new PoolSettings(
@@ -25,10 +29,22 @@ public record PoolSettings(
         Duration.ofSeconds(30),
         Duration.ofMinutes(3),
         Duration.ofMinutes(5),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5),
+        false);
   }
 
   public PoolSettings withRefreshPeriod(Duration period) {
-    return new PoolSettings(clusterName, period, offeringCooldown, launchGrace, resolveCacheTtl);
+    return new PoolSettings(
+        clusterName,
+        period,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization);
+  }
+
+  public PoolSettings withTrustUnreportedNestedVirtualization(boolean trust) {
+    return new PoolSettings(
+        clusterName, refreshPeriod, offeringCooldown, launchGrace, resolveCacheTtl, trust);
   }
 }

@@ -232,6 +232,31 @@ class PoolLifecycleTest {
   }
 
   @Test
+  void restartFindsARecordedLaunchByItsClientTokenWithoutCallingEc2Again() {
+    CountingCloud first = new CountingCloud(bed.aws);
+    var crashed = new java.util.concurrent.CountDownLatch(1);
+    first.afterLaunch =
+        () -> {
+          crashed.countDown();
+          throw new IllegalStateException("simulated crash after RunInstances");
+        };
+    bed.startOperator(cloud -> first);
+    bed.createPool("listed", 1, "m8i.large");
+    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
+    bed.stopOperator();
+    assertThat(bed.pool("listed").getStatus().pendingLaunches).hasSize(1);
+    bed.ec2.resetCalls();
+
+    bed.startOperator();
+    bed.awaitReady("listed", 1);
+
+    assertThat(bed.ec2.calls("RunInstances"))
+        .as("the listing shows the launch's instance under its client token")
+        .isZero();
+    assertThat(poolInstancesEverLaunched("listed")).isEqualTo(1);
+  }
+
+  @Test
   void tenPoolsInSteadyStateListInstancesOncePerRefreshAndMutateNothing() throws Exception {
     CountingCloud counting = new CountingCloud(bed.aws);
     bed.startOperator(cloud -> counting);

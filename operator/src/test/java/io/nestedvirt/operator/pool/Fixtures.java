@@ -4,6 +4,7 @@ import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.InstanceType;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.cloud.Subnet;
 import java.time.Instant;
 import java.util.List;
@@ -24,10 +25,11 @@ final class Fixtures {
         subnet.zone(),
         subnet.id(),
         state,
-        true,
+        NestedVirtualization.ENABLED,
         Instant.ofEpochSecond(1_800_000_000L + launchedSecond),
         CapacityType.ON_DEMAND,
         "ip-10-0-0-1.ec2.internal",
+        null,
         Map.of());
   }
 

@@ -4,6 +4,7 @@ import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.InstanceType;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.cloud.Subnet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.Map;
 import software.amazon.awssdk.services.ec2.model.CpuOptions;
 import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceTypeInfo;
-import software.amazon.awssdk.services.ec2.model.NestedVirtualizationSpecification;
 import software.amazon.awssdk.services.ec2.model.ProcessorInfo;
 import software.amazon.awssdk.services.ec2.model.SupportedAdditionalProcessorFeature;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -28,18 +28,29 @@ final class InstanceMapper {
         ec2.placement() == null ? null : ec2.placement().availabilityZone(),
         ec2.subnetId(),
         ec2.state() == null ? null : InstanceState.fromWireName(ec2.state().nameAsString()),
-        nestedVirtualizationEnabled(ec2.cpuOptions()),
+        nestedVirtualization(ec2.cpuOptions()),
         ec2.launchTime(),
         ec2.instanceLifecycle() == InstanceLifecycleType.SPOT
             ? CapacityType.SPOT
             : CapacityType.ON_DEMAND,
         ec2.privateDnsName(),
+        ec2.clientToken() == null || ec2.clientToken().isEmpty() ? null : ec2.clientToken(),
         toMap(ec2.tags()));
   }
 
-  /** Only what EC2 reports counts: an absent option means the instance runs without it. */
-  private static boolean nestedVirtualizationEnabled(CpuOptions cpu) {
-    return cpu != null && cpu.nestedVirtualization() == NestedVirtualizationSpecification.ENABLED;
+  /**
+   * What EC2 reports, and nothing more: EC2 always answers enabled or disabled; an endpoint that
+   * does not know the option answers nothing, which stays UNREPORTED rather than a guess.
+   */
+  private static NestedVirtualization nestedVirtualization(CpuOptions cpu) {
+    if (cpu == null || cpu.nestedVirtualization() == null) {
+      return NestedVirtualization.UNREPORTED;
+    }
+    return switch (cpu.nestedVirtualization()) {
+      case ENABLED -> NestedVirtualization.ENABLED;
+      case DISABLED -> NestedVirtualization.DISABLED;
+      default -> NestedVirtualization.UNREPORTED;
+    };
   }
 
   static InstanceType toInstanceType(InstanceTypeInfo info) {

@@ -13,6 +13,7 @@ import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRequest;
 import io.nestedvirt.operator.cloud.LaunchRequest.MetadataOptions;
 import io.nestedvirt.operator.cloud.LaunchRequest.RootVolume;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
 import io.nestedvirt.operator.cloud.ResourceSelector;
 import io.nestedvirt.operator.cloud.Subnet;
@@ -113,7 +114,9 @@ class AwsCloudProviderEmulatorTest {
   void launchedInstancesAreListedWithNestedVirtualizationTagsAndZone() {
     List<Instance> launched = provider.launch(launch("tok-1", 3, "c8i.large", 1));
 
-    assertThat(launched).hasSize(3).allMatch(Instance::nestedVirtualization);
+    assertThat(launched)
+        .hasSize(3)
+        .allMatch(i -> i.nestedVirtualization() == NestedVirtualization.ENABLED);
     List<Instance> listed = provider.listClusterInstances();
     assertThat(ids(listed)).containsExactlyInAnyOrderElementsOf(ids(launched));
     assertThat(listed)
@@ -121,7 +124,8 @@ class AwsCloudProviderEmulatorTest {
             i -> {
               assertThat(i.nestedVirtualization())
                   .as("nested virtualization of %s", i.id())
-                  .isTrue();
+                  .isEqualTo(NestedVirtualization.ENABLED);
+              assertThat(i.clientToken()).isEqualTo("tok-1");
               assertThat(i.zone()).isEqualTo("us-east-1b");
               assertThat(i.subnetId()).isEqualTo(seeded.subnetIds().get(1));
               assertThat(i.instanceType()).isEqualTo("c8i.large");

@@ -6,6 +6,7 @@ import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.InstanceType;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ec2.model.ArchitectureType;
@@ -54,15 +55,16 @@ class AwsInstanceMapperTest {
                 "us-east-1b",
                 "subnet-1",
                 InstanceState.SHUTTING_DOWN,
-                true,
+                NestedVirtualization.ENABLED,
                 LAUNCHED,
                 CapacityType.SPOT,
                 "ip-10-0-0-1.ec2.internal",
+                null,
                 java.util.Map.of("nestedvirt.io/pool", "kvm", "empty", "")));
   }
 
   @Test
-  void reportsNestedVirtualizationOffWhenEc2DoesNotSayEnabled() {
+  void keepsDisabledApartFromUnreported() {
     var withoutCpuOptions = described().cpuOptions((CpuOptions) null).build();
     var disabled =
         described()
@@ -72,8 +74,10 @@ class AwsInstanceMapperTest {
                     .build())
             .build();
 
-    assertThat(InstanceMapper.toInstance(withoutCpuOptions).nestedVirtualization()).isFalse();
-    assertThat(InstanceMapper.toInstance(disabled).nestedVirtualization()).isFalse();
+    assertThat(InstanceMapper.toInstance(withoutCpuOptions).nestedVirtualization())
+        .isEqualTo(NestedVirtualization.UNREPORTED);
+    assertThat(InstanceMapper.toInstance(disabled).nestedVirtualization())
+        .isEqualTo(NestedVirtualization.DISABLED);
   }
 
   @Test
