@@ -40,7 +40,10 @@ public class NestedVirtPoolSpec {
       message =
           "bare-metal types need no nested virtualization; use a virtual size such as"
               + " m8i.2xlarge")
-  public List<@Pattern("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9-]+$") String> instanceTypes;
+  // maxLength bounds the cost of the CEL rules, which the API server estimates before it
+  // accepts the CRD.
+  public List<@Size(max = 64) @Pattern("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9-]+$") String>
+      instanceTypes;
 
   @JsonPropertyDescription(
       "on-demand or spot. Whether EC2 accepts nested virtualization on Spot is not documented;"
@@ -99,7 +102,7 @@ public class NestedVirtPoolSpec {
       message =
           "tag keys under nestedvirt.io/, kubernetes.io/cluster/ and aws:, and Name, are set"
               + " by the operator")
-  public Map<String, String> tags;
+  public Map<String, @Size(max = 256) String> tags;
 
   public NestedVirtPoolSpec() {}
 }

@@ -1,0 +1,193 @@
+package io.nestedvirt.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The CRD's OpenAPI and CEL rules as the real API server enforces them: each invalid pool is
+ * refused with a message that says what to fix, and valid pools are accepted.
+ */
+class CrdValidationE2E {
+  private static final ResourceDefinitionContext POOLS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("nestedvirt.io")
+          .withVersion("v1alpha1")
+          .withKind("NestedVirtPool")
+          .withPlural("nestedvirtpools")
+          .withNamespaced(false)
+          .build();
+
+  private final KubernetesClient admin = E2E.stack().cluster().admin;
+
+  static Stream<Arguments> invalidPools() {
+    return Stream.of(
+        invalid("replicas missing", "instanceTypes: [m8i.large]", "spec.replicas: Required value"),
+        invalid("instanceTypes missing", "replicas: 1", "spec.instanceTypes: Required value"),
+        invalid(
+            "negative replicas",
+            "replicas: -1\ninstanceTypes: [m8i.large]",
+            "spec.replicas in body should be greater than or equal to 0"),
+        invalid(
+            "too many replicas",
+            "replicas: 1001\ninstanceTypes: [m8i.large]",
+            "spec.replicas in body should be less than or equal to 1000"),
+        invalid(
+            "replicas not a number",
+            "replicas: three\ninstanceTypes: [m8i.large]",
+            "spec.replicas in body must be of type integer"),
+        invalid(
+            "empty type list",
+            "replicas: 1\ninstanceTypes: []",
+            "spec.instanceTypes in body should have at least 1 items"),
+        invalid(
+            "repeated type",
+            "replicas: 1\ninstanceTypes: [m8i.large, m8i.large]",
+            "instanceTypes must not repeat a type"),
+        invalid(
+            "bare metal type",
+            "replicas: 1\ninstanceTypes: [m8i.metal-48xl]",
+            "bare-metal types need no nested virtualization"),
+        invalid(
+            "malformed type",
+            "replicas: 1\ninstanceTypes: [M8I_Large]",
+            "spec.instanceTypes[0] in body should match"),
+        invalid(
+            "unknown capacity type",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ncapacityType: reserved",
+            "Unsupported value: \"reserved\""),
+        invalid(
+            "image neither AMI nor parameter",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nimage: my-favourite-image",
+            "spec.image in body should match"),
+        invalid(
+            "subnets by ids and tags",
+            "replicas: 1\ninstanceTypes: [m8i.large]\n"
+                + "subnets: {ids: [subnet-0123456789abcdef0], tags: {tier: private}}",
+            "give either ids or tags, not both"),
+        invalid(
+            "malformed subnet id",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nsubnets: {ids: [my-subnet]}",
+            "spec.subnets.ids[0] in body should match"),
+        invalid(
+            "root volume too small",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nrootVolume: {sizeGiB: 8}",
+            "spec.rootVolume.sizeGiB in body should be greater than or equal to 20"),
+        invalid(
+            "KMS key on an unencrypted volume",
+            "replicas: 1\ninstanceTypes: [m8i.large]\n"
+                + "rootVolume: {encrypted: false, kmsKeyId: alias/nodes}",
+            "kmsKeyId requires encrypted: true"),
+        invalid(
+            "unknown volume type",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nrootVolume: {type: st1}",
+            "Unsupported value: \"st1\""),
+        invalid(
+            "hop limit zero",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nmetadataOptions: {httpPutResponseHopLimit: 0}",
+            "spec.metadataOptions.httpPutResponseHopLimit in body should be greater than or equal"
+                + " to 1"),
+        invalid(
+            "unknown IMDS token mode",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nmetadataOptions: {httpTokens: sometimes}",
+            "Unsupported value: \"sometimes\""),
+        invalid(
+            "three threads per core",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ncpuOptions: {threadsPerCore: 3}",
+            "spec.cpuOptions.threadsPerCore in body should be less than or equal to 2"),
+        invalid(
+            "operator-owned tag key",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ntags: {nestedvirt.io/pool: other}",
+            "tag keys under nestedvirt.io/, kubernetes.io/cluster/ and aws:, and Name, are set by"
+                + " the operator"),
+        invalid(
+            "Name tag",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ntags: {Name: mine}",
+            "are set by the operator"),
+        invalid(
+            "user data over 16 KiB",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nuserData: " + "x".repeat(16385),
+            "spec.userData: Too long: may not be more than 16384"));
+  }
+
+  private static Arguments invalid(String name, String spec, String message) {
+    return Arguments.of(name, spec, message);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidPools")
+  void invalidPoolIsRefusedWithAMessageThatSaysWhatToFix(
+      String name, String spec, String expected) {
+    GenericKubernetesResource pool = pool("invalid-" + Math.abs(name.hashCode()), spec);
+    assertThatThrownBy(() -> admin.genericKubernetesResources(POOLS).resource(pool).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expected);
+  }
+
+  @Test
+  void minimalAndCompletePoolsAreAccepted() {
+    admin
+        .genericKubernetesResources(POOLS)
+        .resource(pool("valid-minimal", "replicas: 0\ninstanceTypes: [m8i.large]"))
+        .create();
+    GenericKubernetesResource full =
+        admin
+            .genericKubernetesResources(POOLS)
+            .resource(
+                pool(
+                    "valid-complete",
+                    """
+                    replicas: 0
+                    instanceTypes: [m8i.2xlarge, c8i-flex.large]
+                    capacityType: spot
+                    image: resolve:ssm:/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/standard/recommended/image_id
+                    subnets: {tags: {tier: private, "kubernetes.io/role/internal-elb": "*"}}
+                    securityGroups: {ids: [sg-0123456789abcdef0]}
+                    instanceProfile: arn:aws:iam::123456789012:instance-profile/nodes
+                    rootVolume: {sizeGiB: 200, type: io2, encrypted: true, kmsKeyId: alias/nodes}
+                    metadataOptions: {httpTokens: required, httpPutResponseHopLimit: 1}
+                    cpuOptions: {coreCount: 4, threadsPerCore: 1}
+                    userData: "#!/bin/bash\\necho hello"
+                    tags: {team: virt}
+                    """))
+            .create();
+    // Defaults are filled in by the API server from the schema.
+    var spec = (java.util.Map<?, ?>) full.getAdditionalProperties().get("spec");
+    assertThat(spec.get("capacityType")).isEqualTo("spot");
+    var minimal = admin.genericKubernetesResources(POOLS).withName("valid-minimal").get();
+    var minimalSpec = (java.util.Map<?, ?>) minimal.getAdditionalProperties().get("spec");
+    assertThat(minimalSpec.get("capacityType")).isEqualTo("on-demand");
+  }
+
+  @Test
+  void kubectlExplainPrintsTheFieldDescriptions() {
+    Kubectl.Result result = E2E.stack().cluster().kubectl("explain", "nvp.spec");
+    assertThat(result.code()).as(result.output()).isZero();
+    assertThat(result.output())
+        .contains("KIND:       NestedVirtPool")
+        .contains("instanceTypes")
+        .contains("in order of preference")
+        .contains("metadataOptions")
+        .contains("IMDSv2 required with hop limit");
+  }
+
+  private static GenericKubernetesResource pool(String name, String spec) {
+    String yaml =
+        "apiVersion: nestedvirt.io/v1alpha1\nkind: NestedVirtPool\nmetadata:\n  name: "
+            + name
+            + "\nspec:\n"
+            + spec.lines().map(l -> "  " + l).reduce((a, b) -> a + "\n" + b).orElse("");
+    return io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        yaml, GenericKubernetesResource.class);
+  }
+}

@@ -1,0 +1,57 @@
+package io.nestedvirt.operator.e2e;
+
+import java.io.IOException;
+
+/**
+ * The real-peer stack, started once per test JVM and shared by the *E2E classes: a real API server,
+ * moto, and the operator process authenticated as its ServiceAccount. Stopped when the JVM exits.
+ */
+final class E2E {
+  static final String CLUSTER = "e2e";
+  private static Stack stack;
+
+  /** A failed start is not retried by every test: they all fail with its cause at once. */
+  private static IllegalStateException startFailure;
+
+  record Stack(E2EEnvironment env, RealCluster cluster, Moto moto, OperatorProcess operator) {}
+
+  private E2E() {}
+
+  static synchronized Stack stack() {
+    if (startFailure != null) {
+      throw startFailure;
+    }
+    if (stack == null) {
+      try {
+        E2EEnvironment env = E2EEnvironment.load();
+        System.out.printf(
+            "e2e: kube-apiserver v%s, etcd v%s, moto %s%n",
+            env.kubernetesVersion(), env.etcdVersion(), env.motoVersion());
+        RealCluster cluster = new RealCluster(env);
+        Moto moto = new Moto(env, CLUSTER);
+        OperatorProcess operator =
+            new OperatorProcess(env, cluster.operatorKubeconfig(), moto, CLUSTER, "operator");
+        stack = new Stack(env, cluster, moto, operator);
+        Runtime.getRuntime().addShutdownHook(new Thread(E2E::stop));
+      } catch (IOException | RuntimeException e) {
+        startFailure =
+            new IllegalStateException("the E2E stack did not start: " + e.getMessage(), e);
+        throw startFailure;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return stack;
+  }
+
+  private static void stop() {
+    try {
+      stack.operator().close();
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
+    }
+    stack.moto().close();
+    stack.cluster().close();
+  }
+}

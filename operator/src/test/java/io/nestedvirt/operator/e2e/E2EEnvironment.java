@@ -1,0 +1,70 @@
+package io.nestedvirt.operator.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Where e2e/install.sh put the tools, read from the e2e.env file it writes. */
+record E2EEnvironment(
+    Path repo,
+    Path operatorJar,
+    Path cache,
+    String kubernetesVersion,
+    String etcdVersion,
+    Path moto,
+    String motoVersion,
+    Path kubectl) {
+
+  static E2EEnvironment load() {
+    Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();
+    Path cache =
+        Path.of(
+            System.getenv()
+                .getOrDefault("NESTEDVIRT_E2E_CACHE", repo.resolve(".e2e-cache").toString()));
+    Path envFile = cache.resolve("e2e.env");
+    if (!Files.exists(envFile)) {
+      throw new IllegalStateException(
+          envFile + " is missing: run e2e/install.sh first (bin/test-e2e does)");
+    }
+    Map<String, String> env = new HashMap<>();
+    try {
+      for (String line : Files.readAllLines(envFile)) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          env.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path jar =
+        Path.of(
+            System.getProperty(
+                "e2e.jar", repo.resolve("operator/target/nestedvirt-operator.jar").toString()));
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: build it with ./mvnw package");
+    }
+    return new E2EEnvironment(
+        repo,
+        jar,
+        cache,
+        env.get("NESTEDVIRT_E2E_K8S_VERSION"),
+        env.get("NESTEDVIRT_E2E_ETCD_VERSION"),
+        Path.of(env.get("NESTEDVIRT_E2E_MOTO")),
+        env.get("NESTEDVIRT_E2E_MOTO_VERSION"),
+        Path.of(env.get("NESTEDVIRT_E2E_KUBECTL")));
+  }
+
+  Path logs() {
+    Path dir = repo.resolve("operator/target/e2e-logs");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return dir;
+  }
+}

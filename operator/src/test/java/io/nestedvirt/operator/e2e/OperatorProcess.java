@@ -1,0 +1,59 @@
+package io.nestedvirt.operator.e2e;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The operator jar's {@code run} command as a separate process, as it runs in production. */
+final class OperatorProcess implements AutoCloseable {
+  private final Process process;
+  final Path log;
+
+  OperatorProcess(E2EEnvironment env, Path kubeconfig, Moto moto, String cluster, String name)
+      throws IOException {
+    log = env.logs().resolve(name + ".log");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-jar",
+                env.operatorJar().toString(),
+                "run",
+                "--cluster-name",
+                cluster,
+                "--region",
+                Moto.REGION,
+                "--endpoint-url",
+                moto.endpoint.toString(),
+                "--refresh-period",
+                "1s",
+                "--kubernetes-version",
+                "1.34",
+                // moto does not report CpuOptions.NestedVirtualization (e2e/README.md).
+                "--trust-unreported-nested-virtualization"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    builder.environment().put("AWS_ACCESS_KEY_ID", "test");
+    builder.environment().put("AWS_SECRET_ACCESS_KEY", "test");
+    builder.environment().remove("AWS_PROFILE");
+    process = builder.start();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.nestedvirt.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.Tags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * The core lifecycle against the real API server (server-side apply on, the operator running as its
+ * ServiceAccount in its own process) and moto as EC2: create 3, scale through the scale subresource
+ * with kubectl, delete.
+ */
+class PoolLifecycleE2E {
+  private final E2E.Stack stack = E2E.stack();
+  private final KubernetesClient admin = stack.cluster().admin;
+
+  @Test
+  void createScaleAndDeleteAPool() throws Exception {
+    Path manifest = Files.createTempFile("life", ".yaml");
+    Files.writeString(
+        manifest,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: life
+        spec:
+          replicas: 3
+          instanceTypes: [c8i.large, m8i.large]
+          image: %s
+        """
+            .formatted(stack.moto().imageId));
+    assertThat(stack.cluster().kubectl("apply", "-f", manifest.toString()).code()).isZero();
+
+    NestedVirtPool ready = awaitReady("life", 3);
+    String uid = ready.getMetadata().getUid();
+    List<Instance> running = instances("life", "running", "pending");
+    assertThat(running).hasSize(3);
+    for (Instance i : running) {
+      Map<String, String> tags = i.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+      assertThat(tags)
+          .containsEntry(Tags.CLUSTER, E2E.CLUSTER)
+          .containsEntry(Tags.POOL, "life")
+          .containsEntry(Tags.POOL_UID, uid);
+      assertThat(i.instanceTypeAsString()).isEqualTo("c8i.large");
+    }
+    assertThat(running.stream().map(i -> i.placement().availabilityZone()).distinct()).hasSize(3);
+    assertThat(ready.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
+
+    Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
+    assertThat(scaled.code()).as(scaled.output()).isZero();
+    awaitReady("life", 5);
+    assertThat(instances("life", "running", "pending")).hasSize(5);
+
+    assertThat(stack.cluster().kubectl("scale", "nvp/life", "--replicas=1").code()).isZero();
+    awaitReady("life", 1);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> instances("life", "running", "pending").size() == 1);
+
+    assertThat(stack.cluster().kubectl("delete", "nvp/life", "--wait=false").code()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> admin.resources(NestedVirtPool.class).withName("life").get() == null);
+    assertThat(instances("life", "running", "pending"))
+        .as("every instance of the deleted pool is shutting down or gone")
+        .isEmpty();
+    assertThat(
+            instances(
+                "life", "running", "pending", "shutting-down", "terminated", "stopping", "stopped"))
+        .as("no instance launched twice")
+        .hasSize(5);
+  }
+
+  private NestedVirtPool awaitReady(String name, int replicas) {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              NestedVirtPool p = admin.resources(NestedVirtPool.class).withName(name).get();
+              return p != null
+                  && p.getStatus() != null
+                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
+                  && p.getStatus().readyReplicas == replicas
+                  && p.getStatus().conditions.stream()
+                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
+            });
+    return admin.resources(NestedVirtPool.class).withName(name).get();
+  }
+
+  private List<Instance> instances(String pool, String... states) {
+    return stack
+        .moto()
+        .ec2
+        .describeInstances(
+            r ->
+                r.filters(
+                    Filter.builder().name("tag:" + Tags.POOL).values(pool).build(),
+                    Filter.builder().name("instance-state-name").values(states).build()))
+        .reservations()
+        .stream()
+        .map(Reservation::instances)
+        .flatMap(List::stream)
+        .toList();
+  }
+}

@@ -1,0 +1,55 @@
+package io.nestedvirt.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The operator's ServiceAccount (deploy/rbac.yaml) may do what the operator needs and nothing that
+ * it must not. (That it is enough is proven by the other E2E tests, in which the operator runs as
+ * this account.)
+ */
+class RbacE2E {
+  private static final String AS =
+      "--as=system:serviceaccount:"
+          + RealCluster.OPERATOR_NAMESPACE
+          + ":"
+          + RealCluster.OPERATOR_ACCOUNT;
+
+  @ParameterizedTest(name = "can {0} {1}")
+  @CsvSource({
+    "list, nestedvirtpools.nestedvirt.io",
+    "watch, nestedvirtpools.nestedvirt.io",
+    "patch, nestedvirtpools.nestedvirt.io",
+    "update, nestedvirtpools.nestedvirt.io/status",
+    "create, events",
+  })
+  void operatorMay(String verb, String resource) {
+    Kubectl.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, AS);
+    assertThat(answer(r)).as("%s %s", verb, resource).isEqualTo("yes");
+  }
+
+  @ParameterizedTest(name = "cannot {0} {1}")
+  @CsvSource({
+    "list, secrets, --all-namespaces",
+    "get, secrets, -n=kube-system",
+    "create, nestedvirtpools.nestedvirt.io, --all-namespaces",
+    "delete, nestedvirtpools.nestedvirt.io, --all-namespaces",
+    "create, pods, -n=default",
+    "delete, namespaces, --all-namespaces",
+    "create, clusterrolebindings.rbac.authorization.k8s.io, --all-namespaces",
+    "escalate, clusterroles.rbac.authorization.k8s.io, --all-namespaces",
+    "update, customresourcedefinitions.apiextensions.k8s.io, --all-namespaces",
+  })
+  void operatorMayNot(String verb, String resource, String scope) {
+    Kubectl.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, scope, AS);
+    assertThat(answer(r)).as("%s %s %s", verb, resource, scope).isEqualTo("no");
+  }
+
+  /** The last line; kubectl may print warnings (cluster-scoped resource) before it. */
+  private static String answer(Kubectl.Result r) {
+    String[] lines = r.output().strip().split("\n");
+    return lines[lines.length - 1].strip();
+  }
+}
