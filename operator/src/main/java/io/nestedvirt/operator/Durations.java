@@ -8,6 +8,7 @@ import picocli.CommandLine;
 /** Parses the short durations people type on a command line: 500ms, 90s, 2m, 1h. */
 public final class Durations implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern WHOLE = Pattern.compile("((\\d+)(ms|s|m|h))+");
 
   @Override
   public Duration convert(String value) {
@@ -18,18 +19,26 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     }
   }
 
+  /** 500ms, 90s, 15m, 1h30m (the units of Go's time.ParseDuration that people use). */
   public static Duration parse(String text) {
-    Matcher m = SHORT.matcher(text.trim());
-    if (!m.matches()) {
+    String trimmed = text.trim();
+    if (!WHOLE.matcher(trimmed).matches()) {
       throw new IllegalArgumentException(
-          "cannot read duration '" + text + "': use a number and ms, s, m or h, like 90s");
+          "cannot read duration '" + text + "': use numbers with ms, s, m or h, like 90s or 1h30m");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    Duration total = Duration.ZERO;
+    Matcher m = SHORT.matcher(trimmed);
+    while (m.find()) {
+      long n = Long.parseLong(m.group(1));
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+              });
+    }
+    return total;
   }
 }

@@ -116,7 +116,25 @@ class CrdValidationE2E {
         invalid(
             "user data over 16 KiB",
             "replicas: 1\ninstanceTypes: [m8i.large]\nuserData: " + "x".repeat(16385),
-            "spec.userData: Too long: may not be more than 16384"));
+            "spec.userData: Too long: may not be more than 16384"),
+        invalid(
+            "startup taint in the node template",
+            "replicas: 1\ninstanceTypes: [m8i.large]\n"
+                + "nodeTemplate: {taints: [{key: nestedvirt.io/unverified, effect: NoSchedule}]}",
+            "the taint nestedvirt.io/unverified is the operator's startup taint"),
+        invalid(
+            "unknown taint effect",
+            "replicas: 1\ninstanceTypes: [m8i.large]\n"
+                + "nodeTemplate: {taints: [{key: dedicated, effect: Sometimes}]}",
+            "Unsupported value: \"Sometimes\""),
+        invalid(
+            "kubeadm mode without kubeadm settings",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nbootstrap: {mode: kubeadm}",
+            "mode kubeadm needs bootstrap.kubeadm"),
+        invalid(
+            "join timeout in words",
+            "replicas: 1\ninstanceTypes: [m8i.large]\njoinTimeout: fifteen minutes",
+            "spec.joinTimeout in body should match"));
   }
 
   private static Arguments invalid(String name, String spec, String message) {
@@ -171,8 +189,11 @@ class CrdValidationE2E {
 
   @Test
   void kubectlExplainPrintsTheFieldDescriptions() {
-    Kubectl.Result result = E2E.stack().cluster().kubectl("explain", "nvp.spec");
-    assertThat(result.code()).as(result.output()).isZero();
+    // Discovery can lag a moment behind a newly established CRD.
+    Kubectl.Result result =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(30))
+            .until(() -> E2E.stack().cluster().kubectl("explain", "nvp.spec"), r -> r.code() == 0);
     assertThat(result.output())
         .contains("KIND:       NestedVirtPool")
         .contains("instanceTypes")

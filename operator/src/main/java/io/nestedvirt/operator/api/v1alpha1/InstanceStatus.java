@@ -31,5 +31,17 @@ public class InstanceStatus {
   @JsonPropertyDescription("When EC2 launched the instance (RFC 3339).")
   public String launchTime;
 
+  @JsonPropertyDescription("Launching, Joining, Verifying, Ready, Draining, Terminating or Failed.")
+  public String phase;
+
+  @JsonPropertyDescription("Why the instance is in its phase.")
+  public String reason;
+
+  @JsonPropertyDescription("The instance's Node, once it has registered.")
+  public String node;
+
+  @JsonPropertyDescription("When the operator started draining the node (RFC 3339).")
+  public String drainStartedAt;
+
   public InstanceStatus() {}
 }

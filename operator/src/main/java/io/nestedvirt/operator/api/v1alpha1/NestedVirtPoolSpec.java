@@ -104,5 +104,40 @@ public class NestedVirtPoolSpec {
               + " by the operator")
   public Map<String, @Size(max = 256) String> tags;
 
+  @JsonPropertyDescription("Labels and taints for the pool's nodes.")
+  public NodeTemplateSpec nodeTemplate;
+
+  @JsonPropertyDescription("How instances join the cluster. Default: eks.")
+  public BootstrapSpec bootstrap;
+
+  @JsonPropertyDescription(
+      "How long an instance may take to register as a Node before it is replaced, like 15m.")
+  @Default("15m")
+  @Pattern(DURATION)
+  public String joinTimeout = "15m";
+
+  @JsonPropertyDescription(
+      "How long a node being removed may take to drain before the pool reports it stuck (or,"
+          + " with forceDrain, deletes its pods), like 10m.")
+  @Default("10m")
+  @Pattern(DURATION)
+  public String drainTimeout = "10m";
+
+  @JsonPropertyDescription(
+      "After drainTimeout, delete the remaining pods even where a PodDisruptionBudget forbids"
+          + " it. Off by default: a stuck drain is reported, not forced.")
+  @Default("false")
+  public Boolean forceDrain = false;
+
+  @JsonPropertyDescription(
+      "How long a verified node whose NestedVirtualizationReady condition turns False keeps"
+          + " running (tainted) before it is replaced, like 5m.")
+  @Default("5m")
+  @Pattern(DURATION)
+  public String verificationGracePeriod = "5m";
+
+  /** Go-style durations as kubectl users write them: 90s, 15m, 1h30m. */
+  static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
+
   public NestedVirtPoolSpec() {}
 }

@@ -17,6 +17,11 @@ public final class NodeLabels {
    */
   public static final String RESTRICTED_POOL = "node-restriction.kubernetes.io/nestedvirt-pool";
 
+  /** Set by the operator once the node's NestedVirtualizationReady condition is True. */
+  public static final String KVM = "nestedvirt.io/kvm";
+
+  public static final String KVM_VERIFIED = "verified";
+
   private static final String OPERATOR_PREFIX = "nestedvirt.io/";
 
   /**

@@ -1,0 +1,31 @@
+package io.nestedvirt.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Map;
+
+/** What the pool's nodes look like to the scheduler. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NodeTemplateSpec {
+  @JsonPropertyDescription(
+      "Labels for the pool's nodes, for node selectors (for example in a KubeVirt CR's"
+          + " workloads.nodePlacement or a RuntimeClass). The operator also sets"
+          + " nestedvirt.io/pool, node-restriction.kubernetes.io/nestedvirt-pool and, once KVM is"
+          + " verified, nestedvirt.io/kvm=verified.")
+  @Size(max = 32)
+  public Map<String, @Size(max = 63) String> labels;
+
+  @JsonPropertyDescription(
+      "Taints for the pool's nodes, so that only workloads that tolerate them land there. The"
+          + " startup taint nestedvirt.io/unverified:NoSchedule is added until KVM is verified.")
+  @Size(max = 16)
+  @ValidationRule(
+      value = "self.all(t, t.key != 'nestedvirt.io/unverified')",
+      message = "the taint nestedvirt.io/unverified is the operator's startup taint")
+  public List<TaintSpec> taints;
+
+  public NodeTemplateSpec() {}
+}
