@@ -1,0 +1,154 @@
+package io.nestedvirt.operator.node.drain;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains a node one step at a time: cordon, then evict (or, forced, delete) every pod that has to
+ * go. Never waits: each call sends the requests that can be sent now and reports the rest in a
+ * {@link DrainStep}; the caller calls again (after a back-off when evictions were refused) until
+ * {@link DrainStep#done()}.
+ *
+ * <p>Requests per call: get the node, patch it once (first call only), list the node's pods, one
+ * request per pod that has to go, and, when evictions were refused, one list of
+ * PodDisruptionBudgets per namespace concerned (to name them).
+ */
+public final class NodeDrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeDrainer.class);
+
+  /** Sets only spec.unschedulable; labels, taints and the rest of the node stay as they are. */
+  private static final String CORDON = "{\"spec\":{\"unschedulable\":true}}";
+
+  private final KubernetesClient client;
+  private final PodEvictions evictions;
+  private final Clock clock;
+
+  public NodeDrainer(KubernetesClient client) {
+    this(client, Clock.systemUTC());
+  }
+
+  NodeDrainer(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.evictions = new PodEvictions(client);
+    this.clock = clock;
+  }
+
+  /**
+   * One drain step for the node.
+   *
+   * @param force delete pods directly instead of evicting them, so PodDisruptionBudgets cannot hold
+   *     the drain (the caller decides when that is allowed, typically after its drain timeout)
+   * @throws KubernetesClientException when the node cannot be cordoned or its pods cannot be listed
+   */
+  public DrainStep drain(String nodeName, boolean force) {
+    cordon(nodeName);
+    List<Pod> pods =
+        client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems();
+    List<DrainPlanner.Decision> plan = DrainPlanner.plan(pods, force, clock.instant());
+
+    int left = 0;
+    int terminating = 0;
+    int evicted = 0;
+    List<Pod> refusedPods = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    for (DrainPlanner.Decision decision : plan) {
+      if (!decision.action().blocksDrain()) {
+        continue;
+      }
+      PodEvictions.Outcome outcome;
+      try {
+        outcome =
+            switch (decision.action()) {
+              case EVICT -> evictions.evict(decision.pod());
+              case DELETE -> evictions.delete(decision.pod(), false);
+              case DELETE_NOW -> evictions.delete(decision.pod(), true);
+              case AWAIT_TERMINATION -> null;
+              case SKIP -> throw new IllegalStateException("skipped pods are not acted on");
+            };
+      } catch (KubernetesClientException e) {
+        LOG.warn("node {}: {} of {} failed", nodeName, decision.action(), decision.podKey(), e);
+        errors.add(decision.podKey() + ": " + reason(e));
+        left++;
+        continue;
+      }
+      if (outcome == PodEvictions.Outcome.GONE) {
+        continue;
+      }
+      left++;
+      if (outcome == null || outcome == PodEvictions.Outcome.ACCEPTED) {
+        terminating++;
+      }
+      if (outcome == PodEvictions.Outcome.ACCEPTED) {
+        evicted++;
+        LOG.info("node {}: {} {} accepted", nodeName, decision.action(), decision.podKey());
+      } else if (outcome == PodEvictions.Outcome.REFUSED) {
+        refusedPods.add(decision.pod());
+      }
+    }
+    DrainStep step =
+        new DrainStep(nodeName, left == 0, left, terminating, evicted, name(refusedPods), errors);
+    LOG.debug("node {}: {}", nodeName, step.summary());
+    return step;
+  }
+
+  /** Marks the node unschedulable unless it already is; a node that is gone needs no cordon. */
+  private void cordon(String nodeName) {
+    Node node = client.nodes().withName(nodeName).get();
+    if (node == null) {
+      return;
+    }
+    if (node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+      return;
+    }
+    try {
+      client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON);
+      LOG.info("node {}: cordoned", nodeName);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /** Finds the budgets that cover each refused pod, one list per namespace. */
+  private List<DrainStep.Refusal> name(List<Pod> refusedPods) {
+    Map<String, List<PodDisruptionBudget>> byNamespace = new HashMap<>();
+    List<DrainStep.Refusal> refusals = new ArrayList<>();
+    for (Pod pod : refusedPods) {
+      List<PodDisruptionBudget> budgets =
+          byNamespace.computeIfAbsent(pod.getMetadata().getNamespace(), this::budgets);
+      refusals.add(
+          new DrainStep.Refusal(DrainPlanner.key(pod), DisruptionBudgets.covering(pod, budgets)));
+    }
+    return refusals;
+  }
+
+  /** The namespace's budgets; none when they cannot be read (they only name the refusal). */
+  private List<PodDisruptionBudget> budgets(String namespace) {
+    try {
+      return client.policy().v1().podDisruptionBudget().inNamespace(namespace).list().getItems();
+    } catch (KubernetesClientException e) {
+      LOG.warn("cannot list PodDisruptionBudgets in {}: {}", namespace, reason(e));
+      return List.of();
+    }
+  }
+
+  private static String reason(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getCode() + " " + e.getStatus().getMessage();
+    }
+    return e.getMessage();
+  }
+}
