@@ -4,12 +4,20 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.node.drain.DrainStep;
+import io.nestedvirt.operator.node.drain.NodeDrainer;
+import io.nestedvirt.operator.pool.GarbageCollector;
 import io.nestedvirt.operator.pool.InstanceInventory;
 import io.nestedvirt.operator.pool.LaunchConfigResolver;
+import io.nestedvirt.operator.pool.NodeDrains;
 import io.nestedvirt.operator.pool.PoolReconciler;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.pool.UnavailableOfferings;
+import io.nestedvirt.operator.pool.UserDataFactory;
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -18,9 +26,11 @@ import java.util.function.Supplier;
  */
 public final class OperatorRuntime implements AutoCloseable {
   private final Operator operator;
+  private final ScheduledExecutorService collector;
 
-  private OperatorRuntime(Operator operator) {
+  private OperatorRuntime(Operator operator, ScheduledExecutorService collector) {
     this.operator = operator;
+    this.collector = collector;
   }
 
   /**
@@ -50,15 +60,32 @@ public final class OperatorRuntime implements AutoCloseable {
             new LaunchConfigResolver(cloud, kubernetesVersion, clock, settings.resolveCacheTtl()),
             new UnavailableOfferings(clock, settings.offeringCooldown()),
             new EventRecorder(client, clock),
+            drains(new NodeDrainer(client)),
+            new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
             settings,
             clock);
     operator.register(pools);
     operator.start();
-    return new OperatorRuntime(operator);
+    GarbageCollector gc =
+        new GarbageCollector(cloud, inventory, client, clock, settings.launchGrace());
+    ScheduledExecutorService collector =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
+    long period = settings.refreshPeriod().toMillis();
+    collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
+    return new OperatorRuntime(operator, collector);
+  }
+
+  private static NodeDrains drains(NodeDrainer drainer) {
+    return (node, force) -> {
+      DrainStep step = drainer.drain(node, force);
+      return new NodeDrains.Step(step.done(), step.summary(), step.evictionsRefused());
+    };
   }
 
   @Override
   public void close() {
+    collector.shutdownNow();
     operator.stop();
   }
 }

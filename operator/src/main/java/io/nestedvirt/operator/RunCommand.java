@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import java.net.URI;
 import java.time.Clock;
@@ -58,6 +59,29 @@ final class RunCommand implements Callable<Integer> {
   Duration refreshPeriod;
 
   @Option(
+      names = "--cluster-endpoint",
+      description = "The API server URL nodes join (EKS: the cluster's endpoint); bootstrap eks.")
+  String clusterEndpoint;
+
+  @Option(
+      names = "--cluster-ca",
+      description =
+          "The cluster CA bundle, base64 (EKS: certificateAuthority.data); bootstrap eks.")
+  String clusterCa;
+
+  @Option(
+      names = "--service-cidr",
+      description = "The cluster's service CIDR, for example 10.100.0.0/16; bootstrap eks.")
+  String serviceCidr;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:POD_NAMESPACE:-nestedvirt-system}",
+      description =
+          "The operator's namespace, where kubeadm token Secrets live (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(
       names = "--trust-unreported-nested-virtualization",
       description =
           "Count an instance whose CpuOptions say nothing about nested virtualization as running"
@@ -87,7 +111,18 @@ final class RunCommand implements Callable<Integer> {
     PoolSettings settings =
         PoolSettings.defaults(clusterName)
             .withRefreshPeriod(refreshPeriod)
-            .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization);
+            .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
+            .withOperatorNamespace(namespace);
+    if (clusterEndpoint != null || clusterCa != null || serviceCidr != null) {
+      if (clusterEndpoint == null || clusterCa == null || serviceCidr == null) {
+        System.err.println(
+            "error: --cluster-endpoint, --cluster-ca and --service-cidr go together (bootstrap eks)");
+        return 2;
+      }
+      settings =
+          settings.withCluster(
+              new ClusterInfo(clusterName, clusterEndpoint, clusterCa, serviceCidr));
+    }
     OperatorRuntime runtime =
         OperatorRuntime.start(
             client,

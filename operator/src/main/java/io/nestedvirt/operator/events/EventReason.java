@@ -9,5 +9,8 @@ public enum EventReason {
   InvalidSpec,
   InstanceTypeRefused,
   LaunchConfigInvalid,
-  Deleted
+  Deleted,
+  ForgedNodeIgnored,
+  NodeReplaced,
+  DrainBlocked
 }

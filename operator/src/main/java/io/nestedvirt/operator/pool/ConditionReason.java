@@ -16,6 +16,7 @@ public enum ConditionReason {
   SubnetNotFound,
   SecurityGroupNotFound,
   ImageNotFound,
+  BootstrapInvalid,
   LaunchRefused,
   Scaled,
   ScalingUp,
@@ -23,5 +24,6 @@ public enum ConditionReason {
   InsufficientCapacity,
   Throttled,
   CloudError,
-  Deleting
+  Deleting,
+  DrainStuck
 }

@@ -59,6 +59,21 @@ public final class InstanceInventory {
     }
   }
 
+  /** Every instance of the cluster from the last refresh (and recorded launches since). */
+  public List<Instance> all() {
+    return source.getCache().values().stream().flatMap(m -> m.values().stream()).toList();
+  }
+
+  /** The pool (by name) whose listing holds this instance, if any. */
+  public java.util.Optional<String> poolOf(String instanceId) {
+    for (var entry : source.getCache().entrySet()) {
+      if (entry.getValue().containsKey(instanceId)) {
+        return java.util.Optional.of(entry.getKey().getName());
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   private Map<ResourceID, Set<Instance>> fetch() {
     Map<ResourceID, Set<Instance>> byPool = new HashMap<>();
     for (Instance i : cloud.listClusterInstances()) {

@@ -14,8 +14,15 @@ import java.util.Map;
 final class InstanceStatuses {
   private InstanceStatuses() {}
 
-  static InstanceStatus of(Instance i) {
+  static InstanceStatus of(
+      Instance i, PhaseRules.Verdict verdict, String nodeName, Instant drainStartedAt) {
     InstanceStatus s = new InstanceStatus();
+    if (verdict != null) {
+      s.phase = verdict.phase().name();
+      s.reason = verdict.reason();
+    }
+    s.node = nodeName;
+    s.drainStartedAt = drainStartedAt == null ? null : drainStartedAt.toString();
     s.id = i.id();
     s.instanceType = i.instanceType();
     s.zone = i.zone();

@@ -93,7 +93,7 @@ public final class LaunchConfigResolver {
                   ? ". Set spec.image, or check the cluster's Kubernetes version."
                   : ". Fix spec.image."));
     }
-    LaunchConfig config = new LaunchConfig(subnets, groups, imageId);
+    LaunchConfig config = new LaunchConfig(subnets, groups, imageId, null);
     cache.put(key, new Entry(config, clock.instant().plus(ttl)));
     return new Resolved(config);
   }

@@ -53,7 +53,7 @@ public final class LaunchRequestFactory {
         spec.capacityType == io.nestedvirt.operator.api.v1alpha1.CapacityType.SPOT
             ? CapacityType.SPOT
             : CapacityType.ON_DEMAND,
-        spec.userData,
+        config.userData(),
         tags(pool));
   }
 

@@ -123,6 +123,7 @@ public final class PoolConditions {
           SubnetNotFound,
           SecurityGroupNotFound,
           ImageNotFound,
+          BootstrapInvalid,
           LaunchRefused ->
           true;
       default -> false;

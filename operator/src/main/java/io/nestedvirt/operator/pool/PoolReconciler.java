@@ -1,5 +1,7 @@
 package io.nestedvirt.operator.pool;
 
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -9,6 +11,7 @@ import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
@@ -23,14 +26,22 @@ import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.node.NodeConditions;
+import io.nestedvirt.operator.node.NodeShape;
+import io.nestedvirt.operator.node.ProviderIds;
+import io.nestedvirt.operator.node.bootstrap.NodeLabels;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +62,13 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   private final LaunchRequestFactory requests;
   private final UnavailableOfferings offerings;
   private final EventRecorder events;
+  private final NodeDrains drains;
+  private final UserDataFactory userData;
   private final PoolSettings settings;
   private final Clock clock;
+
+  /** Forged nodes already reported, so each earns one Event, not one per reconcile. */
+  private final Set<String> reportedForgeries = ConcurrentHashMap.newKeySet();
 
   public PoolReconciler(
       CloudProvider cloud,
@@ -60,8 +76,12 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       LaunchConfigResolver resolver,
       UnavailableOfferings offerings,
       EventRecorder events,
+      NodeDrains drains,
+      UserDataFactory userData,
       PoolSettings settings,
       Clock clock) {
+    this.drains = drains;
+    this.userData = userData;
     this.cloud = cloud;
     this.inventory = inventory;
     this.resolver = resolver;
@@ -75,7 +95,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
-    return List.of(inventory.eventSource());
+    return List.of(inventory.eventSource(), NodeEvents.source(context, inventory));
   }
 
   @Override
@@ -88,41 +108,13 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
 
   @Override
   public DeleteControl cleanup(NestedVirtPool pool, Context<NestedVirtPool> context) {
-    Instant now = clock.instant();
-    NestedVirtPoolStatus status = pool.getStatus();
-    boolean recentDecision =
-        status != null
-            && status.pendingLaunches.stream()
-                .anyMatch(
-                    p -> Instant.parse(p.decidedAt).plus(settings.launchGrace()).isAfter(now));
-    List<Instance> live = owned(pool).stream().filter(i -> i.state().isActive()).toList();
-    if (!live.isEmpty()) {
-      List<String> ids = live.stream().map(Instance::id).sorted().toList();
-      cloud.terminate(ids);
-      log.info("pool {} deleted: terminating {}", pool.name(), ids);
-      events.normal(pool, EventReason.Terminating, "pool deleted: terminating " + ids);
-      return DeleteControl.noFinalizerRemoval()
-          .rescheduleAfter(settings.refreshPeriod().toMillis());
+    Pass pass = new Pass(pool, context);
+    boolean gone = pass.runDelete();
+    if (gone) {
+      log.info("pool {} deleted: every instance is shutting down or gone", pool.name());
+      return DeleteControl.defaultDelete();
     }
-    if (recentDecision) {
-      // A launch decided moments ago may not be listed yet; wait until it would be.
-      return DeleteControl.noFinalizerRemoval()
-          .rescheduleAfter(settings.refreshPeriod().toMillis());
-    }
-    log.info("pool {} deleted: every instance is shutting down or gone", pool.name());
-    return DeleteControl.defaultDelete();
-  }
-
-  /**
-   * EC2 reports nested virtualization per instance; only an endpoint that reports nothing (an
-   * emulator that predates the option) can be told to trust the launch request instead.
-   */
-  private boolean runsNestedVirtualization(Instance i) {
-    return switch (i.nestedVirtualization()) {
-      case ENABLED -> true;
-      case DISABLED -> false;
-      case UNREPORTED -> settings.trustUnreportedNestedVirtualization();
-    };
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(pass.requeueMillis());
   }
 
   /** The pool's own instances: listed under its name and carrying its uid. */
@@ -132,26 +124,35 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         .toList();
   }
 
-  /** One reconcile of one pool. */
+  /** One reconcile of one pool: a pass over what EC2 and the API server say about it. */
   private final class Pass {
     private final NestedVirtPool pool;
     private final Context<NestedVirtPool> context;
     private final Instant now;
     private final NestedVirtPoolStatus status;
     private final PoolConditions conditions;
+    private final String statusAtStart;
 
     /** Instances by id, as observed and then as changed by this pass. */
     private final Map<String, Instance> instances = new LinkedHashMap<>();
 
+    /** The registered Node of each instance that has one. */
+    private final Map<String, Node> nodes = new HashMap<>();
+
+    /** Each instance's phase and why. */
+    private final Map<String, PhaseRules.Verdict> verdicts = new HashMap<>();
+
+    /** Instances being removed (drained, then terminated), with when their drain began. */
+    private final Map<String, Instant> leaving = new LinkedHashMap<>();
+
     /** Null when nothing needs a timed look (events from EC2 and the API server suffice). */
     private Duration requeue;
 
-    private final String statusAtStart;
     private boolean capacityShort;
     private boolean typesValid;
     private boolean configValid = true;
 
-    /** Set when a cloud error already explained why the pool is not scaled. */
+    /** Set when a cloud error or a stuck drain already explained why the pool is not scaled. */
     private boolean scaledReported;
 
     Pass(NestedVirtPool pool, Context<NestedVirtPool> context) {
@@ -169,15 +170,51 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       typesValid = checkSpec() && checkInstanceTypes();
       if (typesValid) {
         finishPendingLaunches();
-        ScalePlanner.ScalePlan plan = ScalePlanner.plan(pool.getSpec().replicas, active(), 0);
-        terminate(plan.toTerminate());
-        if (plan.toLaunch() > 0) {
-          launch(plan.toLaunch());
+        classify();
+        shapeNodes();
+        replaceFailed();
+        int toLaunch = scale();
+        drainLeaving();
+        if (toLaunch > 0) {
+          launch(toLaunch);
         } else if (launchConfigNeedsRecheck()) {
           resolveLaunchConfig();
         }
       }
       report();
+    }
+
+    /** The pool is being deleted: drain and terminate everything. True once nothing runs. */
+    boolean runDelete() {
+      observe();
+      for (Instance i : instances.values()) {
+        if (i.state().isActive()) {
+          leaving.putIfAbsent(i.id(), now);
+        }
+      }
+      classify();
+      drainLeaving();
+      boolean recentDecision =
+          status.pendingLaunches.stream()
+              .anyMatch(p -> Instant.parse(p.decidedAt).plus(settings.launchGrace()).isAfter(now));
+      boolean anyActive = instances.values().stream().anyMatch(i -> i.state().isActive());
+      if (!anyActive && !recentDecision) {
+        return true;
+      }
+      // A launch decided moments ago may not be listed yet; wait until it would be.
+      requeueWithin(settings.refreshPeriod());
+      conditions.set(
+          ConditionType.SCALED,
+          false,
+          ConditionReason.Deleting,
+          "pool deleted: draining and terminating its instances");
+      scaledReported = true;
+      report();
+      return false;
+    }
+
+    long requeueMillis() {
+      return (requeue == null ? settings.refreshPeriod() : requeue).toMillis();
     }
 
     UpdateControl<NestedVirtPool> control() {
@@ -195,7 +232,221 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
             && InstanceState.fromWireName(s.state).isActive()) {
           instances.put(s.id, InstanceStatuses.toInstance(s, pool));
         }
+        if (InstancePhase.Draining.name().equals(s.phase) && s.drainStartedAt != null) {
+          leaving.put(s.id, Instant.parse(s.drainStartedAt));
+        }
       }
+      leaving.keySet().removeIf(id -> !instances.containsKey(id));
+      matchNodes();
+    }
+
+    /**
+     * A Node belongs to this pool only if its providerID names one of the pool's instances (EC2
+     * tagged it for this pool). A Node that claims the pool's label without that gets nothing, and
+     * one Event says why.
+     */
+    private void matchNodes() {
+      for (Node node : context.getSecondaryResources(Node.class)) {
+        Optional<String> instanceId = ProviderIds.instanceId(node);
+        if (instanceId.isPresent() && instances.containsKey(instanceId.get())) {
+          nodes.put(instanceId.get(), node);
+          continue;
+        }
+        Map<String, String> labels = node.getMetadata().getLabels();
+        boolean claims = labels != null && pool.name().equals(labels.get(NodeLabels.POOL));
+        if (claims && reportedForgeries.add(node.getMetadata().getUid())) {
+          String message =
+              "node "
+                  + node.getMetadata().getName()
+                  + " claims pool "
+                  + pool.name()
+                  + " but its providerID ("
+                  + (node.getSpec() == null ? null : node.getSpec().getProviderID())
+                  + ") names no instance EC2 reports for this pool; it gets no labels or trust";
+          log.warn("pool {}: {}", pool.name(), message);
+          events.warning(pool, EventReason.ForgedNodeIgnored, message);
+        }
+      }
+    }
+
+    private void classify() {
+      PhaseRules.Limits limits =
+          new PhaseRules.Limits(
+              Durations.parse(pool.getSpec().joinTimeout),
+              Durations.parse(pool.getSpec().verificationGracePeriod),
+              settings.trustUnreportedNestedVirtualization());
+      for (Instance i : instances.values()) {
+        verdicts.put(
+            i.id(),
+            PhaseRules.phase(i, nodes.get(i.id()), leaving.containsKey(i.id()), now, limits));
+      }
+    }
+
+    /** Instances that serve or will serve the pool: active, not leaving. */
+    private List<Instance> active() {
+      return instances.values().stream()
+          .filter(i -> i.state().isActive() && !leaving.containsKey(i.id()))
+          .toList();
+    }
+
+    private InstancePhase phaseOf(Instance i) {
+      return verdicts.get(i.id()).phase();
+    }
+
+    /** Labels and taints on the nodes that serve the pool; the startup taint follows KVM. */
+    private void shapeNodes() {
+      for (Instance i : instances.values()) {
+        Node node = nodes.get(i.id());
+        InstancePhase phase = phaseOf(i);
+        if (node == null || phase == InstancePhase.Draining || phase == InstancePhase.Terminating) {
+          continue;
+        }
+        boolean verified = NodeConditions.kvmVerified(node);
+        NodeShape.reshape(
+                node,
+                pool.name(),
+                NodeTemplates.labels(pool.getSpec()),
+                NodeTemplates.taints(pool.getSpec()),
+                verified)
+            .ifPresent(shaped -> writeNode(i, node, shaped));
+      }
+    }
+
+    private void writeNode(Instance i, Node before, Node shaped) {
+      try {
+        Node written = context.getClient().nodes().resource(shaped).update();
+        nodes.put(i.id(), written);
+        log.info(
+            "pool {}: node {} ({}) labelled and tainted for the pool{}",
+            pool.name(),
+            before.getMetadata().getName(),
+            i.id(),
+            NodeConditions.kvmVerified(written) ? ", KVM verified" : ", awaiting KVM verification");
+      } catch (KubernetesClientException e) {
+        // A conflict means the node changed under us; the next pass sees the new version.
+        log.info(
+            "pool {}: node {} not updated yet: {}",
+            pool.name(),
+            before.getMetadata().getName(),
+            e.getMessage());
+        requeueWithin(Duration.ofSeconds(2));
+      }
+    }
+
+    /** Failed instances leave: drained when they have a node, then terminated, and replaced. */
+    private void replaceFailed() {
+      for (Instance i : instances.values()) {
+        PhaseRules.Verdict v = verdicts.get(i.id());
+        if (v.phase() == InstancePhase.Failed && !leaving.containsKey(i.id())) {
+          leaving.put(i.id(), now);
+          log.warn("pool {}: replacing {}: {}", pool.name(), i.id(), v.reason());
+          events.warning(pool, EventReason.NodeReplaced, "replacing " + i.id() + ": " + v.reason());
+        }
+      }
+    }
+
+    /** Picks victims when there are too many instances; returns how many to launch. */
+    private int scale() {
+      List<Instance> serving =
+          instances.values().stream()
+              .filter(i -> phaseOf(i).countsTowardReplicas() && !leaving.containsKey(i.id()))
+              .toList();
+      ScalePlanner.ScalePlan plan =
+          ScalePlanner.plan(pool.getSpec().replicas, serving, 0, i -> phaseOf(i), this::podsOn);
+      for (Instance victim : plan.toTerminate()) {
+        leaving.put(victim.id(), now);
+      }
+      if (!plan.toTerminate().isEmpty()) {
+        List<String> ids = plan.toTerminate().stream().map(Instance::id).toList();
+        log.info("pool {}: scaling down, removing {}", pool.name(), ids);
+        events.normal(pool, EventReason.Terminating, "scaling down: removing " + ids);
+      }
+      return plan.toLaunch();
+    }
+
+    /** Pods on an instance's node, for choosing scale-down victims (only then). */
+    private int podsOn(Instance i) {
+      Node node = nodes.get(i.id());
+      if (node == null) {
+        return 0;
+      }
+      return context
+          .getClient()
+          .pods()
+          .inAnyNamespace()
+          .withField("spec.nodeName", node.getMetadata().getName())
+          .list()
+          .getItems()
+          .size();
+    }
+
+    /**
+     * One drain step per leaving instance that has a node; once its pods are away (or it has no
+     * node), the instance is terminated and its Node deleted.
+     */
+    private void drainLeaving() {
+      Duration drainTimeout = Durations.parse(pool.getSpec().drainTimeout);
+      boolean forceAllowed = Boolean.TRUE.equals(pool.getSpec().forceDrain);
+      List<String> toTerminate = new ArrayList<>();
+      for (Map.Entry<String, Instant> e : leaving.entrySet()) {
+        Instance i = instances.get(e.getKey());
+        if (i == null || !i.state().isActive()) {
+          continue;
+        }
+        Node node = nodes.get(i.id());
+        if (node == null) {
+          toTerminate.add(i.id());
+          continue;
+        }
+        boolean overdue = now.isAfter(e.getValue().plus(drainTimeout));
+        NodeDrains.Step step = drains.drain(node.getMetadata().getName(), overdue && forceAllowed);
+        if (step.done()) {
+          toTerminate.add(i.id());
+          continue;
+        }
+        requeueWithin(Duration.ofSeconds(5));
+        if (overdue && !forceAllowed) {
+          String message =
+              "draining node "
+                  + node.getMetadata().getName()
+                  + " has taken longer than drainTimeout "
+                  + pool.getSpec().drainTimeout
+                  + ": "
+                  + step.summary()
+                  + ". Resolve the PodDisruptionBudget or set forceDrain.";
+          conditions.set(ConditionType.SCALED, false, ConditionReason.DrainStuck, message);
+          scaledReported = true;
+          if (conditions.transitioned(ConditionType.SCALED)) {
+            log.warn("pool {}: {}", pool.name(), message);
+            events.warning(pool, EventReason.DrainBlocked, message);
+          }
+        }
+      }
+      if (toTerminate.isEmpty()) {
+        return;
+      }
+      try {
+        cloud.terminate(toTerminate);
+      } catch (CloudException e) {
+        cloudTrouble("terminate " + toTerminate, e);
+        return;
+      }
+      log.info("pool {}: terminating {}", pool.name(), toTerminate);
+      events.normal(pool, EventReason.Terminating, "terminating " + toTerminate);
+      List<Instance> terminating = new ArrayList<>();
+      for (String id : toTerminate) {
+        Instance t = InstanceStatuses.withState(instances.get(id), InstanceState.SHUTTING_DOWN);
+        instances.put(id, t);
+        terminating.add(t);
+        verdicts.put(
+            id, new PhaseRules.Verdict(InstancePhase.Terminating, "terminated by the operator"));
+        Node node = nodes.remove(id);
+        if (node != null) {
+          context.getClient().nodes().withName(node.getMetadata().getName()).delete();
+        }
+      }
+      leaving.keySet().removeAll(toTerminate);
+      inventory.recordTerminating(pool, terminating);
     }
 
     /**
@@ -206,10 +457,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     private boolean launchConfigNeedsRecheck() {
       return !conditions.isTrue(ConditionType.LAUNCH_CONFIG_VALID)
           || !pool.getMetadata().getGeneration().equals(status.observedGeneration);
-    }
-
-    private List<Instance> active() {
-      return instances.values().stream().filter(i -> i.state().isActive()).toList();
     }
 
     private boolean checkSpec() {
@@ -260,27 +507,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
           runLaunch(config, p);
         }
       }
-    }
-
-    private void terminate(List<Instance> victims) {
-      if (victims.isEmpty()) {
-        return;
-      }
-      List<String> ids = victims.stream().map(Instance::id).toList();
-      try {
-        cloud.terminate(ids);
-      } catch (CloudException e) {
-        cloudTrouble("terminate " + ids, e);
-        return;
-      }
-      log.info("pool {}: scaling down, terminating {}", pool.name(), ids);
-      events.normal(pool, EventReason.Terminating, "scaling down: terminating " + ids);
-      List<Instance> terminating =
-          victims.stream()
-              .map(v -> InstanceStatuses.withState(v, InstanceState.SHUTTING_DOWN))
-              .toList();
-      terminating.forEach(t -> instances.put(t.id(), t));
-      inventory.recordTerminating(pool, terminating);
     }
 
     private void launch(int count) {
@@ -374,12 +600,28 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         }
         return null;
       }
+      UserDataFactory.Result rendered = userData.render(pool);
+      if (rendered instanceof UserDataFactory.Invalid invalid) {
+        conditions.set(
+            ConditionType.LAUNCH_CONFIG_VALID,
+            false,
+            ConditionReason.BootstrapInvalid,
+            invalid.message());
+        configValid = false;
+        if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
+          log.warn("pool {}: {}", pool.name(), invalid.message());
+          events.warning(pool, EventReason.LaunchConfigInvalid, invalid.message());
+        }
+        return null;
+      }
       conditions.set(
           ConditionType.LAUNCH_CONFIG_VALID,
           true,
           ConditionReason.Resolved,
-          "subnets, security groups and image resolved");
-      return ((LaunchConfigResolver.Resolved) result).config();
+          "subnets, security groups, image and bootstrap resolved");
+      return ((LaunchConfigResolver.Resolved) result)
+          .config()
+          .withUserData(((UserDataFactory.Rendered) rendered).userData());
     }
 
     private void cloudTrouble(String what, CloudException e) {
@@ -397,64 +639,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       Duration bounded = d.isNegative() ? Duration.ZERO : d;
       if (requeue == null || bounded.compareTo(requeue) < 0) {
         requeue = bounded;
-      }
-    }
-
-    private void report() {
-      int desired = Math.max(0, pool.getSpec().replicas == null ? 0 : pool.getSpec().replicas);
-      List<Instance> active = active();
-      long ready =
-          active.stream()
-              .filter(i -> i.state() == InstanceState.RUNNING && runsNestedVirtualization(i))
-              .count();
-      if (typesValid && !scaledReported) {
-        if (active.size() == desired) {
-          conditions.set(
-              ConditionType.SCALED, true, ConditionReason.Scaled, desired + " instances");
-        } else if (capacityShort) {
-          conditions.set(
-              ConditionType.SCALED,
-              false,
-              ConditionReason.InsufficientCapacity,
-              active.size()
-                  + " of "
-                  + desired
-                  + " instances: no capacity for the listed types in the subnets' zones;"
-                  + " retrying, or add instance types or subnets");
-        } else {
-          conditions.set(
-              ConditionType.SCALED,
-              false,
-              active.size() < desired ? ConditionReason.ScalingUp : ConditionReason.ScalingDown,
-              active.size() + " of " + desired + " instances");
-        }
-      }
-      boolean converged =
-          typesValid
-              && configValid
-              && active.size() == desired
-              && ready == desired
-              && status.pendingLaunches.isEmpty();
-      status.conditions =
-          conditions.finish(
-              converged,
-              ready + " of " + desired + " instances running with nested virtualization");
-      status.observedGeneration = pool.getMetadata().getGeneration();
-      status.replicas = active.size();
-      status.readyReplicas = (int) ready;
-      status.selector = "nestedvirt.io/pool=" + pool.name();
-      status.instances =
-          instances.values().stream()
-              .filter(i -> i.state() != InstanceState.TERMINATED)
-              .sorted(Comparator.comparing(Instance::id))
-              .map(InstanceStatuses::of)
-              .toList();
-      if (!converged) {
-        requeueWithin(settings.refreshPeriod());
-      }
-      // A steady pool writes nothing: no API server load, no watch events for others.
-      if (!Json.of(status).equals(statusAtStart)) {
-        writeStatus();
       }
     }
 
@@ -476,6 +660,83 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
           .map(s -> s.zone())
           .findFirst()
           .orElse("unknown");
+    }
+
+    private void report() {
+      int desired = Math.max(0, pool.getSpec().replicas == null ? 0 : pool.getSpec().replicas);
+      List<Instance> counted =
+          instances.values().stream()
+              .filter(i -> i.state().isActive())
+              .filter(
+                  i ->
+                      verdicts.containsKey(i.id())
+                          ? phaseOf(i).countsTowardReplicas() && !leaving.containsKey(i.id())
+                          : true)
+              .toList();
+      long ready =
+          counted.stream()
+              .filter(i -> verdicts.containsKey(i.id()) && phaseOf(i) == InstancePhase.Ready)
+              .count();
+      if (typesValid && !scaledReported) {
+        if (counted.size() == desired && leaving.isEmpty()) {
+          conditions.set(
+              ConditionType.SCALED, true, ConditionReason.Scaled, desired + " instances");
+        } else if (capacityShort) {
+          conditions.set(
+              ConditionType.SCALED,
+              false,
+              ConditionReason.InsufficientCapacity,
+              counted.size()
+                  + " of "
+                  + desired
+                  + " instances: no capacity for the listed types in the subnets' zones;"
+                  + " retrying, or add instance types or subnets");
+        } else {
+          conditions.set(
+              ConditionType.SCALED,
+              false,
+              counted.size() < desired ? ConditionReason.ScalingUp : ConditionReason.ScalingDown,
+              counted.size()
+                  + " of "
+                  + desired
+                  + " instances"
+                  + (leaving.isEmpty() ? "" : ", " + leaving.size() + " being removed"));
+        }
+      }
+      boolean converged =
+          typesValid
+              && configValid
+              && counted.size() == desired
+              && ready == desired
+              && leaving.isEmpty()
+              && status.pendingLaunches.isEmpty();
+      status.conditions =
+          conditions.finish(converged, ready + " of " + desired + " nodes verified and Ready");
+      status.observedGeneration = pool.getMetadata().getGeneration();
+      status.replicas = counted.size();
+      status.readyReplicas = (int) ready;
+      status.selector = NodeLabels.POOL + "=" + pool.name();
+      status.instances =
+          instances.values().stream()
+              .filter(i -> i.state() != InstanceState.TERMINATED)
+              .sorted(Comparator.comparing(Instance::id))
+              .map(
+                  i ->
+                      InstanceStatuses.of(
+                          i,
+                          verdicts.get(i.id()),
+                          nodes.containsKey(i.id())
+                              ? nodes.get(i.id()).getMetadata().getName()
+                              : null,
+                          leaving.get(i.id())))
+              .toList();
+      if (!converged) {
+        requeueWithin(settings.refreshPeriod());
+      }
+      // A steady pool writes nothing: no API server load, no watch events for others.
+      if (!Json.of(status).equals(statusAtStart)) {
+        writeStatus();
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.pool;
 
+import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import java.time.Duration;
 
 /**
@@ -14,6 +15,9 @@ import java.time.Duration;
  * @param trustUnreportedNestedVirtualization count an instance whose CpuOptions say nothing about
  *     nested virtualization as running it; EC2 always reports the setting, so this is only for
  *     EC2-compatible endpoints that do not (see e2e/README.md)
+ * @param cluster where EKS nodes find the cluster (endpoint, CA, service CIDR); null when the
+ *     operator was not given them, which only bootstrap mode eks needs
+ * @param operatorNamespace the operator's namespace, where kubeadm join token Secrets live
  */
 public record PoolSettings(
     String clusterName,
@@ -21,7 +25,9 @@ public record PoolSettings(
     Duration offeringCooldown,
     Duration launchGrace,
     Duration resolveCacheTtl,
-    boolean trustUnreportedNestedVirtualization) {
+    boolean trustUnreportedNestedVirtualization,
+    ClusterInfo cluster,
+    String operatorNamespace) {
 
   public static PoolSettings defaults(String clusterName) {
     return new PoolSettings(
@@ -30,7 +36,9 @@ public record PoolSettings(
         Duration.ofMinutes(3),
         Duration.ofMinutes(5),
         Duration.ofMinutes(5),
-        false);
+        false,
+        null,
+        "nestedvirt-system");
   }
 
   public PoolSettings withRefreshPeriod(Duration period) {
@@ -40,11 +48,44 @@ public record PoolSettings(
         offeringCooldown,
         launchGrace,
         resolveCacheTtl,
-        trustUnreportedNestedVirtualization);
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace);
   }
 
   public PoolSettings withTrustUnreportedNestedVirtualization(boolean trust) {
     return new PoolSettings(
-        clusterName, refreshPeriod, offeringCooldown, launchGrace, resolveCacheTtl, trust);
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trust,
+        cluster,
+        operatorNamespace);
+  }
+
+  public PoolSettings withCluster(ClusterInfo info) {
+    return new PoolSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        info,
+        operatorNamespace);
+  }
+
+  public PoolSettings withOperatorNamespace(String namespace) {
+    return new PoolSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        namespace);
   }
 }

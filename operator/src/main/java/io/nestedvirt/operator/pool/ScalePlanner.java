@@ -4,44 +4,82 @@ import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /** Pure planning of how many instances to add and which to remove. Touches no client. */
 public final class ScalePlanner {
   private ScalePlanner() {}
 
-  /** What to do to go from {@code active} instances to {@code desired}. */
+  /** What to do to go from the serving instances to {@code desired}. */
   public record ScalePlan(int toLaunch, List<Instance> toTerminate) {
     public boolean isNoop() {
       return toLaunch == 0 && toTerminate.isEmpty();
     }
   }
 
-  /**
-   * @param desired the spec's replicas
-   * @param active instances that count toward the pool (not shutting down or terminated)
-   * @param inFlight instances already being launched (pending launches not yet visible)
-   */
+  /** Planning before nodes exist: an instance's phase follows its EC2 state. */
   public static ScalePlan plan(int desired, List<Instance> active, int inFlight) {
-    int current = active.size() + inFlight;
-    if (current < desired) {
-      return new ScalePlan(desired - current, List.of());
-    }
-    int excess = Math.min(active.size(), current - desired);
-    if (excess <= 0) {
-      return new ScalePlan(0, List.of());
-    }
-    return new ScalePlan(0, active.stream().sorted(SCALE_DOWN_ORDER).limit(excess).toList());
+    return plan(
+        desired,
+        active,
+        inFlight,
+        i -> i.state() == InstanceState.RUNNING ? InstancePhase.Ready : InstancePhase.Launching,
+        i -> 0);
   }
 
   /**
-   * Which instances go first on scale-down: those not running yet (they serve nothing), then the
-   * newest (the oldest have proven themselves), then by id so the choice is stable.
+   * @param desired the spec's replicas
+   * @param serving instances that count toward the pool (not failed, not leaving)
+   * @param inFlight instances already being launched (pending launches not yet visible)
+   * @param phase each instance's phase
+   * @param pods how many pods run on an instance's node; asked only when scaling down
    */
-  static final Comparator<Instance> SCALE_DOWN_ORDER =
-      Comparator.comparing((Instance i) -> i.state() == InstanceState.RUNNING)
-          .thenComparing(
-              (Instance i) -> i.launchTime() == null ? Instant.MAX : i.launchTime(),
-              Comparator.reverseOrder())
-          .thenComparing(Instance::id);
+  public static ScalePlan plan(
+      int desired,
+      List<Instance> serving,
+      int inFlight,
+      Function<Instance, InstancePhase> phase,
+      ToIntFunction<Instance> pods) {
+    int current = serving.size() + inFlight;
+    if (current < desired) {
+      return new ScalePlan(desired - current, List.of());
+    }
+    int excess = Math.min(serving.size(), current - desired);
+    if (excess <= 0) {
+      return new ScalePlan(0, List.of());
+    }
+    Map<String, Integer> podCounts = new HashMap<>();
+    ToIntFunction<Instance> cachedPods =
+        i -> podCounts.computeIfAbsent(i.id(), id -> pods.applyAsInt(i));
+    return new ScalePlan(
+        0, serving.stream().sorted(scaleDownOrder(phase, cachedPods)).limit(excess).toList());
+  }
+
+  /**
+   * Which instances go first on scale-down: those that serve nothing yet (not joined, then not
+   * verified), then the Ready ones with the fewest pods (the cheapest to drain), then the newest
+   * (the oldest have proven themselves), then by id so the choice is stable.
+   */
+  static Comparator<Instance> scaleDownOrder(
+      Function<Instance, InstancePhase> phase, ToIntFunction<Instance> pods) {
+    return Comparator.comparingInt((Instance i) -> rank(phase.apply(i)))
+        .thenComparingInt(i -> phase.apply(i) == InstancePhase.Ready ? pods.applyAsInt(i) : 0)
+        .thenComparing(
+            (Instance i) -> i.launchTime() == null ? Instant.MAX : i.launchTime(),
+            Comparator.reverseOrder())
+        .thenComparing(Instance::id);
+  }
+
+  private static int rank(InstancePhase phase) {
+    return switch (phase) {
+      case Failed -> 0;
+      case Launching, Joining -> 1;
+      case Verifying -> 2;
+      default -> 3;
+    };
+  }
 }

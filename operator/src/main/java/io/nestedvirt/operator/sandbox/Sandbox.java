@@ -5,6 +5,7 @@ import io.nestedvirt.operator.OperatorRuntime;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import java.time.Clock;
@@ -53,11 +54,23 @@ public final class Sandbox implements AutoCloseable {
         OperatorRuntime.start(
             api.client(),
             cloud,
-            PoolSettings.defaults(options.clusterName()).withRefreshPeriod(options.refreshPeriod()),
+            PoolSettings.defaults(options.clusterName())
+                .withRefreshPeriod(options.refreshPeriod())
+                .withCluster(cluster(options.clusterName(), api)),
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
             false); // the embedded API server has no server-side apply
     return new Sandbox(api, ec2, cloud, operator);
+  }
+
+  /** What EKS would report for the embedded cluster, so pools bootstrap in eks mode. */
+  static ClusterInfo cluster(String name, EmbeddedApiServer api) {
+    String ca =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                "-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new ClusterInfo(name, api.url().replaceAll("/$", ""), ca, "10.100.0.0/16");
   }
 
   public KubernetesClient client() {

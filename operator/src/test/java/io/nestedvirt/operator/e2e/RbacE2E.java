@@ -24,10 +24,24 @@ class RbacE2E {
     "patch, nestedvirtpools.nestedvirt.io",
     "update, nestedvirtpools.nestedvirt.io/status",
     "create, events",
+    "update, nodes",
+    "delete, nodes",
+    "list, pods",
+    "create, pods/eviction",
+    "list, poddisruptionbudgets.policy",
   })
   void operatorMay(String verb, String resource) {
     Kubectl.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, AS);
     assertThat(answer(r)).as("%s %s", verb, resource).isEqualTo("yes");
+  }
+
+  @org.junit.jupiter.api.Test
+  void operatorMayReadSecretsOnlyInItsOwnNamespace() {
+    Kubectl.Result own =
+        E2E.stack()
+            .cluster()
+            .kubectl("auth", "can-i", "get", "secrets", "-n=" + RealCluster.OPERATOR_NAMESPACE, AS);
+    assertThat(answer(own)).isEqualTo("yes");
   }
 
   @ParameterizedTest(name = "cannot {0} {1}")

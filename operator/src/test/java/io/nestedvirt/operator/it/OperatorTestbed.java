@@ -14,12 +14,13 @@ import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
+import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,8 +41,27 @@ final class OperatorTestbed implements AutoCloseable {
   static final String CLUSTER = "testbed";
   static final Duration REFRESH = Duration.ofMillis(300);
 
+  /** Shared by the emulator, the simulated kubelets and the operator. */
+  final TestClock clock = new TestClock();
+
   final EmbeddedApiServer api = EmbeddedApiServer.start();
-  final Ec2Emulator ec2 = Ec2Emulator.builder().bootDelay(Duration.ZERO).start();
+  final Ec2Emulator ec2 =
+      Ec2Emulator.builder()
+          .bootDelay(Duration.ZERO)
+          .clock(clock)
+          .tickInterval(Duration.ofMillis(50))
+          .start();
+
+  /** Plays the kubelet (and, until the node agent exists, its KVM verdict) of each instance. */
+  final KubeletSimulator kubelets =
+      new KubeletSimulator(
+              api.client(),
+              KubeletSimulator.Settings.defaults()
+                  .withRegistrationDelay(Duration.ofMillis(100))
+                  .withVerificationDelay(Duration.ofMillis(100))
+                  .withClock(clock))
+          .attach(ec2);
+
   final Ec2Emulator.SeededCluster network = ec2.seedCluster(CLUSTER);
   final AwsCloudProvider aws =
       AwsCloudProvider.create(
@@ -75,9 +95,16 @@ final class OperatorTestbed implements AutoCloseable {
         OperatorRuntime.start(
             client(),
             wrap.apply(aws),
-            PoolSettings.defaults(CLUSTER).withRefreshPeriod(REFRESH),
+            PoolSettings.defaults(CLUSTER)
+                .withRefreshPeriod(REFRESH)
+                .withCluster(
+                    new ClusterInfo(
+                        CLUSTER,
+                        "https://127.0.0.1:6443",
+                        java.util.Base64.getEncoder().encodeToString("test CA".getBytes()),
+                        "10.100.0.0/16")),
             () -> "1.34",
-            Clock.systemUTC(),
+            clock,
             false);
     return this;
   }
@@ -173,6 +200,7 @@ final class OperatorTestbed implements AutoCloseable {
   @Override
   public void close() {
     stopOperator();
+    kubelets.close();
     sdk.close();
     aws.close();
     ec2.close();

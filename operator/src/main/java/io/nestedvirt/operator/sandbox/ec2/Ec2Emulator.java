@@ -316,6 +316,14 @@ public final class Ec2Emulator implements AutoCloseable {
     faults.insufficientCapacity(instanceType, zone, times);
   }
 
+  /**
+   * The next {@code instances} launched with nested virtualization come up without it, and
+   * DescribeInstances says so: a launch path that silently drops the option.
+   */
+  public void dropNestedVirtualization(int instances) {
+    faults.dropNestedVirtualization(instances);
+  }
+
   /** Launches of this type (in {@code zone}, or anywhere) fail until {@link #clearFaults}. */
   public void insufficientCapacity(String instanceType, String zone) {
     faults.insufficientCapacity(instanceType, zone, Faults.UNTIL_CLEARED);

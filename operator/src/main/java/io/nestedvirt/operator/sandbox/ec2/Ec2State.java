@@ -393,6 +393,9 @@ final class Ec2State {
               + " architectures, and try again.");
     }
     CpuOptions cpu = cpuOptions(spec, type);
+    if (cpu.nestedVirtualization() && faults.takeDroppedNestedVirtualization()) {
+      cpu = new CpuOptions(cpu.coreCount(), cpu.threadsPerCore(), false);
+    }
     if (spec.subnetId() == null) {
       throw Ec2Error.client("VPCIdNotSpecified", "No default VPC for this user.");
     }

@@ -25,6 +25,21 @@ final class Faults {
     return action + "#after";
   }
 
+  private int droppedNestedVirtualization;
+
+  synchronized void dropNestedVirtualization(int times) {
+    droppedNestedVirtualization = times;
+  }
+
+  /** Whether the next launched instance silently loses nested virtualization (consumes one). */
+  synchronized boolean takeDroppedNestedVirtualization() {
+    if (droppedNestedVirtualization <= 0) {
+      return false;
+    }
+    droppedNestedVirtualization--;
+    return true;
+  }
+
   synchronized void failNext(String action, int times, Ec2Error error) {
     actionFaults.put(new ActionFault(action, error), times);
   }
@@ -52,6 +67,7 @@ final class Faults {
   synchronized void clear() {
     actionFaults.clear();
     capacityFaults.clear();
+    droppedNestedVirtualization = 0;
   }
 
   /** Whether a launch of this type in this zone must fail for lack of capacity (consumes one). */

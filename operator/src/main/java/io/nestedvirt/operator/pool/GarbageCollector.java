@@ -1,0 +1,121 @@
+package io.nestedvirt.operator.pool;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.CloudException;
+import io.nestedvirt.operator.cloud.CloudProvider;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.Tags;
+import io.nestedvirt.operator.node.ProviderIds;
+import io.nestedvirt.operator.node.bootstrap.NodeLabels;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds what the pools lost track of, apart from the reconciler (a pool that is gone has no
+ * reconcile): instances tagged for this cluster whose pool no longer exists, or exists with another
+ * uid (deleted and recreated), are terminated once they have been orphans for a grace period; Nodes
+ * of the pools whose instance EC2 no longer lists are deleted the same way. The grace period covers
+ * EC2's eventually consistent listings and launches in flight.
+ */
+public final class GarbageCollector {
+  private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+
+  private final CloudProvider cloud;
+  private final InstanceInventory inventory;
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final Duration grace;
+
+  /** When each orphan was first seen; an orphan is acted on only after the grace period. */
+  private final Map<String, Instant> orphanSince = new ConcurrentHashMap<>();
+
+  public GarbageCollector(
+      CloudProvider cloud,
+      InstanceInventory inventory,
+      KubernetesClient client,
+      Clock clock,
+      Duration grace) {
+    this.cloud = cloud;
+    this.inventory = inventory;
+    this.client = client;
+    this.clock = clock;
+    this.grace = grace;
+  }
+
+  /** One collection pass; called periodically. Never throws. */
+  public void collect() {
+    try {
+      Map<String, String> poolUids =
+          client.resources(NestedVirtPool.class).list().getItems().stream()
+              .collect(Collectors.toMap(NestedVirtPool::name, NestedVirtPool::uid));
+      List<Instance> instances = inventory.all();
+      Instant now = clock.instant();
+      Set<String> seen = new java.util.HashSet<>();
+      List<String> toTerminate =
+          instances.stream()
+              .filter(i -> i.state().isActive())
+              .filter(i -> isOrphan(i, poolUids))
+              .map(Instance::id)
+              .filter(id -> due("instance/" + id, now, seen))
+              .toList();
+      if (!toTerminate.isEmpty()) {
+        cloud.terminate(toTerminate);
+        log.warn(
+            "garbage collection: terminated {} (tagged for this cluster, their pool is gone)",
+            toTerminate);
+      }
+      Set<String> listed =
+          instances.stream()
+              .filter(i -> i.state().isActive())
+              .map(Instance::id)
+              .collect(Collectors.toSet());
+      for (Node node : client.nodes().list().getItems()) {
+        Map<String, String> labels = node.getMetadata().getLabels();
+        if (labels == null || !labels.containsKey(NodeLabels.RESTRICTED_POOL)) {
+          continue; // not a node the operator ever accepted
+        }
+        String instanceId = ProviderIds.instanceId(node).orElse(null);
+        if (instanceId == null || listed.contains(instanceId)) {
+          continue;
+        }
+        if (due("node/" + node.getMetadata().getName(), now, seen)) {
+          client.nodes().withName(node.getMetadata().getName()).delete();
+          log.warn(
+              "garbage collection: deleted node {}: its instance {} is terminated",
+              node.getMetadata().getName(),
+              instanceId);
+        }
+      }
+      // What is no longer an orphan (its pool came back, or it is gone) starts over next time.
+      orphanSince.keySet().retainAll(seen);
+    } catch (CloudException | KubernetesClientException e) {
+      log.warn("garbage collection skipped this round: {}", e.getMessage());
+    }
+  }
+
+  private static boolean isOrphan(Instance i, Map<String, String> poolUids) {
+    String pool = i.tag(Tags.POOL);
+    if (pool == null) {
+      return true;
+    }
+    String uid = poolUids.get(pool);
+    return uid == null || !uid.equals(i.tag(Tags.POOL_UID));
+  }
+
+  private boolean due(String key, Instant now, Set<String> seen) {
+    seen.add(key);
+    Instant since = orphanSince.computeIfAbsent(key, k -> now);
+    return !now.isBefore(since.plus(grace));
+  }
+}
