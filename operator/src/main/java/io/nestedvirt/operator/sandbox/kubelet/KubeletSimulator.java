@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * status it replaces only the conditions it owns (by read, modify and a merge patch guarded by the
  * resourceVersion), so what the operator or others add to the Node stays.
  *
+ * <p>Not simulated: periodic heartbeats and node leases (conditions are written when something
+ * changes), the cloud controller's uninitialized taint, and anything running on the node.
+ *
  * <p>All work runs on one scheduler thread, in the order instances were observed; API errors are
  * logged and retried after {@link Settings#retryInterval}, never thrown to the caller of {@link
  * #observe}.
@@ -252,7 +255,7 @@ public final class KubeletSimulator implements AutoCloseable {
 
   /**
    * The verdict of every instance without its own override (default {@link Verdict#expectedFor});
-   * applies to verifications still to come.
+   * applies to verifications still to come. A policy that returns null withholds the condition.
    */
   public void verdictPolicy(Function<SimulatedInstance, Verdict> policy) {
     this.verdictPolicy = Objects.requireNonNull(policy, "policy");
@@ -347,9 +350,10 @@ public final class KubeletSimulator implements AutoCloseable {
   }
 
   private void reportVerification(Kubelet kubelet) {
-    Optional<Verdict> verdict =
-        verdictOverrides.getOrDefault(
-            kubelet.instance.id(), Optional.of(verdictPolicy.apply(kubelet.instance)));
+    Optional<Verdict> verdict = verdictOverrides.get(kubelet.instance.id());
+    if (verdict == null) {
+      verdict = Optional.ofNullable(verdictPolicy.apply(kubelet.instance));
+    }
     if (verdict.isEmpty()) {
       LOG.info("kubelet of {}: never reports verification (test override)", kubelet.instance.id());
       return;

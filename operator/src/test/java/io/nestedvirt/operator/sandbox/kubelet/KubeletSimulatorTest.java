@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
@@ -319,6 +320,81 @@ class KubeletSimulatorTest {
     assertThat(kube.nodes().withName(other.privateDnsName()).get())
         .as("node of the instance still running")
         .isNotNull();
+  }
+
+  @Test
+  void instanceFedThroughObserveKeepsItsNodeWhileStoppedAndLosesItWhenTerminated() {
+    SimulatedInstance instance =
+        new SimulatedInstance(
+            "i-0feedc0ffee000001",
+            "us-west-2a",
+            null,
+            "10.1.2.3",
+            "c8i.large",
+            "x86_64",
+            InstanceState.RUNNING,
+            KubeletTestFixtures.eksUserData(),
+            true,
+            0,
+            Map.of());
+    String name = "ip-10-1-2-3.us-west-2.compute.internal";
+
+    simulator.observe(instance);
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () -> kube.nodes().withName(name).get(),
+            n -> n != null && condition(n, "NestedVirtualizationReady") != null);
+    simulator.observe(instance.withState(InstanceState.STOPPED));
+    simulator.observe(instance.withState(InstanceState.RUNNING));
+    simulator.observe(instance.withState(InstanceState.RUNNING));
+
+    Node node = kube.nodes().withName(name).get();
+    assertThat(node.getMetadata().getLabels())
+        .containsEntry("topology.kubernetes.io/region", "us-west-2");
+    assertThat(node.getStatus().getCapacity().get("cpu"))
+        .as("vCPUs unknown: the default")
+        .isEqualTo(new Quantity("2"));
+    simulator.observe(instance.withState(InstanceState.TERMINATED));
+    await().atMost(PATIENCE).until(() -> kube.nodes().withName(name).get() == null);
+  }
+
+  @Test
+  void nodeOfAnotherInstanceUnderTheSameNameIsNeitherTakenOverNorDeleted() {
+    kube.nodes()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NodeBuilder()
+                .withNewMetadata()
+                .withName("ip-10-9-9-9.ec2.internal")
+                .endMetadata()
+                .withNewSpec()
+                .withProviderID("aws:///us-east-1a/i-someoneelse")
+                .endSpec()
+                .build())
+        .create();
+    SimulatedInstance impostor =
+        new SimulatedInstance(
+            "i-0feedc0ffee000002",
+            "us-east-1a",
+            "ip-10-9-9-9.ec2.internal",
+            "10.9.9.9",
+            "c8i.large",
+            "x86_64",
+            InstanceState.RUNNING,
+            null,
+            true,
+            2,
+            Map.of());
+    EmulatedInstance witness = launch("c8i.large", KubeletTestFixtures.eksUserData(), true);
+
+    simulator.observe(impostor);
+    simulator.observe(impostor.withState(InstanceState.TERMINATED));
+    awaitCondition(witness, "NestedVirtualizationReady", "True");
+
+    Node node = kube.nodes().withName("ip-10-9-9-9.ec2.internal").get();
+    assertThat(node).as("the other instance's node").isNotNull();
+    assertThat(node.getSpec().getProviderID()).isEqualTo("aws:///us-east-1a/i-someoneelse");
+    assertThat(node.getStatus() == null ? List.of() : node.getStatus().getConditions()).isEmpty();
   }
 
   // ---- other writers ----
