@@ -8,6 +8,7 @@ import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
+import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,13 +31,19 @@ public final class Sandbox implements AutoCloseable {
 
   private final EmbeddedApiServer api;
   private final Ec2Emulator ec2;
+  private final KubeletSimulator kubelets;
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
 
   private Sandbox(
-      EmbeddedApiServer api, Ec2Emulator ec2, AwsCloudProvider cloud, OperatorRuntime operator) {
+      EmbeddedApiServer api,
+      Ec2Emulator ec2,
+      KubeletSimulator kubelets,
+      AwsCloudProvider cloud,
+      OperatorRuntime operator) {
     this.api = api;
     this.ec2 = ec2;
+    this.kubelets = kubelets;
     this.cloud = cloud;
     this.operator = operator;
   }
@@ -45,6 +52,8 @@ public final class Sandbox implements AutoCloseable {
     EmbeddedApiServer api = EmbeddedApiServer.start();
     Ec2Emulator ec2 = Ec2Emulator.builder().bootDelay(options.bootDelay()).start();
     ec2.seedCluster(options.clusterName());
+    // Plays each instance's kubelet, and the node agent's KVM verdict, marked as simulated.
+    KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
     AwsCloudProvider cloud =
         AwsCloudProvider.create(
             AwsSettings.of(options.clusterName(), REGION)
@@ -56,21 +65,24 @@ public final class Sandbox implements AutoCloseable {
             cloud,
             PoolSettings.defaults(options.clusterName())
                 .withRefreshPeriod(options.refreshPeriod())
-                .withCluster(cluster(options.clusterName(), api)),
+                .withCluster(cluster(options.clusterName())),
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
             false); // the embedded API server has no server-side apply
-    return new Sandbox(api, ec2, cloud, operator);
+    return new Sandbox(api, ec2, kubelets, cloud, operator);
   }
 
-  /** What EKS would report for the embedded cluster, so pools bootstrap in eks mode. */
-  static ClusterInfo cluster(String name, EmbeddedApiServer api) {
+  /**
+   * What EKS would report for the cluster, so pools bootstrap in eks mode. The simulated kubelets
+   * read the rendered NodeConfig but never connect, so the endpoint and CA are placeholders.
+   */
+  static ClusterInfo cluster(String name) {
     String ca =
         java.util.Base64.getEncoder()
             .encodeToString(
                 "-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    return new ClusterInfo(name, api.url().replaceAll("/$", ""), ca, "10.100.0.0/16");
+    return new ClusterInfo(name, "https://" + name + ".cluster.local", ca, "10.100.0.0/16");
   }
 
   public KubernetesClient client() {
@@ -94,6 +106,7 @@ public final class Sandbox implements AutoCloseable {
   @Override
   public void close() {
     operator.close();
+    kubelets.close();
     cloud.close();
     ec2.close();
     api.close();

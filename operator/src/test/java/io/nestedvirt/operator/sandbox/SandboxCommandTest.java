@@ -39,8 +39,23 @@ class SandboxCommandTest {
     assertThat(run.out).contains("all 2 pool(s) Ready");
     Map<?, ?> list = new KubernetesSerialization().unmarshal(Files.readString(dump), Map.class);
     List<?> items = (List<?>) list.get("items");
-    assertThat(items).hasSize(2);
-    for (Object item : items) {
+    List<?> pools = items.stream().filter(i -> "NestedVirtPool".equals(kind(i))).toList();
+    List<?> nodes = items.stream().filter(i -> "Node".equals(kind(i))).toList();
+    assertThat(pools).hasSize(2);
+    assertThat(nodes).as("3 kubevirt and 2 kata nodes joined").hasSize(5);
+    for (Object node : nodes) {
+      @SuppressWarnings("unchecked")
+      Map<String, String> labels =
+          (Map<String, String>) ((Map<?, ?>) ((Map<?, ?>) node).get("metadata")).get("labels");
+      assertThat(labels)
+          .containsEntry("nestedvirt.io/kvm", "verified")
+          .containsKey("node-restriction.kubernetes.io/nestedvirt-pool");
+      Map<?, ?> spec = (Map<?, ?>) ((Map<?, ?>) node).get("spec");
+      assertThat(String.valueOf(spec.get("taints")))
+          .as("no startup taint left")
+          .doesNotContain("nestedvirt.io/unverified");
+    }
+    for (Object item : pools) {
       Map<?, ?> status = (Map<?, ?>) ((Map<?, ?>) item).get("status");
       Map<?, ?> spec = (Map<?, ?>) ((Map<?, ?>) item).get("spec");
       assertThat(status.get("readyReplicas")).isEqualTo(spec.get("replicas"));
@@ -82,6 +97,10 @@ class SandboxCommandTest {
     Run run = run("-f", tmp.resolve("nope.yaml").toString(), "--until-ready");
     assertThat(run.code).isEqualTo(2);
     assertThat(run.err).contains("does not exist");
+  }
+
+  private static Object kind(Object item) {
+    return ((Map<?, ?>) item).get("kind");
   }
 
   private record Run(int code, String out, String err) {}
