@@ -1,6 +1,8 @@
 package io.nestedvirt.operator.e2e;
 
+import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * The real-peer stack, started once per test JVM and shared by the *E2E classes: a real API server,
@@ -13,7 +15,12 @@ final class E2E {
   /** A failed start is not retried by every test: they all fail with its cause at once. */
   private static IllegalStateException startFailure;
 
-  record Stack(E2EEnvironment env, RealCluster cluster, Moto moto, OperatorProcess operator) {}
+  record Stack(
+      E2EEnvironment env,
+      RealCluster cluster,
+      Moto moto,
+      MotoKubelets kubelets,
+      OperatorProcess operator) {}
 
   private E2E() {}
 
@@ -29,9 +36,17 @@ final class E2E {
             env.kubernetesVersion(), env.etcdVersion(), env.motoVersion());
         RealCluster cluster = new RealCluster(env);
         Moto moto = new Moto(env, CLUSTER);
+        MotoKubelets kubelets =
+            new MotoKubelets(
+                moto.ec2,
+                new KubeletSimulator(
+                    cluster.admin,
+                    KubeletSimulator.Settings.defaults()
+                        .withRegistrationDelay(Duration.ofMillis(200))
+                        .withVerificationDelay(Duration.ofMillis(200))));
         OperatorProcess operator =
             new OperatorProcess(env, cluster.operatorKubeconfig(), moto, CLUSTER, "operator");
-        stack = new Stack(env, cluster, moto, operator);
+        stack = new Stack(env, cluster, moto, kubelets, operator);
         Runtime.getRuntime().addShutdownHook(new Thread(E2E::stop));
       } catch (IOException | RuntimeException e) {
         startFailure =
@@ -51,6 +66,7 @@ final class E2E {
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }
+    stack.kubelets().close();
     stack.moto().close();
     stack.cluster().close();
   }

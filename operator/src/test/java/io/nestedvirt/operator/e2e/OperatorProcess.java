@@ -3,6 +3,7 @@ package io.nestedvirt.operator.e2e;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +35,13 @@ final class OperatorProcess implements AutoCloseable {
                 "1s",
                 "--kubernetes-version",
                 "1.34",
+                // Placeholders: the simulated kubelets read the NodeConfig but never connect.
+                "--cluster-endpoint",
+                "https://" + cluster + ".cluster.local",
+                "--cluster-ca",
+                Base64.getEncoder().encodeToString("e2e CA".getBytes()),
+                "--service-cidr",
+                "10.100.0.0/16",
                 // moto does not report CpuOptions.NestedVirtualization (e2e/README.md).
                 "--trust-unreported-nested-virtualization"));
     ProcessBuilder builder =

@@ -31,7 +31,14 @@ class RbacE2E {
     "list, poddisruptionbudgets.policy",
   })
   void operatorMay(String verb, String resource) {
-    Kubectl.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, AS);
+    // kubectl names a subresource with a flag: pods/eviction is pods --subresource=eviction.
+    String[] parts = resource.split("/", 2);
+    Kubectl.Result r =
+        parts.length == 2 && !resource.contains(".")
+            ? E2E.stack()
+                .cluster()
+                .kubectl("auth", "can-i", verb, parts[0], "--subresource=" + parts[1], AS)
+            : E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, AS);
     assertThat(answer(r)).as("%s %s", verb, resource).isEqualTo("yes");
   }
 
