@@ -101,6 +101,9 @@ public final class GarbageCollector {
       orphanSince.keySet().retainAll(seen);
     } catch (CloudException | KubernetesClientException e) {
       log.warn("garbage collection skipped this round: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again; log and keep collecting.
+      log.error("garbage collection failed this round", e);
     }
   }
 
