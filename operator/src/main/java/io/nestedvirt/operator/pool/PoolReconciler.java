@@ -667,11 +667,11 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       List<Instance> counted =
           instances.values().stream()
               .filter(i -> i.state().isActive())
+              // Without a verdict (the spec is unusable) an instance simply counts.
               .filter(
                   i ->
-                      verdicts.containsKey(i.id())
-                          ? phaseOf(i).countsTowardReplicas() && !leaving.containsKey(i.id())
-                          : true)
+                      !verdicts.containsKey(i.id())
+                          || phaseOf(i).countsTowardReplicas() && !leaving.containsKey(i.id()))
               .toList();
       long ready =
           counted.stream()

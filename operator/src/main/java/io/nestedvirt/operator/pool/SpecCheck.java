@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.pool;
 
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 
 /**
@@ -19,6 +20,18 @@ final class SpecCheck {
     }
     if (spec.instanceTypes == null || spec.instanceTypes.isEmpty()) {
       return "spec.instanceTypes is empty: list at least one type, for example m8i.2xlarge";
+    }
+    for (var field :
+        java.util.Map.of(
+                "joinTimeout", String.valueOf(spec.joinTimeout),
+                "drainTimeout", String.valueOf(spec.drainTimeout),
+                "verificationGracePeriod", String.valueOf(spec.verificationGracePeriod))
+            .entrySet()) {
+      try {
+        Durations.parse(field.getValue());
+      } catch (IllegalArgumentException e) {
+        return "spec." + field.getKey() + ": " + e.getMessage();
+      }
     }
     return null;
   }
