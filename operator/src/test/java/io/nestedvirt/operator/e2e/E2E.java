@@ -32,8 +32,11 @@ final class E2E {
       try {
         E2EEnvironment env = E2EEnvironment.load();
         System.out.printf(
-            "e2e: kube-apiserver v%s, etcd v%s, moto %s%n",
-            env.kubernetesVersion(), env.etcdVersion(), env.motoVersion());
+            "e2e: kube-apiserver v%s, kube-controller-manager %s, etcd v%s, moto %s%n",
+            env.kubernetesVersion(),
+            RealCluster.controllerManagerVersion(env),
+            env.etcdVersion(),
+            env.motoVersion());
         RealCluster cluster = new RealCluster(env);
         Moto moto = new Moto(env, CLUSTER);
         MotoKubelets kubelets =

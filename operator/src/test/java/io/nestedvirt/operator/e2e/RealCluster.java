@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,11 @@ import java.util.stream.Stream;
  * A real etcd and kube-apiserver on loopback (RBAC on), with our CRDs from crds/ and the operator's
  * RBAC from deploy/ applied, so that tests meet the same schema, CEL rules, server-side apply and
  * authorization that users' clusters have.
+ *
+ * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
+ * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
+ * controllers (ReplicaSet, garbage collector, namespace, ...) are off: tests that need their effect
+ * play their part explicitly.
  */
 final class RealCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "nestedvirt-system";
@@ -33,6 +39,7 @@ final class RealCluster implements AutoCloseable {
   final Path adminKubeconfig;
   private final KubeAPIServer server;
   private final Config adminConfig;
+  private final Process controllerManager;
 
   RealCluster(E2EEnvironment env) throws IOException {
     this.env = env;
@@ -61,6 +68,70 @@ final class RealCluster implements AutoCloseable {
                 .build())
         .serverSideApply();
     applyAll(env.repo().resolve("deploy/rbac.yaml"));
+    controllerManager = startControllerManager();
+  }
+
+  /** Built by e2e/install.sh next to kubectl. */
+  static Path controllerManagerBinary(E2EEnvironment env) {
+    Path binary = env.kubectl().resolveSibling("kube-controller-manager");
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException(binary + " is missing: run e2e/install.sh");
+    }
+    return binary;
+  }
+
+  /** What {@code kube-controller-manager --version} prints, e.g. {@code Kubernetes v1.34.4}. */
+  static String controllerManagerVersion(E2EEnvironment env) throws IOException {
+    Process p =
+        new ProcessBuilder(controllerManagerBinary(env).toString(), "--version")
+            .redirectErrorStream(true)
+            .start();
+    try (InputStream out = p.getInputStream()) {
+      return new String(out.readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+  }
+
+  /**
+   * Starts kube-controller-manager as the admin with only the disruption controller, and waits
+   * until it says the controller started. No leader election (one instance), no serving port (no
+   * one scrapes it), the admin's own credentials (no per-controller ServiceAccounts, whose token
+   * controller is not running).
+   */
+  private Process startControllerManager() throws IOException {
+    Path log = env.logs().resolve("kube-controller-manager.log");
+    Process process =
+        new ProcessBuilder(
+                controllerManagerBinary(env).toString(),
+                "--kubeconfig=" + adminKubeconfig,
+                "--controllers=disruption-controller",
+                "--leader-elect=false",
+                "--secure-port=0",
+                "--use-service-account-credentials=false",
+                "--v=2")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "kube-controller-manager exited with " + process.exitValue() + "; see " + log);
+      }
+      if (Files.readString(log)
+          .contains("\"Started controller\" controller=\"disruption-controller\"")) {
+        return process;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroy();
+        throw new IllegalStateException(e);
+      }
+    }
+    process.destroy();
+    throw new IllegalStateException(
+        "kube-controller-manager did not start its disruption controller within 60 s; see " + log);
   }
 
   private void applyCrds() throws IOException {
@@ -164,6 +235,15 @@ final class RealCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    controllerManager.destroy();
+    try {
+      if (!controllerManager.waitFor(10, TimeUnit.SECONDS)) {
+        controllerManager.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      controllerManager.destroyForcibly();
+    }
     admin.close();
     server.stop();
   }

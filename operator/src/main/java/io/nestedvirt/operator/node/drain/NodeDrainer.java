@@ -67,6 +67,11 @@ public final class NodeDrainer {
       if (!decision.action().blocksDrain()) {
         continue;
       }
+      if (decision.action() == DrainPlanner.Action.AWAIT_TERMINATION) {
+        left++;
+        terminating++;
+        continue;
+      }
       PodEvictions.Outcome outcome;
       try {
         outcome =
@@ -74,11 +79,17 @@ public final class NodeDrainer {
               case EVICT -> evictions.evict(decision.pod());
               case DELETE -> evictions.delete(decision.pod(), false);
               case DELETE_NOW -> evictions.delete(decision.pod(), true);
-              case AWAIT_TERMINATION -> null;
-              case SKIP -> throw new IllegalStateException("skipped pods are not acted on");
+              case AWAIT_TERMINATION, SKIP ->
+                  throw new IllegalStateException(decision.action() + " sends no request");
             };
       } catch (KubernetesClientException e) {
-        LOG.warn("node {}: {} of {} failed", nodeName, decision.action(), decision.podKey(), e);
+        // Reported in the step; the caller shows it in a condition, so one line here is enough.
+        LOG.warn(
+            "node {}: {} of {} failed: {}",
+            nodeName,
+            decision.action(),
+            decision.podKey(),
+            reason(e));
         errors.add(decision.podKey() + ": " + reason(e));
         left++;
         continue;
@@ -87,10 +98,8 @@ public final class NodeDrainer {
         continue;
       }
       left++;
-      if (outcome == null || outcome == PodEvictions.Outcome.ACCEPTED) {
-        terminating++;
-      }
       if (outcome == PodEvictions.Outcome.ACCEPTED) {
+        terminating++;
         evicted++;
         LOG.info("node {}: {} {} accepted", nodeName, decision.action(), decision.podKey());
       } else if (outcome == PodEvictions.Outcome.REFUSED) {

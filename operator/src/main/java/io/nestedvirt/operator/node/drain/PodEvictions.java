@@ -52,8 +52,13 @@ public final class PodEvictions {
   }
 
   /**
-   * Evicts the pod through policy/v1 Eviction, the way {@code kubectl drain} does, with the pod's
-   * UID as precondition so that a new pod of the same name is never evicted in its place.
+   * Evicts the pod through policy/v1 Eviction, the way {@code kubectl drain} does, on condition
+   * that it is still the pod that was listed: same UID (a new pod of the same name is never evicted
+   * in its place) and same resourceVersion. The resourceVersion matters for the answer time:
+   * without it, the API server retries a failed precondition on a pending or finished pod for 10 s
+   * before answering 409; with it, it answers at once. A pod that changed in the moment since the
+   * listing is evicted in the next step (if a budget covers it, the API server may already have
+   * counted that disruption, and holds it for up to 2 minutes: slower, never unsafe, and rare).
    *
    * <p>fabric8's {@code evict()} answers true for 2xx, false for 429 and throws for anything else;
    * its no-argument form posts a policy/v1beta1 body, so the v1 Eviction is built here.
@@ -107,6 +112,7 @@ public final class PodEvictions {
                     .withGracePeriodSeconds(gracePeriodSeconds)
                     .withNewPreconditions()
                     .withUid(pod.getMetadata().getUid())
+                    .withResourceVersion(pod.getMetadata().getResourceVersion())
                     .endPreconditions()
                     .build())
             .build();
