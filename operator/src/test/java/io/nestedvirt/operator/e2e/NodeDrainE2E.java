@@ -5,21 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.node.drain.DrainPlanner;
@@ -317,60 +312,33 @@ class NodeDrainE2E {
     await().atMost(SETTLE).until(() -> admin.pods().inNamespace(ns).withName(name).get() == null);
   }
 
-  /**
-   * A namespace with its default ServiceAccount, which the ServiceAccount admission plugin wants
-   * for every pod (the serviceaccount controller that would create it is not running).
-   */
   private static String namespace(String name) {
-    admin
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
-    admin
-        .serviceAccounts()
-        .inNamespace(name)
-        .resource(
-            new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build())
-        .create();
-    return name;
+    return Workloads.namespace(admin, name);
   }
 
   private static String node(String name) {
-    admin
-        .nodes()
-        .resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
-    return name;
+    return Workloads.node(admin, name);
+  }
+
+  private static ReplicaSet replicaSet(String ns, String app, int replicas) {
+    return Workloads.replicaSet(ns, app, replicas);
+  }
+
+  private static PodDisruptionBudget budget(
+      String ns,
+      String app,
+      java.util.function.UnaryOperator<
+              io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpecBuilder>
+          limit) {
+    return Workloads.budget(ns, app, limit);
+  }
+
+  private static Pod pod(String ns, String name, String node, HasMetadata owner) {
+    return Workloads.pod(ns, name, node, owner);
   }
 
   private static <T extends HasMetadata> T create(T object) {
     return admin.resource(object).create();
-  }
-
-  private static ReplicaSet replicaSet(String ns, String app, int replicas) {
-    return new ReplicaSetBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(app)
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withNewSelector()
-        .addToMatchLabels("app", app)
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .addToLabels("app", app)
-        .endMetadata()
-        .withNewSpec()
-        .addNewContainer()
-        .withName("main")
-        .withImage("registry.k8s.io/pause:3.10")
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec()
-        .build();
   }
 
   private static DaemonSet daemonSet(String ns, String app) {
@@ -396,64 +364,6 @@ class NodeDrainE2E {
         .endTemplate()
         .endSpec()
         .build();
-  }
-
-  private static PodDisruptionBudget budget(
-      String ns,
-      String app,
-      java.util.function.UnaryOperator<
-              io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpecBuilder>
-          limit) {
-    return new PodDisruptionBudgetBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(app)
-        .endMetadata()
-        .withSpec(
-            limit
-                .apply(
-                    new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpecBuilder()
-                        .withNewSelector()
-                        .addToMatchLabels("app", app)
-                        .endSelector())
-                .build())
-        .build();
-  }
-
-  /**
-   * A pod bound to {@code node} (as the scheduler would), controlled by {@code owner} when given,
-   * with the owner's app label.
-   */
-  private static Pod pod(String ns, String name, String node, HasMetadata owner) {
-    PodBuilder pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withNamespace(ns)
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withNodeName(node)
-            .withAutomountServiceAccountToken(false)
-            .addNewContainer()
-            .withName("main")
-            .withImage("registry.k8s.io/pause:3.10")
-            .endContainer()
-            .endSpec();
-    if (owner != null) {
-      pod.editMetadata()
-          .addToLabels("app", owner.getMetadata().getName())
-          .addToOwnerReferences(
-              new OwnerReferenceBuilder()
-                  .withApiVersion(owner.getApiVersion())
-                  .withKind(owner.getKind())
-                  .withName(owner.getMetadata().getName())
-                  .withUid(owner.getMetadata().getUid())
-                  .withController(true)
-                  .withBlockOwnerDeletion(true)
-                  .build())
-          .endMetadata();
-    }
-    return pod.build();
   }
 
   /** The API-server copy of a static pod, as the kubelet creates it: owned by its Node. */
