@@ -232,7 +232,8 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
             && InstanceState.fromWireName(s.state).isActive()) {
           instances.put(s.id, InstanceStatuses.toInstance(s, pool));
         }
-        if (InstancePhase.Draining.name().equals(s.phase) && s.drainStartedAt != null) {
+        // Once chosen for removal, an instance stays chosen: its drain resumes where it was.
+        if (s.drainStartedAt != null) {
           leaving.put(s.id, Instant.parse(s.drainStartedAt));
         }
       }
@@ -338,11 +339,16 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       for (Instance i : instances.values()) {
         PhaseRules.Verdict v = verdicts.get(i.id());
         if (v.phase() == InstancePhase.Failed && !leaving.containsKey(i.id())) {
-          leaving.put(i.id(), now);
+          startLeaving(i, "replacing: " + v.reason());
           log.warn("pool {}: replacing {}: {}", pool.name(), i.id(), v.reason());
           events.warning(pool, EventReason.NodeReplaced, "replacing " + i.id() + ": " + v.reason());
         }
       }
+    }
+
+    private void startLeaving(Instance i, String reason) {
+      leaving.put(i.id(), now);
+      verdicts.put(i.id(), new PhaseRules.Verdict(InstancePhase.Draining, reason));
     }
 
     /** Picks victims when there are too many instances; returns how many to launch. */
@@ -354,7 +360,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       ScalePlanner.ScalePlan plan =
           ScalePlanner.plan(pool.getSpec().replicas, serving, 0, i -> phaseOf(i), this::podsOn);
       for (Instance victim : plan.toTerminate()) {
-        leaving.put(victim.id(), now);
+        startLeaving(victim, "scaling down: cordoned, evicting pods");
       }
       if (!plan.toTerminate().isEmpty()) {
         List<String> ids = plan.toTerminate().stream().map(Instance::id).toList();

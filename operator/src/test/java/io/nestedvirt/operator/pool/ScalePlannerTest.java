@@ -46,4 +46,36 @@ class ScalePlannerTest {
         .extracting(Instance::id)
         .containsExactlyInAnyOrder("i-old", "i-mid");
   }
+
+  @Test
+  void scaleDownRemovesUnjoinedThenUnverifiedThenTheReadyNodeWithFewestPods() {
+    Instance joining = instance("i-joining", InstanceState.RUNNING, A, 0);
+    Instance verifying = instance("i-verifying", InstanceState.RUNNING, A, 0);
+    Instance busy = instance("i-busy", InstanceState.RUNNING, A, 500);
+    Instance quiet = instance("i-quiet", InstanceState.RUNNING, A, 0);
+    java.util.Map<String, InstancePhase> phases =
+        java.util.Map.of(
+            "i-joining", InstancePhase.Joining,
+            "i-verifying", InstancePhase.Verifying,
+            "i-busy", InstancePhase.Ready,
+            "i-quiet", InstancePhase.Ready);
+    java.util.Map<String, Integer> pods = java.util.Map.of("i-busy", 9, "i-quiet", 1);
+    java.util.List<String> asked = new java.util.ArrayList<>();
+
+    var plan =
+        ScalePlanner.plan(
+            1,
+            List.of(busy, quiet, verifying, joining),
+            0,
+            i -> phases.get(i.id()),
+            i -> {
+              asked.add(i.id());
+              return pods.getOrDefault(i.id(), 0);
+            });
+
+    assertThat(plan.toTerminate())
+        .extracting(Instance::id)
+        .containsExactly("i-joining", "i-verifying", "i-quiet");
+    assertThat(asked).as("pods are counted once per Ready candidate").doesNotHaveDuplicates();
+  }
 }
