@@ -9,7 +9,6 @@ public enum EventReason {
   InvalidSpec,
   InstanceTypeRefused,
   LaunchConfigInvalid,
-  Deleted,
   ForgedNodeIgnored,
   NodeReplaced,
   DrainBlocked

@@ -3,7 +3,6 @@ package io.nestedvirt.operator.pool;
 /** Condition reasons: CamelCase words that tools can match on. */
 public enum ConditionReason {
   Ready,
-  NotReady,
   Converged,
   Progressing,
   InstancesStarting,

@@ -73,4 +73,28 @@ final class E2E {
     stack.moto().close();
     stack.cluster().close();
   }
+
+  /**
+   * Waits until the pool is Ready for its current generation with {@code replicas} instances, all
+   * of them verified nodes; returns it as it then is.
+   */
+  static io.nestedvirt.operator.api.v1alpha1.NestedVirtPool awaitReady(
+      io.fabric8.kubernetes.client.KubernetesClient admin, String name, int replicas) {
+    var pools = admin.resources(io.nestedvirt.operator.api.v1alpha1.NestedVirtPool.class);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              var p = pools.withName(name).get();
+              return p != null
+                  && p.getStatus() != null
+                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
+                  && p.getStatus().readyReplicas == replicas
+                  && p.getStatus().replicas == replicas
+                  && p.getStatus().conditions.stream()
+                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
+            });
+    return pools.withName(name).get();
+  }
 }

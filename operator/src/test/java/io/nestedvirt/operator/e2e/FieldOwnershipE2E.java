@@ -1,13 +1,11 @@
 package io.nestedvirt.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +21,7 @@ class FieldOwnershipE2E {
     Path v1 = manifest("owned", 1, "team: virt");
     Kubectl.Result created = stack.cluster().kubectl("apply", "-f", v1.toString());
     assertThat(created.code()).as(created.output()).isZero();
-    NestedVirtPool first = awaitReady("owned", 1);
+    NestedVirtPool first = E2E.awaitReady(admin, "owned", 1);
     String launchedId = first.getStatus().instances.get(0).id;
 
     // Client-side apply of an edited manifest (what `kubectl apply` does by default).
@@ -48,7 +46,7 @@ class FieldOwnershipE2E {
                 "-f",
                 v3.toString());
     assertThat(serverSide.code()).as(serverSide.output()).isZero();
-    NestedVirtPool afterServerSide = awaitReady("owned", 2);
+    NestedVirtPool afterServerSide = E2E.awaitReady(admin, "owned", 2);
     assertThat(afterServerSide.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
     assertThat(afterServerSide.getStatus().instances).extracting(i -> i.id).contains(launchedId);
 
@@ -95,20 +93,5 @@ class FieldOwnershipE2E {
 
   private NestedVirtPool get(String name) {
     return admin.resources(NestedVirtPool.class).withName(name).get();
-  }
-
-  private NestedVirtPool awaitReady(String name, int replicas) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              NestedVirtPool p = get(name);
-              return p != null
-                  && p.getStatus() != null
-                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
-                  && p.getStatus().readyReplicas == replicas;
-            });
-    return get(name);
   }
 }

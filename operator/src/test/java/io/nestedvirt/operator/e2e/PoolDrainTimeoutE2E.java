@@ -46,7 +46,7 @@ class PoolDrainTimeoutE2E {
             .formatted(stack.moto().imageId));
     assertThat(stack.cluster().kubectl("apply", "-f", manifest.toString()).code()).isZero();
     List<String> nodes =
-        awaitReady(2).getStatus().instances.stream()
+        E2E.awaitReady(admin, "stuck", 2).getStatus().instances.stream()
             .map((InstanceStatus s) -> s.node)
             .filter(Objects::nonNull)
             .toList();
@@ -84,7 +84,7 @@ class PoolDrainTimeoutE2E {
                 p.getSpec().forceDrain = true;
                 return p;
               });
-      NestedVirtPool one = awaitReady(1);
+      NestedVirtPool one = E2E.awaitReady(admin, "stuck", 1);
       assertThat(one.getStatus().instances).filteredOn(s -> "Ready".equals(s.phase)).hasSize(1);
       assertThat(kubelets.deletedPods).hasSize(1);
     } finally {
@@ -101,23 +101,5 @@ class PoolDrainTimeoutE2E {
     return admin.v1().events().inNamespace("default").list().getItems().stream()
         .filter(e -> pool.equals(e.getInvolvedObject().getName()))
         .toList();
-  }
-
-  private NestedVirtPool awaitReady(int replicas) {
-    await()
-        .atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              NestedVirtPool p = admin.resources(NestedVirtPool.class).withName("stuck").get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
-                  && p.getStatus().readyReplicas == replicas
-                  && p.getStatus().replicas == replicas
-                  && p.getStatus().conditions.stream()
-                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
-            });
-    return admin.resources(NestedVirtPool.class).withName("stuck").get();
   }
 }

@@ -45,7 +45,7 @@ class PoolLifecycleE2E {
             .formatted(stack.moto().imageId));
     assertThat(stack.cluster().kubectl("apply", "-f", manifest.toString()).code()).isZero();
 
-    NestedVirtPool ready = awaitReady("life", 3);
+    NestedVirtPool ready = E2E.awaitReady(admin, "life", 3);
     String uid = ready.getMetadata().getUid();
     List<Instance> running = instances("life", "running", "pending");
     assertThat(running).hasSize(3);
@@ -62,11 +62,11 @@ class PoolLifecycleE2E {
 
     Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
     assertThat(scaled.code()).as(scaled.output()).isZero();
-    awaitReady("life", 5);
+    E2E.awaitReady(admin, "life", 5);
     assertThat(instances("life", "running", "pending")).hasSize(5);
 
     assertThat(stack.cluster().kubectl("scale", "nvp/life", "--replicas=1").code()).isZero();
-    awaitReady("life", 1);
+    E2E.awaitReady(admin, "life", 1);
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> instances("life", "running", "pending").size() == 1);
@@ -83,23 +83,6 @@ class PoolLifecycleE2E {
                 "life", "running", "pending", "shutting-down", "terminated", "stopping", "stopped"))
         .as("no instance launched twice")
         .hasSize(5);
-  }
-
-  private NestedVirtPool awaitReady(String name, int replicas) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              NestedVirtPool p = admin.resources(NestedVirtPool.class).withName(name).get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
-                  && p.getStatus().readyReplicas == replicas
-                  && p.getStatus().conditions.stream()
-                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
-            });
-    return admin.resources(NestedVirtPool.class).withName(name).get();
   }
 
   private List<Instance> instances(String pool, String... states) {

@@ -48,7 +48,7 @@ class PoolScaleDownE2E {
             .formatted(stack.moto().imageId));
     assertThat(stack.cluster().kubectl("apply", "-f", manifest.toString()).code()).isZero();
     List<String> nodes =
-        awaitReady(4).getStatus().instances.stream()
+        E2E.awaitReady(admin, "budget", 4).getStatus().instances.stream()
             .map((InstanceStatus s) -> s.node)
             .filter(Objects::nonNull)
             .toList();
@@ -72,7 +72,7 @@ class PoolScaleDownE2E {
       Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/budget", "--replicas=1");
       assertThat(scaled.code()).as(scaled.output()).isZero();
 
-      NestedVirtPool one = awaitReady(1);
+      NestedVirtPool one = E2E.awaitReady(admin, "budget", 1);
 
       assertThat(ready.lowest())
           .as("Ready pods never below 3 of 4 (maxUnavailable 1); lowest at %s", ready.lowestState())
@@ -98,24 +98,6 @@ class PoolScaleDownE2E {
     } finally {
       stack.cluster().kubectl("delete", "nvp/budget", "--wait=false");
     }
-  }
-
-  private NestedVirtPool awaitReady(int replicas) {
-    await()
-        .atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              NestedVirtPool p = admin.resources(NestedVirtPool.class).withName("budget").get();
-              return p != null
-                  && p.getStatus() != null
-                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
-                  && p.getStatus().readyReplicas == replicas
-                  && p.getStatus().replicas == replicas
-                  && p.getStatus().conditions.stream()
-                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
-            });
-    return admin.resources(NestedVirtPool.class).withName("budget").get();
   }
 
   private void awaitBudgetAllows(String ns, String name, int allowed) {
