@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs EC2 nested-virtualization node pools (NestedVirtPool) for Kubernetes.",
-    subcommands = {RunCommand.class, SandboxCommand.class})
+    subcommands = {RunCommand.class, SandboxCommand.class, KvmCheckCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
