@@ -2,13 +2,19 @@ package io.nestedvirt.operator.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorRuntime;
+import io.nestedvirt.operator.agent.KvmVerdict;
+import io.nestedvirt.operator.agent.ProbeVerdicts;
+import io.nestedvirt.operator.agent.kvm.KvmProbe;
+import io.nestedvirt.operator.agent.kvm.ProbeResult;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
+import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
 import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +38,7 @@ public final class Sandbox implements AutoCloseable {
   private final EmbeddedApiServer api;
   private final Ec2Emulator ec2;
   private final KubeletSimulator kubelets;
+  private final SandboxAgents agents;
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
 
@@ -39,11 +46,13 @@ public final class Sandbox implements AutoCloseable {
       EmbeddedApiServer api,
       Ec2Emulator ec2,
       KubeletSimulator kubelets,
+      SandboxAgents agents,
       AwsCloudProvider cloud,
       OperatorRuntime operator) {
     this.api = api;
     this.ec2 = ec2;
     this.kubelets = kubelets;
+    this.agents = agents;
     this.cloud = cloud;
     this.operator = operator;
   }
@@ -52,8 +61,11 @@ public final class Sandbox implements AutoCloseable {
     EmbeddedApiServer api = EmbeddedApiServer.start();
     Ec2Emulator ec2 = Ec2Emulator.builder().bootDelay(options.bootDelay()).start();
     ec2.seedCluster(options.clusterName());
-    // Plays each instance's kubelet, and the node agent's KVM verdict, marked as simulated.
+    // Plays each instance's kubelet; the verdict comes from the node agents below, not from it.
     KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
+    kubelets.verdictPolicy(instance -> null);
+    SandboxAgents agents =
+        new SandboxAgents(api.client(), ec2, Sandbox::probe, Duration.ofSeconds(10));
     AwsCloudProvider cloud =
         AwsCloudProvider.create(
             AwsSettings.of(options.clusterName(), REGION)
@@ -69,7 +81,7 @@ public final class Sandbox implements AutoCloseable {
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
             false); // the embedded API server has no server-side apply
-    return new Sandbox(api, ec2, kubelets, cloud, operator);
+    return new Sandbox(api, ec2, kubelets, agents, cloud, operator);
   }
 
   /**
@@ -83,6 +95,29 @@ public final class Sandbox implements AutoCloseable {
                 "-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return new ClusterInfo(name, "https://" + name + ".cluster.local", ca, "10.100.0.0/16");
+  }
+
+  /**
+   * What a node agent on this emulated instance reports: the real KVM probe on this host's
+   * /dev/kvm, since the sandbox's "instances" run here; /dev/kvm absent for an instance launched
+   * without nested virtualization (as on EC2); a plainly simulated verdict where this host has no
+   * KVM at all.
+   */
+  static KvmVerdict probe(EmulatedInstance instance) {
+    if (!instance.cpuOptions().nestedVirtualization()) {
+      return new KvmVerdict(
+          false,
+          ProbeResult.Failure.DEVICE_MISSING.reason(),
+          "/dev/kvm does not exist: the instance runs without nested virtualization (sandbox:"
+              + " emulated instance launched without it)");
+    }
+    if (!Files.exists(KvmProbe.DEFAULT_DEVICE)) {
+      return new KvmVerdict(
+          true,
+          "Simulated",
+          "simulated: this host has no /dev/kvm, so no KVM probe ran for this sandbox node");
+    }
+    return ProbeVerdicts.of(KvmProbe.run(KvmProbe.DEFAULT_DEVICE));
   }
 
   public KubernetesClient client() {
@@ -106,6 +141,7 @@ public final class Sandbox implements AutoCloseable {
   @Override
   public void close() {
     operator.close();
+    agents.close();
     kubelets.close();
     cloud.close();
     ec2.close();

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nestedvirt.operator.agent.KvmVerdict;
 import io.nestedvirt.operator.agent.NodeAgent;
 import io.nestedvirt.operator.agent.NodeConditionWriter;
+import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.ProviderIds;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
@@ -43,6 +44,10 @@ final class SandboxAgents implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Node node) {
+                    // A DaemonSet pod runs once the kubelet is up: start with a Ready node.
+                    if (!NodeConditions.isReady(node)) {
+                      return;
+                    }
                     instanceOf(node, ec2)
                         .ifPresent(
                             instance ->
