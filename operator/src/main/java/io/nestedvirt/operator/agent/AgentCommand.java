@@ -57,7 +57,9 @@ public final class AgentCommand implements Callable<Integer> {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     NodeAgent agent =
         new NodeAgent(
-                () -> ProbeVerdicts.of(KvmProbe.run(device)),
+                () ->
+                    ProbeVerdicts.withDeadline(
+                        () -> ProbeVerdicts.of(KvmProbe.run(device)), Duration.ofSeconds(30)),
                 new NodeConditionWriter(client),
                 nodeName,
                 interval,
