@@ -179,7 +179,7 @@ final class OperatorTestbed implements AutoCloseable {
         .until(
             () -> {
               NestedVirtPool p = pool(name);
-              return p != null && done.test(p);
+              return p != null && p.getStatus() != null && done.test(p);
             });
   }
 
