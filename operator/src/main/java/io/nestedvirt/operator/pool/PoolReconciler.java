@@ -46,10 +46,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a pool's instance count at its spec. Reads top to bottom: check the instance types, observe
- * the pool's instances, finish launches decided earlier, plan, terminate the excess, launch what is
- * missing, report. Status is written at the end; the only other write records a launch decision
- * before EC2 is called, so a crash can never turn one decision into two launches.
+ * Keeps a pool at its spec. A pass reads top to bottom (see {@code Pass.run}): check the spec and
+ * instance types, observe the pool's instances and their Nodes, finish launches decided earlier,
+ * classify each instance (PhaseRules), shape the nodes (NodeShape), replace the failed, plan the
+ * scale, drain and terminate what leaves, launch what is missing, report. Status is written at the
+ * end; the only other write records a launch decision before EC2 is called, so a crash can never
+ * turn one decision into two launches.
  */
 @ControllerConfiguration(name = "nestedvirtpool", finalizerName = PoolReconciler.FINALIZER)
 public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner<NestedVirtPool> {
