@@ -22,6 +22,13 @@ class CountingCloud implements CloudProvider {
   volatile UnaryOperator<List<Instance>> listingFilter = UnaryOperator.identity();
   volatile Runnable afterLaunch = () -> {};
 
+  /** Reads the endpoint's DescribeInstances count, to measure what one listing costs. */
+  volatile java.util.function.IntSupplier describeCalls = () -> 0;
+
+  /** DescribeInstances calls made by each listing, in order. */
+  final java.util.List<Integer> callsPerListing =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
   CountingCloud(CloudProvider delegate) {
     this.delegate = delegate;
   }
@@ -36,7 +43,10 @@ class CountingCloud implements CloudProvider {
   @Override
   public List<Instance> listClusterInstances() {
     listings.incrementAndGet();
-    return listingFilter.apply(delegate.listClusterInstances());
+    int before = describeCalls.getAsInt();
+    List<Instance> listed = delegate.listClusterInstances();
+    callsPerListing.add(describeCalls.getAsInt() - before);
+    return listingFilter.apply(listed);
   }
 
   @Override
