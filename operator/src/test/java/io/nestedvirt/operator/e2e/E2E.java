@@ -9,8 +9,8 @@ import java.time.Duration;
  * moto, and the operator process authenticated as its ServiceAccount. Stopped when the JVM exits.
  *
  * <p>The operator runs with leader election, as in production, so that exactly one operator
- * reconciles in the whole tier even while {@link LeaderElectionE2E} runs a second replica; that
- * test kills the first one, and its replica, having taken over, serves the tests that follow.
+ * reconciles in the whole tier even while {@link LeaderElectionE2E} runs more replicas; that test
+ * ends the holder (twice), and the replica that took over serves the tests that follow.
  */
 final class E2E {
   static final String CLUSTER = "e2e";
@@ -75,6 +75,14 @@ final class E2E {
         new OperatorProcess(s.env(), s.cluster().operatorKubeconfig(), s.moto(), CLUSTER, name);
     replicas.add(replica);
     return replica;
+  }
+
+  /** Every operator process started against the stack, alive or not: its own and the replicas. */
+  static synchronized java.util.List<OperatorProcess> operators() {
+    java.util.List<OperatorProcess> all = new java.util.ArrayList<>();
+    all.add(stack().operator());
+    all.addAll(replicas);
+    return all;
   }
 
   private static void stop() {

@@ -70,6 +70,13 @@ final class OperatorProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
+  /** Its exit status, once it has exited by itself within {@code timeout}; else empty. */
+  java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
   /** SIGKILL, as when its node dies: no shutdown hook runs, the lease is not released. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();
