@@ -1,7 +1,9 @@
 package io.nestedvirt.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.node.drain.DrainStep;
@@ -15,26 +17,43 @@ import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.pool.UnavailableOfferings;
 import io.nestedvirt.operator.pool.UserDataFactory;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The operator's controllers wired onto JOSDK, shared by the {@code run} and {@code sandbox}
  * commands and by the integration tests, so all three run the same code.
  */
 public final class OperatorRuntime implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OperatorRuntime.class);
+
+  /**
+   * Run as one replica of several: only the holder of the Lease {@code namespace/leaseName}
+   * reconciles and collects garbage. JOSDK's lease timings apply (15 s lease, 10 s renew deadline,
+   * 2 s retry period): a replica that dies without releasing is replaced within about 17 s.
+   */
+  public record LeaderElection(String leaseName, String namespace, String identity) {}
+
   private final Operator operator;
   private final ScheduledExecutorService collector;
+  private final AtomicBoolean closing;
 
-  private OperatorRuntime(Operator operator, ScheduledExecutorService collector) {
+  private OperatorRuntime(
+      Operator operator, ScheduledExecutorService collector, AtomicBoolean closing) {
     this.operator = operator;
     this.collector = collector;
+    this.closing = closing;
   }
 
   /**
-   * Starts reconciling; returns once the informers and the first instance listing are in place.
+   * Starts reconciling at once (no leader election: the sandbox and the in-process tests); returns
+   * once the informers and the first instance listing are in place.
    *
    * @param serverSideApply JOSDK's production default; off only for API servers without it (the
    *     sandbox's embedded one)
@@ -46,12 +65,24 @@ public final class OperatorRuntime implements AutoCloseable {
       Supplier<String> kubernetesVersion,
       Clock clock,
       boolean serverSideApply) {
-    Operator operator =
-        new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withCloseClientOnStop(false)
-                    .withUseSSAToPatchPrimaryResource(serverSideApply));
+    return start(
+        client, cloud, settings, kubernetesVersion, clock, serverSideApply, Optional.empty());
+  }
+
+  /**
+   * Starts the operator; with {@code leaderElection} it reconciles only while it holds the lease.
+   * Informers and the instance listing (read-only) run on every replica, so a new leader starts
+   * with warm caches; reconciles and the garbage collector (the only code that changes EC2 or the
+   * API server) run on the leader alone.
+   */
+  public static OperatorRuntime start(
+      KubernetesClient client,
+      CloudProvider cloud,
+      PoolSettings settings,
+      Supplier<String> kubernetesVersion,
+      Clock clock,
+      boolean serverSideApply,
+      Optional<LeaderElection> leaderElection) {
     InstanceInventory inventory = new InstanceInventory(cloud, settings.refreshPeriod());
     PoolReconciler pools =
         new PoolReconciler(
@@ -64,16 +95,81 @@ public final class OperatorRuntime implements AutoCloseable {
             new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
             settings,
             clock);
-    operator.register(pools);
-    operator.start();
     GarbageCollector gc =
         new GarbageCollector(cloud, inventory, client, clock, settings.launchGrace());
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
     long period = settings.refreshPeriod().toMillis();
-    collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
-    return new OperatorRuntime(operator, collector);
+    Runnable startCollecting =
+        () -> collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
+    AtomicBoolean closing = new AtomicBoolean();
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withUseSSAToPatchPrimaryResource(serverSideApply);
+              leaderElection.ifPresent(
+                  le ->
+                      o.withLeaderElectionConfiguration(
+                          LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                                  le.leaseName())
+                              .withLeaseNamespace(le.namespace())
+                              .withIdentity(le.identity())
+                              .withLeaderCallbacks(
+                                  callbacks(le, startCollecting, collector, closing))
+                              // We exit ourselves (see callbacks): JOSDK's exit also runs when
+                              // the operator stops on SIGTERM (stopping cancels the election),
+                              // that is inside the JVM's shutdown hook, where System.exit
+                              // blocks forever.
+                              .withExitOnStopLeading(false)
+                              .build()));
+            });
+    operator.register(pools);
+    operator.start();
+    if (leaderElection.isEmpty()) {
+      startCollecting.run();
+    }
+    return new OperatorRuntime(operator, collector, closing);
+  }
+
+  /**
+   * The garbage collector terminates instances, so, like the reconciler, it runs only while this
+   * replica holds the lease: started on the lease's acquisition, stopped on its loss. A replica
+   * that loses the lease (it could not renew within the renew deadline, for example cut off from
+   * the API server) exits with status 1 and its pod restarts as a candidate: JOSDK's default, kept,
+   * because a replica that went on working after another one took over would be a second leader
+   * launching and terminating instances.
+   */
+  private static LeaderCallbacks callbacks(
+      LeaderElection le,
+      Runnable startCollecting,
+      ScheduledExecutorService collector,
+      AtomicBoolean closing) {
+    return new LeaderCallbacks(
+        () -> {
+          log.info(
+              "leader election: {} leads (lease {}/{})",
+              le.identity(),
+              le.namespace(),
+              le.leaseName());
+          startCollecting.run();
+        },
+        () -> {
+          collector.shutdownNow();
+          if (!closing.get()) {
+            log.error("leader election: {} lost the lease; exiting", le.identity());
+            // From another thread: this one holds the elector's lock, which the shutdown hook
+            // (closing the operator cancels the election) needs.
+            Thread.ofPlatform().name("lease-lost").start(() -> System.exit(1));
+          }
+        },
+        leader -> {
+          if (!leader.equals(le.identity())) {
+            log.info("leader election: {} leads, {} stands by", leader, le.identity());
+          }
+        });
   }
 
   private static NodeDrains drains(NodeDrainer drainer) {
@@ -85,6 +181,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.set(true);
     collector.shutdownNow();
     operator.stop();
   }

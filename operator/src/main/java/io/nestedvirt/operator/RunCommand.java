@@ -9,6 +9,8 @@ import io.nestedvirt.operator.pool.PoolSettings;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -26,6 +28,7 @@ import picocli.CommandLine.Option;
     description = "Run the operator against a real cluster and AWS.")
 final class RunCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+  static final String LEASE_NAME = "nestedvirt-operator";
 
   @Option(
       names = "--cluster-name",
@@ -96,6 +99,20 @@ final class RunCommand implements Callable<Integer> {
       description = "Patch the pool with server-side apply (default true).")
   boolean serverSideApply;
 
+  @Option(
+      names = "--no-leader-election",
+      negatable = true,
+      defaultValue = "true",
+      description =
+          "Reconcile only while holding the Lease nestedvirt-operator, so that several replicas"
+              + " can run and one works (default true).")
+  boolean leaderElection;
+
+  @Option(
+      names = "--leader-election-namespace",
+      description = "Namespace of the Lease (default: --namespace).")
+  String leaderElectionNamespace;
+
   @Override
   public Integer call() throws InterruptedException {
     if (region == null || region.isBlank()) {
@@ -130,7 +147,8 @@ final class RunCommand implements Callable<Integer> {
             settings,
             () -> kubernetesVersion != null ? kubernetesVersion : KubernetesVersions.of(client),
             Clock.systemUTC(),
-            serverSideApply);
+            serverSideApply,
+            leaderElection ? Optional.of(leaderElection()) : Optional.empty());
     log.info("nestedvirt-operator running for cluster {} in {}", clusterName, region);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -144,5 +162,15 @@ final class RunCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
+  }
+
+  /** Identity: the pod's name (a Deployment's pods get it as their hostname), else a random id. */
+  private OperatorRuntime.LeaderElection leaderElection() {
+    String hostname = System.getenv("HOSTNAME");
+    String identity =
+        hostname != null && !hostname.isBlank() ? hostname : UUID.randomUUID().toString();
+    String ns = leaderElectionNamespace != null ? leaderElectionNamespace : namespace;
+    log.info("leader election: {} competes for the lease {}/{}", identity, ns, LEASE_NAME);
+    return new OperatorRuntime.LeaderElection(LEASE_NAME, ns, identity);
   }
 }

@@ -7,10 +7,15 @@ import java.time.Duration;
 /**
  * The real-peer stack, started once per test JVM and shared by the *E2E classes: a real API server,
  * moto, and the operator process authenticated as its ServiceAccount. Stopped when the JVM exits.
+ *
+ * <p>The operator runs with leader election, as in production, so that exactly one operator
+ * reconciles in the whole tier even while {@link LeaderElectionE2E} runs more replicas; that test
+ * ends the holder (twice), and the replica that took over serves the tests that follow.
  */
 final class E2E {
   static final String CLUSTER = "e2e";
   private static Stack stack;
+  private static final java.util.List<OperatorProcess> replicas = new java.util.ArrayList<>();
 
   /** A failed start is not retried by every test: they all fail with its cause at once. */
   private static IllegalStateException startFailure;
@@ -63,9 +68,31 @@ final class E2E {
     return stack;
   }
 
+  /** Another operator replica against the stack, stopped with it. */
+  static synchronized OperatorProcess startReplica(String name) throws IOException {
+    Stack s = stack();
+    OperatorProcess replica =
+        new OperatorProcess(s.env(), s.cluster().operatorKubeconfig(), s.moto(), CLUSTER, name);
+    replicas.add(replica);
+    return replica;
+  }
+
+  /** Every operator process started against the stack, alive or not: its own and the replicas. */
+  static synchronized java.util.List<OperatorProcess> operators() {
+    java.util.List<OperatorProcess> all = new java.util.ArrayList<>();
+    all.add(stack().operator());
+    all.addAll(replicas);
+    return all;
+  }
+
   private static void stop() {
     try {
       stack.operator().close();
+      synchronized (E2E.class) {
+        for (OperatorProcess replica : replicas) {
+          replica.close();
+        }
+      }
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }

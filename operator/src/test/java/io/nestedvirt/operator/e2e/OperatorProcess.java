@@ -1,19 +1,26 @@
 package io.nestedvirt.operator.e2e;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The operator jar's {@code run} command as a separate process, as it runs in production. */
+/**
+ * The operator jar's {@code run} command as a separate process, as it runs in production (leader
+ * election on). {@code name} names its log and is its identity in the Lease (its {@code HOSTNAME},
+ * as a pod's name is).
+ */
 final class OperatorProcess implements AutoCloseable {
   private final Process process;
+  final String name;
   final Path log;
 
   OperatorProcess(E2EEnvironment env, Path kubeconfig, Moto moto, String cluster, String name)
       throws IOException {
+    this.name = name;
     log = env.logs().resolve(name + ".log");
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command =
@@ -50,11 +57,29 @@ final class OperatorProcess implements AutoCloseable {
     builder.environment().put("AWS_ACCESS_KEY_ID", "test");
     builder.environment().put("AWS_SECRET_ACCESS_KEY", "test");
     builder.environment().remove("AWS_PROFILE");
+    builder.environment().put("HOSTNAME", name);
     process = builder.start();
   }
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Its log so far. */
+  String logText() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** Its exit status, once it has exited by itself within {@code timeout}; else empty. */
+  java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
+  /** SIGKILL, as when its node dies: no shutdown hook runs, the lease is not released. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
   }
 
   @Override

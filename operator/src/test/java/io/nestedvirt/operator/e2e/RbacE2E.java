@@ -51,10 +51,31 @@ class RbacE2E {
     assertThat(answer(own)).isEqualTo("yes");
   }
 
+  @ParameterizedTest(name = "can {0} leases {1} in its own namespace")
+  @CsvSource({
+    "get, nestedvirt-operator",
+    "update, nestedvirt-operator",
+    "patch, nestedvirt-operator",
+    "create, ''"
+  })
+  void operatorMayHoldItsLeaseInItsOwnNamespace(String verb, String name) {
+    String lease =
+        name.isEmpty() ? "leases.coordination.k8s.io" : "leases.coordination.k8s.io/" + name;
+    Kubectl.Result own =
+        E2E.stack()
+            .cluster()
+            .kubectl("auth", "can-i", verb, lease, "-n=" + RealCluster.OPERATOR_NAMESPACE, AS);
+    assertThat(answer(own)).as("%s %s", verb, lease).isEqualTo("yes");
+  }
+
   @ParameterizedTest(name = "cannot {0} {1}")
   @CsvSource({
     "list, secrets, --all-namespaces",
     "get, secrets, -n=kube-system",
+    "create, leases.coordination.k8s.io, -n=kube-system",
+    "update, leases.coordination.k8s.io/kube-controller-manager, -n=kube-system",
+    "update, leases.coordination.k8s.io/other, -n=nestedvirt-system",
+    "delete, leases.coordination.k8s.io/nestedvirt-operator, -n=nestedvirt-system",
     "create, nestedvirtpools.nestedvirt.io, --all-namespaces",
     "delete, nestedvirtpools.nestedvirt.io, --all-namespaces",
     "create, pods, -n=default",
