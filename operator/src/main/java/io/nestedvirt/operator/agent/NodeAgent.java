@@ -86,10 +86,6 @@ public final class NodeAgent implements AutoCloseable {
     return reported.get();
   }
 
-  public KvmVerdict lastVerdict() {
-    return last.get();
-  }
-
   @Override
   public void close() {
     timer.shutdownNow();

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.agent;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -76,12 +77,6 @@ public final class NodeConditionWriter {
     } else {
       conditions.add(condition);
     }
-    Node updated =
-        new io.fabric8.kubernetes.api.model.NodeBuilder(node)
-            .editOrNewStatus()
-            .withConditions(conditions)
-            .endStatus()
-            .build();
-    return updated;
+    return new NodeBuilder(node).editOrNewStatus().withConditions(conditions).endStatus().build();
   }
 }

@@ -13,6 +13,7 @@ import io.nestedvirt.operator.node.bootstrap.NodeLabels;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,7 +62,7 @@ public final class GarbageCollector {
               .collect(Collectors.toMap(NestedVirtPool::name, NestedVirtPool::uid));
       List<Instance> instances = inventory.all();
       Instant now = clock.instant();
-      Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       List<String> toTerminate =
           instances.stream()
               .filter(i -> i.state().isActive())

@@ -360,7 +360,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
               .filter(i -> phaseOf(i).countsTowardReplicas() && !leaving.containsKey(i.id()))
               .toList();
       ScalePlanner.ScalePlan plan =
-          ScalePlanner.plan(pool.getSpec().replicas, serving, 0, i -> phaseOf(i), this::podsOn);
+          ScalePlanner.plan(pool.getSpec().replicas, serving, i -> phaseOf(i), this::podsOn);
       for (Instance victim : plan.toTerminate()) {
         startLeaving(victim, "scaling down: cordoned, evicting pods");
       }

@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.cloud.Instance;
-import io.nestedvirt.operator.cloud.InstanceState;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,36 +14,20 @@ public final class ScalePlanner {
   private ScalePlanner() {}
 
   /** What to do to go from the serving instances to {@code desired}. */
-  public record ScalePlan(int toLaunch, List<Instance> toTerminate) {
-    public boolean isNoop() {
-      return toLaunch == 0 && toTerminate.isEmpty();
-    }
-  }
-
-  /** Planning before nodes exist: an instance's phase follows its EC2 state. */
-  public static ScalePlan plan(int desired, List<Instance> active, int inFlight) {
-    return plan(
-        desired,
-        active,
-        inFlight,
-        i -> i.state() == InstanceState.RUNNING ? InstancePhase.Ready : InstancePhase.Launching,
-        i -> 0);
-  }
+  public record ScalePlan(int toLaunch, List<Instance> toTerminate) {}
 
   /**
    * @param desired the spec's replicas
    * @param serving instances that count toward the pool (not failed, not leaving)
-   * @param inFlight instances already being launched (pending launches not yet visible)
    * @param phase each instance's phase
    * @param pods how many pods run on an instance's node; asked only when scaling down
    */
   public static ScalePlan plan(
       int desired,
       List<Instance> serving,
-      int inFlight,
       Function<Instance, InstancePhase> phase,
       ToIntFunction<Instance> pods) {
-    int current = serving.size() + inFlight;
+    int current = serving.size();
     if (current < desired) {
       return new ScalePlan(desired - current, List.of());
     }

@@ -2,6 +2,7 @@ package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
+import java.util.Map;
 
 /**
  * The spec rules the reconciler cannot work without, checked again in the operator because not
@@ -22,7 +23,7 @@ final class SpecCheck {
       return "spec.instanceTypes is empty: list at least one type, for example m8i.2xlarge";
     }
     for (var field :
-        java.util.Map.of(
+        Map.of(
                 "joinTimeout", String.valueOf(spec.joinTimeout),
                 "drainTimeout", String.valueOf(spec.drainTimeout),
                 "verificationGracePeriod", String.valueOf(spec.verificationGracePeriod))

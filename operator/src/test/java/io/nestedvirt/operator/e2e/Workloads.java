@@ -6,7 +6,11 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -54,7 +58,29 @@ final class Workloads {
         .withNewSelector()
         .addToMatchLabels("app", app)
         .endSelector()
-        .withNewTemplate()
+        .withTemplate(template(app))
+        .endSpec()
+        .build();
+  }
+
+  static DaemonSet daemonSet(String ns, String app) {
+    return new DaemonSetBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(app)
+        .endMetadata()
+        .withNewSpec()
+        .withNewSelector()
+        .addToMatchLabels("app", app)
+        .endSelector()
+        .withTemplate(template(app))
+        .endSpec()
+        .build();
+  }
+
+  /** One pause container labelled app=<app>: the controllers here never run it. */
+  private static PodTemplateSpec template(String app) {
+    return new PodTemplateSpecBuilder()
         .withNewMetadata()
         .addToLabels("app", app)
         .endMetadata()
@@ -63,8 +89,6 @@ final class Workloads {
         .withName("main")
         .withImage("registry.k8s.io/pause:3.10")
         .endContainer()
-        .endSpec()
-        .endTemplate()
         .endSpec()
         .build();
   }
