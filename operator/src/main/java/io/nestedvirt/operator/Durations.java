@@ -41,4 +41,25 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     }
     return total;
   }
+
+  /** The short form back: 90s, 1m30s, 500ms; for messages. */
+  public static String format(Duration d) {
+    if (d.isZero()) {
+      return "0s";
+    }
+    StringBuilder out = new StringBuilder();
+    if (d.toHours() > 0) {
+      out.append(d.toHours()).append('h');
+    }
+    if (d.toMinutesPart() > 0) {
+      out.append(d.toMinutesPart()).append('m');
+    }
+    if (d.toSecondsPart() > 0) {
+      out.append(d.toSecondsPart()).append('s');
+    }
+    if (d.toMillisPart() > 0) {
+      out.append(d.toMillisPart()).append("ms");
+    }
+    return out.toString();
+  }
 }

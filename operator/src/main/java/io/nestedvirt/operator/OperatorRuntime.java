@@ -4,8 +4,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.drain.DrainStep;
 import io.nestedvirt.operator.node.drain.NodeDrainer;
 import io.nestedvirt.operator.pool.GarbageCollector;
@@ -17,6 +19,7 @@ import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.pool.UnavailableOfferings;
 import io.nestedvirt.operator.pool.UserDataFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,20 +38,53 @@ public final class OperatorRuntime implements AutoCloseable {
 
   /**
    * Run as one replica of several: only the holder of the Lease {@code namespace/leaseName}
-   * reconciles and collects garbage. JOSDK's lease timings apply (15 s lease, 10 s renew deadline,
-   * 2 s retry period): a replica that dies without releasing is replaced within about 17 s.
+   * reconciles and collects garbage. A holder renews every {@code retryPeriod}; one that has not
+   * renewed within {@code renewDeadline} stops; a standby takes a lease not renewed for {@code
+   * leaseDuration}, checking every {@code retryPeriod}. So a replica that dies without releasing
+   * its lease is replaced between {@code leaseDuration - retryPeriod} and {@code leaseDuration +
+   * retryPeriod} after its death.
    */
-  public record LeaderElection(String leaseName, String namespace, String identity) {}
+  public record LeaderElection(
+      String leaseName,
+      String namespace,
+      String identity,
+      Duration leaseDuration,
+      Duration renewDeadline,
+      Duration retryPeriod) {
+    public LeaderElection {
+      if (renewDeadline.compareTo(leaseDuration) >= 0) {
+        throw new IllegalArgumentException(
+            "the renew deadline ("
+                + Durations.format(renewDeadline)
+                + ") must be shorter than the lease duration ("
+                + Durations.format(leaseDuration)
+                + "), or two replicas could both think they lead");
+      }
+      if (retryPeriod.compareTo(renewDeadline) >= 0) {
+        throw new IllegalArgumentException(
+            "the retry period ("
+                + Durations.format(retryPeriod)
+                + ") must be shorter than the renew deadline ("
+                + Durations.format(renewDeadline)
+                + "), or the holder cannot renew in time");
+      }
+    }
+  }
 
   private final Operator operator;
   private final ScheduledExecutorService collector;
   private final AtomicBoolean closing;
+  private final OperatorMetrics metrics;
 
   private OperatorRuntime(
-      Operator operator, ScheduledExecutorService collector, AtomicBoolean closing) {
+      Operator operator,
+      ScheduledExecutorService collector,
+      AtomicBoolean closing,
+      OperatorMetrics metrics) {
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
+    this.metrics = metrics;
   }
 
   /**
@@ -64,9 +100,17 @@ public final class OperatorRuntime implements AutoCloseable {
       PoolSettings settings,
       Supplier<String> kubernetesVersion,
       Clock clock,
-      boolean serverSideApply) {
+      boolean serverSideApply,
+      OperatorMetrics metrics) {
     return start(
-        client, cloud, settings, kubernetesVersion, clock, serverSideApply, Optional.empty());
+        client,
+        cloud,
+        settings,
+        kubernetesVersion,
+        clock,
+        serverSideApply,
+        Optional.empty(),
+        metrics);
   }
 
   /**
@@ -82,21 +126,23 @@ public final class OperatorRuntime implements AutoCloseable {
       Supplier<String> kubernetesVersion,
       Clock clock,
       boolean serverSideApply,
-      Optional<LeaderElection> leaderElection) {
-    InstanceInventory inventory = new InstanceInventory(cloud, settings.refreshPeriod());
+      Optional<LeaderElection> leaderElection,
+      OperatorMetrics metrics) {
+    InstanceInventory inventory = new InstanceInventory(cloud, settings.refreshPeriod(), metrics);
     PoolReconciler pools =
         new PoolReconciler(
             cloud,
             inventory,
             new LaunchConfigResolver(cloud, kubernetesVersion, clock, settings.resolveCacheTtl()),
             new UnavailableOfferings(clock, settings.offeringCooldown()),
-            new EventRecorder(client, clock),
+            new EventRecorder(client, clock, metrics),
             drains(new NodeDrainer(client)),
             new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
             settings,
-            clock);
+            clock,
+            metrics);
     GarbageCollector gc =
-        new GarbageCollector(cloud, inventory, client, clock, settings.launchGrace());
+        new GarbageCollector(cloud, inventory, client, clock, settings.launchGrace(), metrics);
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
@@ -108,6 +154,7 @@ public final class OperatorRuntime implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
                   .withCloseClientOnStop(false)
                   .withUseSSAToPatchPrimaryResource(serverSideApply);
               leaderElection.ifPresent(
@@ -117,8 +164,11 @@ public final class OperatorRuntime implements AutoCloseable {
                                   le.leaseName())
                               .withLeaseNamespace(le.namespace())
                               .withIdentity(le.identity())
+                              .withLeaseDuration(le.leaseDuration())
+                              .withRenewDeadline(le.renewDeadline())
+                              .withRetryPeriod(le.retryPeriod())
                               .withLeaderCallbacks(
-                                  callbacks(le, startCollecting, collector, closing))
+                                  callbacks(le, startCollecting, collector, closing, metrics))
                               // We exit ourselves (see callbacks): JOSDK's exit also runs when
                               // the operator stops on SIGTERM (stopping cancels the election),
                               // that is inside the JVM's shutdown hook, where System.exit
@@ -129,9 +179,34 @@ public final class OperatorRuntime implements AutoCloseable {
     operator.register(pools);
     operator.start();
     if (leaderElection.isEmpty()) {
+      metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing);
+    return new OperatorRuntime(operator, collector, closing, metrics);
+  }
+
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** For {@code /healthz}: unhealthy when an informer or the instance listing has failed. */
+  public Optional<String> health() {
+    var runtime = operator.getRuntimeInfo();
+    if (!runtime.isStarted() || runtime.allEventSourcesAreHealthy()) {
+      return Optional.empty();
+    }
+    return Optional.of("unhealthy event sources: " + runtime.unhealthyEventSources());
+  }
+
+  /**
+   * For {@code /readyz}: ready once the informers have synced and the first instance listing is in
+   * (a standby replica is ready too: it serves metrics and waits for the lease).
+   */
+  public Optional<String> readiness() {
+    if (!operator.getRuntimeInfo().isStarted()) {
+      return Optional.of("starting: informers not synced yet");
+    }
+    return health();
   }
 
   /**
@@ -146,9 +221,11 @@ public final class OperatorRuntime implements AutoCloseable {
       LeaderElection le,
       Runnable startCollecting,
       ScheduledExecutorService collector,
-      AtomicBoolean closing) {
+      AtomicBoolean closing,
+      OperatorMetrics metrics) {
     return new LeaderCallbacks(
         () -> {
+          metrics.leading(true);
           log.info(
               "leader election: {} leads (lease {}/{})",
               le.identity(),
@@ -157,6 +234,7 @@ public final class OperatorRuntime implements AutoCloseable {
           startCollecting.run();
         },
         () -> {
+          metrics.leading(false);
           collector.shutdownNow();
           if (!closing.get()) {
             log.error("leader election: {} lost the lease; exiting", le.identity());

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.metrics.MetricsServer;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import java.net.URI;
@@ -13,9 +15,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -113,18 +117,73 @@ final class RunCommand implements Callable<Integer> {
       description = "Namespace of the Lease (default: --namespace).")
   String leaderElectionNamespace;
 
+  @Option(
+      names = "--lease-duration",
+      defaultValue = "15s",
+      converter = Durations.class,
+      description =
+          "How long a standby waits for a silent leader before it takes the lease; a dead"
+              + " leader is replaced within about this long (default: ${DEFAULT-VALUE}).")
+  Duration leaseDuration;
+
+  @Option(
+      names = "--renew-deadline",
+      defaultValue = "10s",
+      converter = Durations.class,
+      description =
+          "How long the leader keeps trying to renew before it stops and exits (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration renewDeadline;
+
+  @Option(
+      names = "--retry-period",
+      defaultValue = "2s",
+      converter = Durations.class,
+      description =
+          "How often the leader renews and standbys try to acquire (default: ${DEFAULT-VALUE}).")
+  Duration retryPeriod;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "8080",
+      description =
+          "Port of /metrics (Prometheus), /healthz and /readyz; 0 picks a free one (default:"
+              + " ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Mixin LoggingOptions logging;
+
   @Override
   public Integer call() throws InterruptedException {
     if (region == null || region.isBlank()) {
       System.err.println("error: no AWS region: pass --region or set AWS_REGION");
       return 2;
     }
+    OperatorRuntime.LeaderElection election;
+    try {
+      election = leaderElection ? leaderElection() : null;
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    OperatorMetrics metrics = OperatorMetrics.prometheus();
+    // Serving before the operator starts: probes answer (not ready) while the informers sync.
+    AtomicReference<OperatorRuntime> started = new AtomicReference<>();
+    MetricsServer http =
+        new MetricsServer(
+            metricsPort,
+            metrics::scrape,
+            () -> started.get() == null ? Optional.empty() : started.get().health(),
+            () ->
+                started.get() == null
+                    ? Optional.of("starting: informers not synced yet")
+                    : started.get().readiness());
     KubernetesClient client = new KubernetesClientBuilder().build();
     AwsSettings aws = AwsSettings.of(clusterName, region);
     if (endpoint != null) {
       aws = aws.withEndpointOverride(endpoint);
     }
-    AwsCloudProvider cloud = AwsCloudProvider.create(aws);
+    AwsCloudProvider cloud = AwsCloudProvider.create(aws, metrics);
     PoolSettings settings =
         PoolSettings.defaults(clusterName)
             .withRefreshPeriod(refreshPeriod)
@@ -148,14 +207,21 @@ final class RunCommand implements Callable<Integer> {
             () -> kubernetesVersion != null ? kubernetesVersion : KubernetesVersions.of(client),
             Clock.systemUTC(),
             serverSideApply,
-            leaderElection ? Optional.of(leaderElection()) : Optional.empty());
-    log.info("nestedvirt-operator running for cluster {} in {}", clusterName, region);
+            Optional.ofNullable(election),
+            metrics);
+    started.set(runtime);
+    log.info(
+        "nestedvirt-operator running for cluster {} in {}; /metrics, /healthz, /readyz on port {}",
+        clusterName,
+        region,
+        http.port());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   runtime.close();
+                  http.close();
                   cloud.close();
                   client.close();
                   stopped.countDown();
@@ -170,7 +236,17 @@ final class RunCommand implements Callable<Integer> {
     String identity =
         hostname != null && !hostname.isBlank() ? hostname : UUID.randomUUID().toString();
     String ns = leaderElectionNamespace != null ? leaderElectionNamespace : namespace;
-    log.info("leader election: {} competes for the lease {}/{}", identity, ns, LEASE_NAME);
-    return new OperatorRuntime.LeaderElection(LEASE_NAME, ns, identity);
+    var election =
+        new OperatorRuntime.LeaderElection(
+            LEASE_NAME, ns, identity, leaseDuration, renewDeadline, retryPeriod);
+    log.info(
+        "leader election: {} competes for the lease {}/{} (lease {}, renew deadline {}, retry {})",
+        identity,
+        ns,
+        LEASE_NAME,
+        Durations.format(leaseDuration),
+        Durations.format(renewDeadline),
+        Durations.format(retryPeriod));
+    return election;
   }
 }

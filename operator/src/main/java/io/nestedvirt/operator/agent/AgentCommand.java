@@ -5,13 +5,16 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nestedvirt.operator.Durations;
+import io.nestedvirt.operator.LoggingOptions;
 import io.nestedvirt.operator.agent.kvm.KvmProbe;
+import io.nestedvirt.operator.metrics.MetricsServer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code agent}: the node agent, run by the DaemonSet on every pool node. */
@@ -47,6 +50,8 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Mixin LoggingOptions logging;
+
   @Override
   public Integer call() throws InterruptedException {
     if (nodeName == null || nodeName.isBlank()) {
@@ -66,7 +71,8 @@ public final class AgentCommand implements Callable<Integer> {
                 Clock.systemUTC(),
                 metrics)
             .start();
-    AgentHttpServer http = new AgentHttpServer(port, metrics, agent::ready);
+    MetricsServer http =
+        new MetricsServer(port, metrics::scrape, MetricsServer.Check.ALWAYS, agent::readiness);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

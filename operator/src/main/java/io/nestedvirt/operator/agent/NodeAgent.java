@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +85,11 @@ public final class NodeAgent implements AutoCloseable {
   /** Ready once a verdict has reached the API server. */
   public boolean ready() {
     return reported.get();
+  }
+
+  /** For {@code /readyz}: ready once the first verdict is on the Node. */
+  public Optional<String> readiness() {
+    return ready() ? Optional.empty() : Optional.of("no verdict written to the node yet");
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.nestedvirt.operator.events;
 /** Reasons of the Events the operator records on pools. */
 public enum EventReason {
   Launched,
+  ScalingDown,
   LaunchFailed,
   CapacityFallback,
   Terminating,
@@ -10,6 +11,7 @@ public enum EventReason {
   InstanceTypeRefused,
   LaunchConfigInvalid,
   ForgedNodeIgnored,
+  NodeVerified,
   NodeReplaced,
   DrainBlocked
 }

@@ -20,6 +20,12 @@ import java.util.Optional;
 public final class NodeShape {
   private NodeShape() {}
 
+  /** The node carries the verified label: its startup taint is gone and VMs may land there. */
+  public static boolean isVerified(Node node) {
+    Map<String, String> labels = node.getMetadata().getLabels();
+    return labels != null && NodeLabels.KVM_VERIFIED.equals(labels.get(NodeLabels.KVM));
+  }
+
   /**
    * The node as it should be, or empty when it already is.
    *

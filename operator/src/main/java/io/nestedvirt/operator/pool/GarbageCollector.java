@@ -8,6 +8,7 @@ import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.Tags;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.ProviderIds;
 import io.nestedvirt.operator.node.bootstrap.NodeLabels;
 import java.time.Clock;
@@ -37,6 +38,7 @@ public final class GarbageCollector {
   private final KubernetesClient client;
   private final Clock clock;
   private final Duration grace;
+  private final OperatorMetrics metrics;
 
   /** When each orphan was first seen; an orphan is acted on only after the grace period. */
   private final Map<String, Instant> orphanSince = new ConcurrentHashMap<>();
@@ -46,12 +48,14 @@ public final class GarbageCollector {
       InstanceInventory inventory,
       KubernetesClient client,
       Clock clock,
-      Duration grace) {
+      Duration grace,
+      OperatorMetrics metrics) {
     this.cloud = cloud;
     this.inventory = inventory;
     this.client = client;
     this.clock = clock;
     this.grace = grace;
+    this.metrics = metrics;
   }
 
   /** One collection pass; called periodically. Never throws. */
@@ -72,6 +76,7 @@ public final class GarbageCollector {
               .toList();
       if (!toTerminate.isEmpty()) {
         cloud.terminate(toTerminate);
+        metrics.leakedInstancesCollected(toTerminate.size());
         log.warn(
             "garbage collection: terminated {} (tagged for this cluster, their pool is gone)",
             toTerminate);
@@ -92,6 +97,7 @@ public final class GarbageCollector {
         }
         if (due("node/" + node.getMetadata().getName(), now, seen)) {
           client.nodes().withName(node.getMetadata().getName()).delete();
+          metrics.orphanNodeDeleted();
           log.warn(
               "garbage collection: deleted node {}: its instance {} is terminated",
               node.getMetadata().getName(),

@@ -7,6 +7,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.Tags;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,10 +22,12 @@ import java.util.Set;
  */
 public final class InstanceInventory {
   private final CloudProvider cloud;
+  private final OperatorMetrics metrics;
   private final PollingEventSource<Instance, NestedVirtPool, String> source;
 
-  public InstanceInventory(CloudProvider cloud, Duration refreshPeriod) {
+  public InstanceInventory(CloudProvider cloud, Duration refreshPeriod, OperatorMetrics metrics) {
     this.cloud = cloud;
+    this.metrics = metrics;
     this.source =
         new PollingEventSource<>(
             Instance.class,
@@ -75,8 +78,17 @@ public final class InstanceInventory {
   }
 
   private Map<ResourceID, Set<Instance>> fetch() {
+    long start = System.nanoTime();
+    List<Instance> listed;
+    try {
+      listed = cloud.listClusterInstances();
+    } catch (RuntimeException e) {
+      metrics.instancesListed(System.nanoTime() - start, false);
+      throw e;
+    }
+    metrics.instancesListed(System.nanoTime() - start, true);
     Map<ResourceID, Set<Instance>> byPool = new HashMap<>();
-    for (Instance i : cloud.listClusterInstances()) {
+    for (Instance i : listed) {
       String pool = i.tag(Tags.POOL);
       if (pool != null) {
         byPool.computeIfAbsent(new ResourceID(pool), k -> new HashSet<>()).add(i);

@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.nestedvirt.operator.Durations;
+import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
@@ -26,6 +27,7 @@ import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.NodeShape;
 import io.nestedvirt.operator.node.ProviderIds;
@@ -44,6 +46,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Keeps a pool at its spec. A pass reads top to bottom (see {@code Pass.run}): check the spec and
@@ -68,6 +71,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   private final UserDataFactory userData;
   private final PoolSettings settings;
   private final Clock clock;
+  private final OperatorMetrics metrics;
 
   /** Forged nodes already reported, so each earns one Event, not one per reconcile. */
   private final Set<String> reportedForgeries = ConcurrentHashMap.newKeySet();
@@ -81,7 +85,8 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       NodeDrains drains,
       UserDataFactory userData,
       PoolSettings settings,
-      Clock clock) {
+      Clock clock,
+      OperatorMetrics metrics) {
     this.drains = drains;
     this.userData = userData;
     this.cloud = cloud;
@@ -92,6 +97,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     this.events = events;
     this.settings = settings;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @Override
@@ -103,20 +109,28 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public UpdateControl<NestedVirtPool> reconcile(
       NestedVirtPool pool, Context<NestedVirtPool> context) {
-    Pass pass = new Pass(pool, context);
-    pass.run();
-    return pass.control();
+    long start = System.nanoTime();
+    try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
+      Pass pass = new Pass(pool, context);
+      pass.run();
+      return pass.control();
+    } finally {
+      metrics.reconciled(pool.name(), System.nanoTime() - start);
+    }
   }
 
   @Override
   public DeleteControl cleanup(NestedVirtPool pool, Context<NestedVirtPool> context) {
-    Pass pass = new Pass(pool, context);
-    boolean gone = pass.runDelete();
-    if (gone) {
-      log.info("pool {} deleted: every instance is shutting down or gone", pool.name());
-      return DeleteControl.defaultDelete();
+    try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
+      Pass pass = new Pass(pool, context);
+      boolean gone = pass.runDelete();
+      if (gone) {
+        log.info("pool {} deleted: every instance is shutting down or gone", pool.name());
+        metrics.poolDeleted(pool.name());
+        return DeleteControl.defaultDelete();
+      }
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(pass.requeueMillis());
     }
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(pass.requeueMillis());
   }
 
   /** The pool's own instances: listed under its name and carrying its uid. */
@@ -134,6 +148,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     private final NestedVirtPoolStatus status;
     private final PoolConditions conditions;
     private final String statusAtStart;
+
+    /** Each instance's phase as the last status reported it, to see transitions. */
+    private final Map<String, String> phasesAtStart = new HashMap<>();
 
     /** Instances by id, as observed and then as changed by this pass. */
     private final Map<String, Instance> instances = new LinkedHashMap<>();
@@ -165,37 +182,39 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       this.conditions =
           new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now);
       this.statusAtStart = Json.of(status);
+      status.instances.forEach(s -> phasesAtStart.put(s.id, s.phase));
     }
 
     void run() {
-      observe();
-      typesValid = checkSpec() && checkInstanceTypes();
+      step("observe", this::observe);
+      typesValid =
+          step("checkSpec", this::checkSpec) && step("checkTypes", this::checkInstanceTypes);
       if (typesValid) {
-        finishPendingLaunches();
-        classify();
-        shapeNodes();
-        replaceFailed();
-        int toLaunch = scale();
-        drainLeaving();
+        step("finishLaunches", this::finishPendingLaunches);
+        step("classify", this::classify);
+        step("shapeNodes", this::shapeNodes);
+        step("replaceFailed", this::replaceFailed);
+        int toLaunch = step("scale", this::scale);
+        step("drain", this::drainLeaving);
         if (toLaunch > 0) {
-          launch(toLaunch);
+          step("launch", () -> launch(toLaunch));
         } else if (launchConfigNeedsRecheck()) {
-          resolveLaunchConfig();
+          step("resolveLaunchConfig", this::resolveLaunchConfig);
         }
       }
-      report();
+      step("report", this::report);
     }
 
     /** The pool is being deleted: drain and terminate everything. True once nothing runs. */
     boolean runDelete() {
-      observe();
+      step("observe", this::observe);
       for (Instance i : instances.values()) {
         if (i.state().isActive()) {
           leaving.putIfAbsent(i.id(), now);
         }
       }
-      classify();
-      drainLeaving();
+      step("classify", this::classify);
+      step("drain", this::drainLeaving);
       boolean recentDecision =
           status.pendingLaunches.stream()
               .anyMatch(p -> Instant.parse(p.decidedAt).plus(settings.launchGrace()).isAfter(now));
@@ -211,8 +230,30 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
           ConditionReason.Deleting,
           "pool deleted: draining and terminating its instances");
       scaledReported = true;
-      report();
+      step("report", this::report);
       return false;
+    }
+
+    /** Runs one step of the pass, timed; a step that throws is counted against the pool. */
+    private <T> T step(String name, java.util.function.Supplier<T> body) {
+      long start = System.nanoTime();
+      try {
+        return body.get();
+      } catch (RuntimeException e) {
+        metrics.stepFailed(pool.name(), name);
+        throw e;
+      } finally {
+        metrics.stepTook(name, System.nanoTime() - start);
+      }
+    }
+
+    private void step(String name, Runnable body) {
+      step(
+          name,
+          () -> {
+            body.run();
+            return null;
+          });
     }
 
     long requeueMillis() {
@@ -266,7 +307,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
                   + " but its providerID ("
                   + (node.getSpec() == null ? null : node.getSpec().getProviderID())
                   + ") names no instance EC2 reports for this pool; it gets no labels or trust";
-          log.warn("pool {}: {}", pool.name(), message);
           events.warning(pool, EventReason.ForgedNodeIgnored, message);
         }
       }
@@ -319,12 +359,28 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       try {
         Node written = context.getClient().nodes().resource(shaped).update();
         nodes.put(i.id(), written);
-        log.info(
-            "pool {}: node {} ({}) labelled and tainted for the pool{}",
-            pool.name(),
-            before.getMetadata().getName(),
-            i.id(),
-            NodeConditions.kvmVerified(written) ? ", KVM verified" : ", awaiting KVM verification");
+        String name = before.getMetadata().getName();
+        try (var mdc = MDC.putCloseable(LogFields.INSTANCE, i.id())) {
+          if (NodeShape.isVerified(written) && !NodeShape.isVerified(before)) {
+            events.normal(
+                pool,
+                EventReason.NodeVerified,
+                "node "
+                    + name
+                    + " ("
+                    + i.id()
+                    + ") verified: "
+                    + NodeConditions.kvmMessage(written)
+                    + "; startup taint removed");
+          } else {
+            log.info(
+                "pool {}: node {} ({}) labelled and tainted for the pool{}",
+                pool.name(),
+                name,
+                i.id(),
+                NodeConditions.kvmVerified(written) ? "" : ", awaiting KVM verification");
+          }
+        }
       } catch (KubernetesClientException e) {
         // A conflict means the node changed under us; the next pass sees the new version.
         log.info(
@@ -342,8 +398,10 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         PhaseRules.Verdict v = verdicts.get(i.id());
         if (v.phase() == InstancePhase.Failed && !leaving.containsKey(i.id())) {
           startLeaving(i, "replacing: " + v.reason());
-          log.warn("pool {}: replacing {}: {}", pool.name(), i.id(), v.reason());
-          events.warning(pool, EventReason.NodeReplaced, "replacing " + i.id() + ": " + v.reason());
+          try (var mdc = MDC.putCloseable(LogFields.INSTANCE, i.id())) {
+            events.warning(
+                pool, EventReason.NodeReplaced, "replacing " + i.id() + ": " + v.reason());
+          }
         }
       }
     }
@@ -366,8 +424,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       }
       if (!plan.toTerminate().isEmpty()) {
         List<String> ids = plan.toTerminate().stream().map(Instance::id).toList();
-        log.info("pool {}: scaling down, removing {}", pool.name(), ids);
-        events.normal(pool, EventReason.Terminating, "scaling down: removing " + ids);
+        events.normal(pool, EventReason.ScalingDown, "scaling down: removing " + ids);
       }
       return plan.toLaunch();
     }
@@ -408,7 +465,11 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         }
         boolean overdue = now.isAfter(e.getValue().plus(drainTimeout));
         NodeDrains.Step step = drains.drain(node.getMetadata().getName(), overdue && forceAllowed);
+        if (step.evictionsRefused() > 0) {
+          metrics.evictionsRefused(pool.name(), step.evictionsRefused());
+        }
         if (step.done()) {
+          metrics.drained(Duration.between(e.getValue(), now));
           toTerminate.add(i.id());
           continue;
         }
@@ -425,8 +486,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
           conditions.set(ConditionType.SCALED, false, ConditionReason.DrainStuck, message);
           scaledReported = true;
           if (conditions.transitioned(ConditionType.SCALED)) {
-            log.warn("pool {}: {}", pool.name(), message);
-            events.warning(pool, EventReason.DrainBlocked, message);
+            try (var mdc = MDC.putCloseable(LogFields.INSTANCE, i.id())) {
+              events.warning(pool, EventReason.DrainBlocked, message);
+            }
           }
         }
       }
@@ -439,7 +501,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         cloudTrouble("terminate " + toTerminate, e);
         return;
       }
-      log.info("pool {}: terminating {}", pool.name(), toTerminate);
+      metrics.terminated(pool.name(), toTerminate.size());
       events.normal(pool, EventReason.Terminating, "terminating " + toTerminate);
       List<Instance> terminating = new ArrayList<>();
       for (String id : toTerminate) {
@@ -475,7 +537,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
           problem == null ? ConditionReason.Valid : ConditionReason.InvalidSpec,
           problem == null ? "spec is valid" : problem);
       if (problem != null && conditions.transitioned(ConditionType.SPEC_VALID)) {
-        log.warn("pool {}: {}", pool.name(), problem);
         events.warning(pool, EventReason.InvalidSpec, problem);
       }
       return problem == null;
@@ -489,7 +550,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       conditions.set(
           ConditionType.INSTANCE_TYPES_VALID, check.valid(), check.reason(), check.message());
       if (!check.valid() && conditions.transitioned(ConditionType.INSTANCE_TYPES_VALID)) {
-        log.warn("pool {}: {}", pool.name(), check.message());
         events.warning(pool, EventReason.InstanceTypeRefused, check.message());
       }
       return check.valid();
@@ -569,11 +629,20 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         launched.forEach(i -> instances.put(i.id(), i));
         inventory.recordLaunched(pool, launched);
         List<String> ids = launched.stream().map(Instance::id).toList();
-        log.info("pool {}: launched {} {} in {}", pool.name(), p.instanceType, ids, p.subnetId);
-        events.normal(
-            pool,
-            EventReason.Launched,
-            "launched " + p.count + " " + p.instanceType + " in " + p.subnetId + ": " + ids);
+        metrics.launched(pool.name(), p.instanceType, launched.size());
+        try (var mdc = MDC.putCloseable(LogFields.INSTANCE, String.join(",", ids))) {
+          events.normal(
+              pool,
+              EventReason.Launched,
+              "launched "
+                  + launched.size()
+                  + " "
+                  + p.instanceType
+                  + " in "
+                  + p.subnetId
+                  + ": "
+                  + ids);
+        }
       } catch (InsufficientCapacityException e) {
         String zone = zoneOf(config, p.subnetId);
         offerings.markUnavailable(p.instanceType, zone);
@@ -581,7 +650,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         requeueWithin(Duration.ZERO);
         String message =
             "no capacity for " + p.instanceType + " in " + zone + "; trying the next type or zone";
-        log.warn("pool {}: {}", pool.name(), message);
         events.warning(pool, EventReason.CapacityFallback, message);
       } catch (UnsupportedInstanceTypeException e) {
         conditions.set(
@@ -603,7 +671,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
             ConditionType.LAUNCH_CONFIG_VALID, false, invalid.reason(), invalid.message());
         configValid = false;
         if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
-          log.warn("pool {}: {}", pool.name(), invalid.message());
           events.warning(pool, EventReason.LaunchConfigInvalid, invalid.message());
         }
         return null;
@@ -617,7 +684,6 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
             invalid.message());
         configValid = false;
         if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
-          log.warn("pool {}: {}", pool.name(), invalid.message());
           events.warning(pool, EventReason.LaunchConfigInvalid, invalid.message());
         }
         return null;
@@ -741,10 +807,46 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       if (!converged) {
         requeueWithin(settings.refreshPeriod());
       }
+      observeMetrics(desired, (int) ready);
       // A steady pool writes nothing: no API server load, no watch events for others.
       if (!Json.of(status).equals(statusAtStart)) {
         writeStatus();
       }
+    }
+
+    /** The pool's gauges, and the launch-to-node times of instances that just got that far. */
+    private void observeMetrics(int desired, int ready) {
+      Map<String, Integer> byPhase = new HashMap<>();
+      for (InstancePhase phase : InstancePhase.values()) {
+        byPhase.put(phase.name(), 0);
+      }
+      for (InstanceStatus s : status.instances) {
+        if (s.phase != null) {
+          byPhase.merge(s.phase, 1, Integer::sum);
+        }
+        Instance i = instances.get(s.id);
+        Node node = nodes.get(s.id);
+        if (i == null || i.launchTime() == null || node == null) {
+          continue;
+        }
+        String before = phasesAtStart.get(s.id);
+        boolean hadNode =
+            before != null
+                && !InstancePhase.Launching.name().equals(before)
+                && !InstancePhase.Joining.name().equals(before);
+        if (!hadNode && node.getMetadata().getCreationTimestamp() != null) {
+          metrics.nodeRegistered(
+              Duration.between(
+                  i.launchTime(), Instant.parse(node.getMetadata().getCreationTimestamp())));
+        }
+        if (InstancePhase.Ready.name().equals(s.phase)
+            && !InstancePhase.Ready.name().equals(before)) {
+          NodeConditions.kvmVerdictSince(node)
+              .ifPresent(t -> metrics.nodeVerified(Duration.between(i.launchTime(), t)));
+          metrics.nodeReady(Duration.between(i.launchTime(), now));
+        }
+      }
+      metrics.poolObserved(pool.name(), desired, ready, byPhase);
     }
   }
 }

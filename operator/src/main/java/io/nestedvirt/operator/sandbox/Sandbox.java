@@ -9,6 +9,8 @@ import io.nestedvirt.operator.agent.kvm.ProbeResult;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.metrics.MetricsServer;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
@@ -41,6 +43,7 @@ public final class Sandbox implements AutoCloseable {
   private final SandboxAgents agents;
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
+  private final OperatorMetrics metrics;
 
   private Sandbox(
       EmbeddedApiServer api,
@@ -48,13 +51,15 @@ public final class Sandbox implements AutoCloseable {
       KubeletSimulator kubelets,
       SandboxAgents agents,
       AwsCloudProvider cloud,
-      OperatorRuntime operator) {
+      OperatorRuntime operator,
+      OperatorMetrics metrics) {
     this.api = api;
     this.ec2 = ec2;
     this.kubelets = kubelets;
     this.agents = agents;
     this.cloud = cloud;
     this.operator = operator;
+    this.metrics = metrics;
   }
 
   public static Sandbox start(Options options) {
@@ -66,11 +71,13 @@ public final class Sandbox implements AutoCloseable {
     kubelets.verdictPolicy(instance -> null);
     SandboxAgents agents =
         new SandboxAgents(api.client(), ec2, Sandbox::probe, Duration.ofSeconds(10));
+    OperatorMetrics metrics = OperatorMetrics.prometheus();
     AwsCloudProvider cloud =
         AwsCloudProvider.create(
             AwsSettings.of(options.clusterName(), REGION)
                 .withEndpointOverride(ec2.endpoint())
-                .withStaticCredentials("sandbox", "sandbox"));
+                .withStaticCredentials("sandbox", "sandbox"),
+            metrics);
     OperatorRuntime operator =
         OperatorRuntime.start(
             api.client(),
@@ -80,8 +87,9 @@ public final class Sandbox implements AutoCloseable {
                 .withCluster(cluster(options.clusterName())),
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
-            false); // the embedded API server has no server-side apply
-    return new Sandbox(api, ec2, kubelets, agents, cloud, operator);
+            false, // the embedded API server has no server-side apply
+            metrics);
+    return new Sandbox(api, ec2, kubelets, agents, cloud, operator, metrics);
   }
 
   /**
@@ -126,6 +134,16 @@ public final class Sandbox implements AutoCloseable {
 
   public Ec2Emulator ec2() {
     return ec2;
+  }
+
+  /** The operator's meters, as its {@code /metrics} would serve them. */
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** The operator's /metrics, /healthz and /readyz on {@code port} (0: any free port). */
+  public MetricsServer serveMetrics(int port) {
+    return new MetricsServer(port, metrics::scrape, operator::health, operator::readiness);
   }
 
   public void apply(List<NestedVirtPool> pools) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.metrics.MetricsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,17 @@ public final class SandboxCommand implements Callable<Integer> {
   Path dump;
 
   @Option(
+      names = "--metrics-out",
+      description = "On exit, write the operator's final /metrics scrape to FILE.")
+  Path metricsOut;
+
+  @Option(
+      names = "--metrics-port",
+      description =
+          "Serve the operator's /metrics, /healthz and /readyz on this port while it runs.")
+  Integer metricsPort;
+
+  @Option(
       names = "--boot-delay",
       defaultValue = "2s",
       converter = Durations.class,
@@ -64,7 +76,8 @@ public final class SandboxCommand implements Callable<Integer> {
       return 2;
     }
     Sandbox.Options options = new Sandbox.Options("sandbox", Duration.ofSeconds(1), bootDelay);
-    try (Sandbox sandbox = Sandbox.start(options)) {
+    try (Sandbox sandbox = Sandbox.start(options);
+        MetricsServer http = metricsPort == null ? null : sandbox.serveMetrics(metricsPort)) {
       List<NestedVirtPool> pools = PoolFiles.read(sandbox.client(), file);
       if (pools.isEmpty()) {
         System.err.println("error: no NestedVirtPool in " + file);
@@ -73,9 +86,17 @@ public final class SandboxCommand implements Callable<Integer> {
       System.out.printf(
           "sandbox: API server %s, EC2 emulator %s%n",
           sandbox.client().getMasterUrl(), sandbox.ec2().endpoint());
+      if (http != null) {
+        System.out.printf(
+            "sandbox: operator metrics on http://localhost:%d/metrics%n", http.port());
+      }
       sandbox.apply(pools);
       System.out.printf("sandbox: applied %d pool(s) from %s%n", pools.size(), file);
       int code = watch(sandbox, timeout);
+      if (metricsOut != null) {
+        Files.writeString(metricsOut, sandbox.metrics().scrape());
+        System.out.println("sandbox: wrote the operator's metrics to " + metricsOut);
+      }
       if (dump != null) {
         writeDump(sandbox, dump);
         System.out.println("sandbox: wrote pools and nodes to " + dump);

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nestedvirt.operator.agent.kvm.KvmProbe;
+import io.nestedvirt.operator.metrics.MetricsServer;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +35,8 @@ class NodeAgentTest {
   void theRealProbeOnThisHostsKvmMarksTheNodeVerified() throws Exception {
     node("kvm-node");
     try (NodeAgent agent = agent("kvm-node", KvmProbe.DEFAULT_DEVICE);
-        AgentHttpServer http = new AgentHttpServer(0, metrics, agent::ready)) {
+        MetricsServer http =
+            new MetricsServer(0, metrics::scrape, MetricsServer.Check.ALWAYS, agent::readiness)) {
       assertThat(get(http, "/readyz").statusCode()).isEqualTo(503);
       agent.start();
 
@@ -90,7 +92,7 @@ class NodeAgentTest {
         .orElseThrow();
   }
 
-  private static HttpResponse<String> get(AgentHttpServer http, String path) throws Exception {
+  private static HttpResponse<String> get(MetricsServer http, String path) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path)).build(),

@@ -14,6 +14,7 @@ import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
@@ -63,11 +64,16 @@ final class OperatorTestbed implements AutoCloseable {
           .attach(ec2);
 
   final Ec2Emulator.SeededCluster network = ec2.seedCluster(CLUSTER);
+
+  /** The operator's meters; the AWS provider reports its requests here, as in production. */
+  final OperatorMetrics metrics = OperatorMetrics.prometheus();
+
   final AwsCloudProvider aws =
       AwsCloudProvider.create(
           AwsSettings.of(CLUSTER, "us-east-1")
               .withEndpointOverride(ec2.endpoint())
-              .withStaticCredentials("test", "test"));
+              .withStaticCredentials("test", "test"),
+          metrics);
 
   /** A plain SDK client, for asserting what EC2 holds without going through our code. */
   final Ec2Client sdk =
@@ -105,7 +111,8 @@ final class OperatorTestbed implements AutoCloseable {
                         "10.100.0.0/16")),
             () -> "1.34",
             clock,
-            false);
+            false,
+            metrics);
     return this;
   }
 

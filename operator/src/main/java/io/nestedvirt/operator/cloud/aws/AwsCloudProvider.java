@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.cloud.aws;
 
+import io.nestedvirt.operator.cloud.ApiCallListener;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
@@ -106,14 +107,19 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
 
   /** Builds EC2 and SSM clients from the settings: Apache HTTP client, STANDARD retries. */
   public static AwsCloudProvider create(AwsSettings settings) {
-    Ec2Client ec2 = configure(Ec2Client.builder(), settings).build();
-    SsmClient ssm = configure(SsmClient.builder(), settings).build();
+    return create(settings, ApiCallListener.NONE);
+  }
+
+  /** As {@link #create(AwsSettings)}, telling {@code requests} about every request sent. */
+  public static AwsCloudProvider create(AwsSettings settings, ApiCallListener requests) {
+    Ec2Client ec2 = configure(Ec2Client.builder(), settings, requests).build();
+    SsmClient ssm = configure(SsmClient.builder(), settings, requests).build();
     return new AwsCloudProvider(
         settings.clusterName(), ec2, ssm, settings.instanceTypeCacheTtl(), Clock.systemUTC());
   }
 
   private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B configure(
-      B builder, AwsSettings settings) {
+      B builder, AwsSettings settings, ApiCallListener requests) {
     // STANDARD retries back off with jitter on throttling and 5xx. RunInstances is safe to retry
     // because the request carries our ClientToken: EC2 answers a repeat with the first launch.
     RetryStrategy retries =
@@ -123,7 +129,8 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     builder
         .httpClientBuilder(ApacheHttpClient.builder())
         .region(Region.of(settings.region()))
-        .overrideConfiguration(o -> o.retryStrategy(retries));
+        .overrideConfiguration(
+            o -> o.retryStrategy(retries).addMetricPublisher(new ApiCallPublisher(requests)));
     if (settings.endpointOverride() != null) {
       builder.endpointOverride(settings.endpointOverride());
     }
