@@ -6,6 +6,10 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nestedvirt.operator.cloud.ApiCallListener;
@@ -65,9 +69,14 @@ public final class OperatorMetrics implements ApiCallListener {
         .register(registry);
   }
 
-  /** With a Prometheus registry, for {@code /metrics}. */
+  /** With a Prometheus registry, for {@code /metrics}, and the JVM's memory, threads and CPU. */
   public static OperatorMetrics prometheus() {
-    return new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return new OperatorMetrics(registry);
   }
 
   public MeterRegistry registry() {

@@ -85,6 +85,25 @@ final class E2E {
     return all;
   }
 
+  /** The live operator that says, in its metrics, that it holds the lease. */
+  static OperatorProcess leader() {
+    return operators().stream()
+        .filter(OperatorProcess::isAlive)
+        .filter(
+            p -> {
+              try {
+                return p.scrape().sum("nestedvirt_leader") == 1;
+              } catch (IOException | RuntimeException e) {
+                return false;
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+              }
+            })
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no live operator says it leads"));
+  }
+
   private static void stop() {
     try {
       stack.operator().close();

@@ -9,6 +9,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.OptionalInt;
@@ -28,11 +29,9 @@ class LeaderElectionE2E {
   private static final String LEASE_NAMESPACE = RealCluster.OPERATOR_NAMESPACE;
   private static final String LEASE = "nestedvirt-operator";
 
-  /** JOSDK's defaults, which the operator keeps. */
-  private static final Duration LEASE_DURATION = Duration.ofSeconds(15);
-
-  private static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
-  private static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+  private static final Duration LEASE_DURATION = OperatorProcess.LEASE_DURATION;
+  private static final Duration RENEW_DEADLINE = OperatorProcess.RENEW_DEADLINE;
+  private static final Duration RETRY_PERIOD = OperatorProcess.RETRY_PERIOD;
 
   /** Room for a loaded 2-core machine; the bounds are liveness, not speed. */
   private static final Duration SLACK = Duration.ofSeconds(30);
@@ -57,20 +56,40 @@ class LeaderElectionE2E {
         .doesNotContain("launched")
         .doesNotContain("leader election: " + second.name + " leads");
     assertThat(holder()).isEqualTo(first.name);
+    assertThat(first.scrape().sum("nestedvirt_leader")).isEqualTo(1);
+    assertThat(second.scrape().sum("nestedvirt_leader")).as("the standby").isZero();
+    assertThat(second.get("/readyz").statusCode())
+        .as("a standby is ready: it serves metrics and waits for the lease")
+        .isEqualTo(200);
 
+    Instant lastRenewSeen = lease().getSpec().getRenewTime().toInstant();
     long killed = System.nanoTime();
     first.kill();
     await("the standby takes the lease")
         .atMost(LEASE_DURATION.plus(RETRY_PERIOD).plus(SLACK))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> second.name.equals(holder()));
+    Duration handover =
+        Duration.between(lastRenewSeen, lease().getSpec().getAcquireTime().toInstant());
     System.out.printf(
-        "leader election: %s took over %.1f s after %s was killed (lease %d s, retry %d s)%n",
+        "leader election: %s took over %.1f s after %s was killed, %.1f s after its last renewal"
+            + " seen (lease %d s, retry %d s)%n",
         second.name,
         (System.nanoTime() - killed) / 1e9,
         first.name,
+        handover.toMillis() / 1e3,
         LEASE_DURATION.toSeconds(),
         RETRY_PERIOD.toSeconds());
+    // The lease's protocol, in the lease's own timestamps: the standby acquires once the lease
+    // has gone unrenewed for its duration, noticing within a retry period; the holder may have
+    // renewed once more after we read the lease, hence the second retry period.
+    assertThat(handover)
+        .as("takeover after the holder's death, from its last renewal")
+        .isGreaterThanOrEqualTo(LEASE_DURATION.minus(RETRY_PERIOD))
+        .isLessThanOrEqualTo(LEASE_DURATION.plus(RETRY_PERIOD.multipliedBy(2)));
+    await("the new holder says so in its metrics")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> second.scrape().sum("nestedvirt_leader") == 1);
 
     apply("leader-second");
     E2E.awaitReady(admin, "leader-second", 1);
@@ -163,8 +182,12 @@ class LeaderElectionE2E {
   }
 
   private String holder() {
-    Lease lease = admin.resources(Lease.class).inNamespace(LEASE_NAMESPACE).withName(LEASE).get();
+    Lease lease = lease();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private Lease lease() {
+    return admin.resources(Lease.class).inNamespace(LEASE_NAMESPACE).withName(LEASE).get();
   }
 
   private void apply(String pool) throws Exception {

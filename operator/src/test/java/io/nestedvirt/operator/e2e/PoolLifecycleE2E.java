@@ -3,6 +3,8 @@ package io.nestedvirt.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.Tags;
@@ -26,6 +28,31 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 class PoolLifecycleE2E {
   private final E2E.Stack stack = E2E.stack();
   private final KubernetesClient admin = stack.cluster().admin;
+
+  /**
+   * The operator runs with {@code --log-format json}: every line it writes is one JSON object, and
+   * a decision's line carries the pool and instance in its MDC.
+   */
+  private static void assertLaunchesLoggedAsJson(OperatorProcess operator, String pool)
+      throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new java.util.ArrayList<>();
+    for (String line : operator.logText().split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(json.readTree(line));
+      }
+    }
+    assertThat(lines)
+        .filteredOn(
+            l -> l.path("formattedMessage").asText().startsWith("pool " + pool + ": launched"))
+        .isNotEmpty()
+        .allSatisfy(
+            l -> {
+              assertThat(l.path("level").asText()).isEqualTo("INFO");
+              assertThat(l.path("mdc").path("pool").asText()).isEqualTo(pool);
+              assertThat(l.path("mdc").path("instance").asText()).startsWith("i-");
+            });
+  }
 
   @Test
   void createScaleAndDeleteAPool() throws Exception {
@@ -59,6 +86,12 @@ class PoolLifecycleE2E {
     }
     assertThat(running.stream().map(i -> i.placement().availabilityZone()).distinct()).hasSize(3);
     assertThat(ready.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
+    OperatorProcess leader = E2E.leader();
+    assertThat(leader.scrape().sum("nestedvirt_instances_launched_total", "pool", "life"))
+        .isEqualTo(3);
+    assertThat(leader.get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(leader.get("/healthz").statusCode()).isEqualTo(200);
+    assertLaunchesLoggedAsJson(leader, "life");
 
     Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
     assertThat(scaled.code()).as(scaled.output()).isZero();

@@ -3,6 +3,7 @@ package io.nestedvirt.operator.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nestedvirt.operator.metrics.Scrape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,8 +22,9 @@ class SandboxCommandTest {
   @TempDir Path tmp;
 
   @Test
-  void everyExamplePoolBecomesReadyAndTheDumpShowsIt() throws IOException {
+  void everyExamplePoolBecomesReadyAndTheDumpAndMetricsShowIt() throws IOException {
     Path dump = tmp.resolve("dump.yaml");
+    Path metrics = tmp.resolve("metrics.txt");
     Run run =
         run(
             "-f",
@@ -33,10 +35,16 @@ class SandboxCommandTest {
             "--boot-delay",
             "200ms",
             "--dump",
-            dump.toString());
+            dump.toString(),
+            "--metrics-out",
+            metrics.toString());
 
     assertThat(run.code).as(run.err).isZero();
     assertThat(run.out).contains("all 2 pool(s) Ready");
+    assertThat(run.out).contains("wrote the operator's metrics to " + metrics);
+    Scrape scrape = Scrape.parse(Files.readString(metrics));
+    assertThat(scrape.sum("nestedvirt_instances_launched_total", "pool", "kubevirt")).isEqualTo(3);
+    assertThat(scrape.sum("nestedvirt_pool_ready_replicas", "pool", "kata")).isEqualTo(2);
     Map<?, ?> list = new KubernetesSerialization().unmarshal(Files.readString(dump), Map.class);
     List<?> items = (List<?>) list.get("items");
     List<?> pools = items.stream().filter(i -> "NestedVirtPool".equals(kind(i))).toList();
