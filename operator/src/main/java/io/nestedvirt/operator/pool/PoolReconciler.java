@@ -76,6 +76,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   /** Forged nodes already reported, so each earns one Event, not one per reconcile. */
   private final Set<String> reportedForgeries = ConcurrentHashMap.newKeySet();
 
+  /** Instances whose drain a PodDisruptionBudget held, already reported once. */
+  private final Set<String> reportedRefusals = ConcurrentHashMap.newKeySet();
+
   public PoolReconciler(
       CloudProvider cloud,
       InstanceInventory inventory,
@@ -467,6 +470,20 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         NodeDrains.Step step = drains.drain(node.getMetadata().getName(), overdue && forceAllowed);
         if (step.evictionsRefused() > 0) {
           metrics.evictionsRefused(pool.name(), step.evictionsRefused());
+          // At the first refusal, not only at drainTimeout: the admin can act on the budget now.
+          if (reportedRefusals.add(i.id())) {
+            try (var mdc = MDC.putCloseable(LogFields.INSTANCE, i.id())) {
+              events.warning(
+                  pool,
+                  EventReason.DrainBlocked,
+                  "draining node "
+                      + node.getMetadata().getName()
+                      + ": "
+                      + step.summary()
+                      + "; retrying until drainTimeout "
+                      + pool.getSpec().drainTimeout);
+            }
+          }
         }
         if (step.done()) {
           metrics.drained(Duration.between(e.getValue(), now));
@@ -516,6 +533,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         }
       }
       leaving.keySet().removeAll(toTerminate);
+      reportedRefusals.removeAll(toTerminate);
       inventory.recordTerminating(pool, terminating);
     }
 

@@ -70,7 +70,17 @@ class PoolDrainTimeoutE2E {
       assertThat(scaled().orElseThrow().message)
           .contains("drainTimeout 5s")
           .contains("PodDisruptionBudget");
-      assertThat(events("stuck")).extracting(Event::getReason).contains("DrainBlocked");
+      assertThat(events("stuck"))
+          .filteredOn(e -> "DrainBlocked".equals(e.getReason()))
+          .extracting(Event::getMessage)
+          .as("one Event at the first refusal, one when drainTimeout passed")
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains("blocked by PodDisruptionBudget db")
+                      .contains("retrying until drainTimeout 5s"))
+          .anySatisfy(m -> assertThat(m).contains("has taken longer than drainTimeout 5s"))
+          .hasSize(2);
       assertThat(admin.pods().inNamespace(ns).list().getItems())
           .as("no pod was forced out")
           .hasSize(2)
