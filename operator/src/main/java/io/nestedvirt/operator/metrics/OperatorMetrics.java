@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.cloud.ApiCallListener;
 import java.time.Duration;
 import java.util.List;
@@ -278,7 +279,7 @@ public final class OperatorMetrics implements ApiCallListener {
   private static Duration[] durations(String... values) {
     Duration[] out = new Duration[values.length];
     for (int i = 0; i < values.length; i++) {
-      out[i] = io.nestedvirt.operator.Durations.parse(values[i]);
+      out[i] = Durations.parse(values[i]);
     }
     return out;
   }

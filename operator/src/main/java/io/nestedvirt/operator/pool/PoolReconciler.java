@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -238,7 +239,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     /** Runs one step of the pass, timed; a step that throws is counted against the pool. */
-    private <T> T step(String name, java.util.function.Supplier<T> body) {
+    private <T> T step(String name, Supplier<T> body) {
       long start = System.nanoTime();
       try {
         return body.get();
