@@ -40,9 +40,9 @@ public final class OperatorRuntime implements AutoCloseable {
    * Run as one replica of several: only the holder of the Lease {@code namespace/leaseName}
    * reconciles and collects garbage. A holder renews every {@code retryPeriod}; one that has not
    * renewed within {@code renewDeadline} stops; a standby takes a lease not renewed for {@code
-   * leaseDuration}, checking every {@code retryPeriod}. So a replica that dies without releasing
-   * its lease is replaced between {@code leaseDuration - retryPeriod} and {@code leaseDuration +
-   * retryPeriod} after its death.
+   * leaseDuration}, checking every {@code retryPeriod} plus up to 120% jitter (fabric8's
+   * LeaderElector). So a replica that dies without releasing its lease is replaced between {@code
+   * leaseDuration} and {@code leaseDuration + 2.2 * retryPeriod} after its last renewal.
    */
   public record LeaderElection(
       String leaseName,
