@@ -5,7 +5,8 @@
 #   kube-controller-manager  same; the E2E stack runs only its disruption controller (PDBs)
 #   etcd                     built with Go from go.etcd.io/etcd/server/v3 (same go.mod)
 #   moto[server]             EC2 emulator from PyPI, in its own virtualenv
-#   helm, kubeconform        Go modules, for the chart checks
+#   helm, kubeconform        Go modules, for the chart checks (kubeconform's schemas come from
+#                            k8s.io/kubernetes' api/openapi-spec in the Go module cache)
 # A tool already in the cache is not rebuilt; the second run takes seconds. Prints what it
 # built and how long each step took, and finally the environment the tests read.
 set -euo pipefail
@@ -77,6 +78,11 @@ step "helm v$helm_version" "$cache/bin/helm" goinstall "helm.sh/helm/v3/cmd/helm
 step "kubeconform v$kubeconform_version" "$cache/bin/kubeconform" \
   goinstall "github.com/yannh/kubeconform/cmd/kubeconform@v$kubeconform_version"
 
+# The Kubernetes OpenAPI spec of the same version, from the module cache that the builds above
+# filled: the chart tests turn it into kubeconform's schemas (no download at test time).
+openapi="$(cd e2e/tools && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' k8s.io/kubernetes)/api/openapi-spec/swagger.json"
+[ -f "$openapi" ] || { echo "e2e/install: $openapi is missing" >&2; exit 1; }
+
 cat > "$cache/e2e.env" <<ENV
 NESTEDVIRT_E2E_CACHE=$cache
 NESTEDVIRT_E2E_K8S_VERSION=$k8s_version
@@ -87,6 +93,7 @@ NESTEDVIRT_E2E_KUBECTL=$k8s_dir/kubectl
 NESTEDVIRT_E2E_KUBE_CONTROLLER_MANAGER=$k8s_dir/kube-controller-manager
 NESTEDVIRT_E2E_HELM=$cache/bin/helm
 NESTEDVIRT_E2E_KUBECONFORM=$cache/bin/kubeconform
+NESTEDVIRT_E2E_OPENAPI=$openapi
 ENV
 echo "e2e/install: kube-apiserver $("$k8s_dir/kube-apiserver" --version 2>&1 | head -1)," \
   "kube-controller-manager $("$k8s_dir/kube-controller-manager" --version 2>&1 | head -1)," \

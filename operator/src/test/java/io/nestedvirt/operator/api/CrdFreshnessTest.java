@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The committed CRD in crds/ must be exactly what the build generates from the Java model. */
+/**
+ * The committed CRD in crds/, and the chart's copy of it, must be exactly what the build generates
+ * from the Java model.
+ */
 class CrdFreshnessTest {
   private static final String FILE = "nestedvirtpools.nestedvirt.io-v1.yml";
 
@@ -23,6 +26,24 @@ class CrdFreshnessTest {
         .as(
             "crds/%s is stale: the Java model changed. Run ./mvnw -Pupdate-generated"
                 + " process-classes and commit crds/",
+            FILE)
+        .isEqualTo(Files.readString(generated));
+  }
+
+  @Test
+  void theChartShipsTheSameCrd() throws IOException {
+    Path generated = Path.of(System.getProperty("crd.generated"), FILE);
+    Path chart = Path.of(System.getProperty("crd.chart"), FILE);
+    assertThat(chart)
+        .as(
+            "helm/nestedvirt-operator/crds/%s is missing; create it with ./mvnw"
+                + " -Pupdate-generated process-classes",
+            FILE)
+        .exists();
+    assertThat(Files.readString(chart))
+        .as(
+            "helm/nestedvirt-operator/crds/%s is stale: run ./mvnw -Pupdate-generated"
+                + " process-classes and commit helm/ and deploy/",
             FILE)
         .isEqualTo(Files.readString(generated));
   }

@@ -16,7 +16,10 @@ record E2EEnvironment(
     String etcdVersion,
     Path moto,
     String motoVersion,
-    Path kubectl) {
+    Path kubectl,
+    Path helm,
+    Path kubeconform,
+    Path openapi) {
 
   static E2EEnvironment load() {
     Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();
@@ -55,7 +58,19 @@ record E2EEnvironment(
         env.get("NESTEDVIRT_E2E_ETCD_VERSION"),
         Path.of(env.get("NESTEDVIRT_E2E_MOTO")),
         env.get("NESTEDVIRT_E2E_MOTO_VERSION"),
-        Path.of(env.get("NESTEDVIRT_E2E_KUBECTL")));
+        Path.of(env.get("NESTEDVIRT_E2E_KUBECTL")),
+        tool(env, "NESTEDVIRT_E2E_HELM"),
+        tool(env, "NESTEDVIRT_E2E_KUBECONFORM"),
+        Path.of(env.getOrDefault("NESTEDVIRT_E2E_OPENAPI", "missing: run e2e/install.sh")));
+  }
+
+  private static Path tool(Map<String, String> env, String key) {
+    String path = env.get(key);
+    if (path == null || !Files.isExecutable(Path.of(path))) {
+      throw new IllegalStateException(
+          key + " is not installed (" + path + "): run e2e/install.sh (bin/test-e2e does)");
+    }
+    return Path.of(path);
   }
 
   Path logs() {

@@ -6,9 +6,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The operator's ServiceAccount (deploy/rbac.yaml) may do what the operator needs and nothing that
- * it must not. (That it is enough is proven by the other E2E tests, in which the operator runs as
- * this account.)
+ * The operator's ServiceAccount (the chart's RBAC, applied from deploy/nestedvirt-operator.yaml)
+ * may do what the operator needs and nothing that it must not. (That it is enough is proven by the
+ * other E2E tests, in which the operator runs as this account.)
  */
 class RbacE2E {
   private static final String AS =

@@ -18,12 +18,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * A real etcd and kube-apiserver on loopback (RBAC on), with our CRDs from crds/ and the operator's
- * RBAC from deploy/ applied, so that tests meet the same schema, CEL rules, server-side apply and
- * authorization that users' clusters have.
+ * A real etcd and kube-apiserver on loopback (RBAC on), with everything the chart renders into
+ * deploy/nestedvirt-operator.yaml applied server-side (the CRD, the operator's and the agent's
+ * RBAC, the Deployment and DaemonSet, which no controller here runs), so that tests meet the same
+ * schema, CEL rules, server-side apply and authorization that users' clusters have.
  *
  * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
@@ -33,6 +33,9 @@ import java.util.stream.Stream;
 final class RealCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "nestedvirt-system";
   static final String OPERATOR_ACCOUNT = "nestedvirt-operator";
+
+  /** The chart rendered by helm/render-deploy.sh; RenderedManifestsE2E keeps it fresh. */
+  static final String DEPLOY_MANIFESTS = "deploy/nestedvirt-operator.yaml";
 
   final E2EEnvironment env;
   final KubernetesClient admin;
@@ -57,7 +60,8 @@ final class RealCluster implements AutoCloseable {
     Files.writeString(adminKubeconfig, yaml);
     adminConfig = Config.fromKubeconfig(yaml);
     admin = new KubernetesClientBuilder().withConfig(adminConfig).build();
-    applyCrds();
+    List<HasMetadata> manifests = load(env.repo().resolve(DEPLOY_MANIFESTS));
+    applyCrds(manifests);
     admin
         .namespaces()
         .resource(
@@ -67,7 +71,11 @@ final class RealCluster implements AutoCloseable {
                 .endMetadata()
                 .build())
         .serverSideApply();
-    applyAll(env.repo().resolve("deploy/rbac.yaml"));
+    for (HasMetadata item : manifests) {
+      if (!(item instanceof CustomResourceDefinition)) {
+        admin.resource(item).forceConflicts().serverSideApply();
+      }
+    }
     controllerManager = startControllerManager();
   }
 
@@ -134,29 +142,32 @@ final class RealCluster implements AutoCloseable {
         "kube-controller-manager did not start its disruption controller within 60 s; see " + log);
   }
 
-  private void applyCrds() throws IOException {
-    try (Stream<Path> files = Files.list(env.repo().resolve("crds"))) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          CustomResourceDefinition crd =
-              admin.apiextensions().v1().customResourceDefinitions().load(in).item();
-          admin.resource(crd).serverSideApply();
-          admin
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(crd.getMetadata().getName())
-              .waitUntilCondition(
-                  c ->
-                      c.getStatus() != null
-                          && c.getStatus().getConditions().stream()
-                              .anyMatch(
-                                  x ->
-                                      x.getType().equals("Established")
-                                          && x.getStatus().equals("True")),
-                  30,
-                  TimeUnit.SECONDS);
-        }
+  private List<HasMetadata> load(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return admin.load(in).items();
+    }
+  }
+
+  /** The CRDs first, each Established before anything uses it. */
+  private void applyCrds(List<HasMetadata> manifests) {
+    for (HasMetadata item : manifests) {
+      if (item instanceof CustomResourceDefinition crd) {
+        admin.resource(crd).serverSideApply();
+        admin
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName(crd.getMetadata().getName())
+            .waitUntilCondition(
+                c ->
+                    c.getStatus() != null
+                        && c.getStatus().getConditions().stream()
+                            .anyMatch(
+                                x ->
+                                    x.getType().equals("Established")
+                                        && x.getStatus().equals("True")),
+                30,
+                TimeUnit.SECONDS);
       }
     }
   }

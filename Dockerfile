@@ -1,0 +1,16 @@
+# For those who build images with Docker or Podman. The project's build makes the same image
+# without a daemon: ./mvnw -Pimage package (Jib, base eclipse-temurin:25-jre) writes
+# operator/target/nestedvirt-operator-image.tar. This file is not built by CI.
+#   docker build -t nestedvirt-operator .
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+COPY . .
+RUN ./mvnw -B -q package -DskipTests
+
+FROM eclipse-temurin:25-jre
+COPY --from=build /src/operator/target/nestedvirt-operator.jar /app/nestedvirt-operator.jar
+USER 65532:65532
+# The heap follows the memory limit; no perf-data files on a read-only root filesystem.
+ENTRYPOINT ["/opt/java/openjdk/bin/java", "-XX:MaxRAMPercentage=75", "-XX:-UsePerfData", \
+            "--enable-native-access=ALL-UNNAMED", "-jar", "/app/nestedvirt-operator.jar"]
+CMD ["--help"]

@@ -1,0 +1,50 @@
+{{/*
+Names are fixed, not derived from the release: the operator's Lease is always
+"nestedvirt-operator" (the Role names it), and the CRD, ClusterRoles and PriorityClass are
+cluster-wide, so one release per cluster is the only sensible install.
+*/}}
+{{- define "nestedvirt.operatorName" -}}nestedvirt-operator{{- end -}}
+{{- define "nestedvirt.agentName" -}}nestedvirt-agent{{- end -}}
+
+{{- define "nestedvirt.serviceAccountName" -}}
+{{- .Values.serviceAccount.name | default "nestedvirt-operator" -}}
+{{- end -}}
+
+{{- define "nestedvirt.commonLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: nestedvirt-operator
+{{- end -}}
+
+{{- define "nestedvirt.operatorSelector" -}}
+app.kubernetes.io/name: nestedvirt-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "nestedvirt.agentSelector" -}}
+app.kubernetes.io/name: nestedvirt-agent
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "nestedvirt.operatorLabels" -}}
+{{ include "nestedvirt.commonLabels" . }}
+{{ include "nestedvirt.operatorSelector" . }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "nestedvirt.agentLabels" -}}
+{{ include "nestedvirt.commonLabels" . }}
+{{ include "nestedvirt.agentSelector" . }}
+app.kubernetes.io/component: node-agent
+{{- end -}}
+
+{{- define "nestedvirt.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "nestedvirt.agentImage" -}}
+{{- $repo := .Values.agent.image.repository | default .Values.image.repository -}}
+{{- $tag := .Values.agent.image.tag | default .Values.image.tag | default .Chart.AppVersion -}}
+{{- printf "%s:%s" $repo $tag -}}
+{{- end -}}

@@ -1,0 +1,280 @@
+package io.nestedvirt.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The chart as a cluster admin uses it: {@code helm lint}, {@code helm template} with the defaults
+ * and with every value changed, and the values schema refusing what would not work.
+ */
+class HelmChartE2E {
+  private static final String REQUIRED = "clusterName=prod,region=eu-west-1";
+  private final Helm helm = new Helm(E2EEnvironment.load());
+
+  @Test
+  void lintPassesStrictlyWithTheRequiredValues() {
+    Helm.Result r = helm.run("lint", "--strict", Helm.CHART, "--set", REQUIRED);
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("1 chart(s) linted, 0 chart(s) failed");
+  }
+
+  @ParameterizedTest(name = "{0} is refused: {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "region=eu-west-1 | at '/clusterName': minLength: got 0, want 1",
+        "clusterName=prod | at '/region': minLength: got 0, want 1",
+        "clusterName=prod/x,region=eu-west-1 | at '/clusterName'",
+        "clusterName=prod,region=Frankfurt | at '/region'",
+        "clusterName=prod,region=eu-west-1,logFormat=xml | at '/logFormat'",
+        "clusterName=prod,region=eu-west-1,replicaCount=-1 | at '/replicaCount'",
+        "clusterName=prod,region=eu-west-1,image.pullPolicy=Sometimes | at '/image/pullPolicy'",
+        "clusterName=prod,region=eu-west-1,metrics.port=80 | at '/metrics/port'",
+        "clusterName=prod,region=eu-west-1,clustername=typo | additional properties 'clustername'",
+        "clusterName=prod,region=eu-west-1,eks.serviceCidr=10.100.0.0/16 | set all three or none",
+        "clusterName=prod,region=eu-west-1,leaderElection=false | needs leaderElection: true",
+      })
+  void badValuesAreRefused(String values, String message) {
+    Helm.Result r = helm.template("--set", values);
+    assertThat(r.code())
+        .as("helm template --set %s should fail:%n%s", values, r.output())
+        .isNotZero();
+    assertThat(r.output()).contains(message.strip());
+  }
+
+  @Test
+  void defaultsGiveTwoHardenedReplicasWithLeaderElectionAndTheAgent() {
+    List<HasMetadata> objects = render("--set", REQUIRED);
+
+    Deployment deployment = one(objects, Deployment.class);
+    assertThat(deployment.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Container operator = pod.getContainers().getFirst();
+    assertThat(operator.getImage()).isEqualTo("ghcr.io/nestedvirt/nestedvirt-operator:0.1.0");
+    assertThat(operator.getArgs())
+        .containsExactly(
+            "run",
+            "--cluster-name=prod",
+            "--region=eu-west-1",
+            "--metrics-port=8080",
+            "--log-format=text");
+    EnvVar namespace = env(operator, "POD_NAMESPACE");
+    assertThat(namespace.getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(8080);
+    assertThat(operator.getResources().getLimits()).containsKey("memory");
+    assertThat(operator.getResources().getRequests()).containsKeys("cpu", "memory");
+
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    var security = operator.getSecurityContext();
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(operator.getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+    assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
+
+    ServiceAccount account = one(objects, ServiceAccount.class, "nestedvirt-operator");
+    assertThat(account.getMetadata().getAnnotations()).isNullOrEmpty();
+    assertThat(pod.getServiceAccountName()).isEqualTo("nestedvirt-operator");
+    assertThat(one(objects, PodDisruptionBudget.class).getSpec().getMinAvailable().getIntVal())
+        .isEqualTo(1);
+    assertThat(kinds(objects)).doesNotContain("ServiceMonitor").contains("Service");
+
+    Role role = one(objects, Role.class);
+    assertThat(role.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
+    assertThat(role.getRules())
+        .anySatisfy(
+            rule -> {
+              assertThat(rule.getResources()).containsExactly("leases");
+              assertThat(rule.getResourceNames()).containsExactly("nestedvirt-operator");
+            });
+    ClusterRole clusterRole = one(objects, ClusterRole.class, "nestedvirt-operator");
+    assertThat(clusterRole.getRules())
+        .noneSatisfy(rule -> assertThat(rule.getResources()).contains("secrets"))
+        .noneSatisfy(rule -> assertThat(rule.getVerbs()).contains("*"));
+
+    DaemonSet agent = one(objects, DaemonSet.class);
+    Container agentContainer = agent.getSpec().getTemplate().getSpec().getContainers().getFirst();
+    assertThat(agentContainer.getImage()).isEqualTo(operator.getImage());
+    assertThat(agentContainer.getArgs())
+        .containsExactly("agent", "--device=/dev/kvm", "--interval=5m", "--port=8081");
+    assertThat(agent.getSpec().getTemplate().getSpec().getTolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+  }
+
+  @Test
+  void everyValueShowsInTheRenderedObjects(@TempDir Path dir) throws IOException {
+    Path values = dir.resolve("values.yaml");
+    Files.writeString(
+        values,
+        """
+        clusterName: staging
+        region: us-west-2
+        eks:
+          clusterEndpoint: https://ABC.gr7.us-west-2.eks.amazonaws.com
+          certificateAuthority: LS0tLS1CRUdJTg==
+          serviceCidr: 10.100.0.0/16
+        image:
+          repository: 111122223333.dkr.ecr.us-west-2.amazonaws.com/nestedvirt
+          tag: 0.2.0-rc1
+          pullPolicy: Always
+        replicaCount: 3
+        logFormat: json
+        refreshPeriod: 1m
+        extraArgs: ["--kubernetes-version", "1.34"]
+        serviceAccount:
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/nestedvirt-operator
+        nodeSelector:
+          node-role: system
+        tolerations:
+          - {key: CriticalAddonsOnly, operator: Exists}
+        resources:
+          requests: {cpu: 200m, memory: 512Mi}
+          limits: {memory: 1Gi}
+        metrics:
+          port: 9090
+          serviceMonitor:
+            enabled: true
+            labels: {release: prometheus}
+        agent:
+          interval: 2m
+          useKubevirtDevicePlugin: true
+          image:
+            tag: 0.2.0-agent
+        """);
+    List<HasMetadata> objects = render("--values", values.toString());
+
+    Deployment deployment = one(objects, Deployment.class);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    Container operator = pod.getContainers().getFirst();
+    assertThat(operator.getImage())
+        .isEqualTo("111122223333.dkr.ecr.us-west-2.amazonaws.com/nestedvirt:0.2.0-rc1");
+    assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
+    assertThat(operator.getArgs())
+        .containsExactly(
+            "run",
+            "--cluster-name=staging",
+            "--region=us-west-2",
+            "--metrics-port=9090",
+            "--log-format=json",
+            "--refresh-period=1m",
+            "--cluster-endpoint=https://ABC.gr7.us-west-2.eks.amazonaws.com",
+            "--cluster-ca=LS0tLS1CRUdJTg==",
+            "--service-cidr=10.100.0.0/16",
+            "--kubernetes-version",
+            "1.34");
+    assertThat(operator.getResources().getRequests().get("cpu").toString()).isEqualTo("200m");
+    assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(9090);
+    assertThat(pod.getNodeSelector()).containsEntry("node-role", "system");
+    assertThat(pod.getTolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getKey()).isEqualTo("CriticalAddonsOnly"));
+
+    assertThat(
+            one(objects, ServiceAccount.class, "nestedvirt-operator")
+                .getMetadata()
+                .getAnnotations())
+        .containsEntry(
+            "eks.amazonaws.com/role-arn", "arn:aws:iam::111122223333:role/nestedvirt-operator");
+
+    GenericKubernetesResource monitor =
+        (GenericKubernetesResource)
+            objects.stream()
+                .filter(o -> o.getKind().equals("ServiceMonitor"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    List<?> endpoints =
+        (List<?>)
+            ((java.util.Map<?, ?>) monitor.getAdditionalProperties().get("spec")).get("endpoints");
+    assertThat(endpoints.getFirst().toString()).contains("port=metrics", "path=/metrics");
+
+    Container agent =
+        one(objects, DaemonSet.class).getSpec().getTemplate().getSpec().getContainers().getFirst();
+    assertThat(agent.getImage())
+        .isEqualTo("111122223333.dkr.ecr.us-west-2.amazonaws.com/nestedvirt:0.2.0-agent");
+    assertThat(agent.getArgs()).contains("--interval=2m");
+    assertThat(agent.getResources().getLimits()).containsKey("devices.kubevirt.io/kvm");
+    assertThat(agent.getSecurityContext().getPrivileged()).isFalse();
+    assertThat(agent.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("kvm"));
+  }
+
+  @Test
+  void oneReplicaWithoutLeaderElectionAndNoAgentOrPodDisruptionBudget() {
+    List<HasMetadata> objects =
+        render(
+            "--set",
+            REQUIRED
+                + ",replicaCount=1,leaderElection=false,agent.enabled=false,"
+                + "metrics.service.enabled=false,serviceAccount.create=false");
+    Deployment deployment = one(objects, Deployment.class);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
+        .contains("--no-leader-election");
+    assertThat(kinds(objects))
+        .doesNotContain("DaemonSet", "PodDisruptionBudget", "Service", "PriorityClass")
+        .contains("ClusterRole", "Role");
+    assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
+  }
+
+  private List<HasMetadata> render(String... args) {
+    Helm.Result r = helm.template(args);
+    assertThat(r.code()).as(r.output()).isZero();
+    return r.objects();
+  }
+
+  private static List<String> kinds(List<HasMetadata> objects) {
+    return objects.stream().map(HasMetadata::getKind).toList();
+  }
+
+  private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+    List<T> matching = objects.stream().filter(type::isInstance).map(type::cast).toList();
+    assertThat(matching).as("one %s", type.getSimpleName()).hasSize(1);
+    return matching.getFirst();
+  }
+
+  private static <T extends HasMetadata> T one(
+      List<HasMetadata> objects, Class<T> type, String name) {
+    return objects.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .filter(o -> o.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+  }
+
+  private static EnvVar env(Container container, String name) {
+    return container.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no env " + name));
+  }
+}
