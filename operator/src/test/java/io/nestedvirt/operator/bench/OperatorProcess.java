@@ -98,7 +98,10 @@ final class OperatorProcess implements AutoCloseable {
     builder.environment().put("AWS_ACCESS_KEY_ID", "bench");
     builder.environment().put("AWS_SECRET_ACCESS_KEY", "bench");
     builder.environment().put("AWS_REGION", BenchStack.REGION);
-    return new OperatorProcess(builder.start(), port, java.getParent().getParent());
+    Process process = builder.start();
+    // An interrupted benchmark must not leave the operator running.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+    return new OperatorProcess(process, port, java.getParent().getParent());
   }
 
   private static int freePort() throws IOException {
