@@ -160,17 +160,53 @@ final class OperatorProcess implements AutoCloseable {
     return -1;
   }
 
-  /** Runs a full GC in the process ({@code jcmd PID GC.run}). */
+  /** The largest classes on the heap ({@code jcmd PID GC.class_histogram}), top {@code n}. */
+  List<String> classHistogram(int n) throws IOException, InterruptedException {
+    Process jcmd =
+        new ProcessBuilder(
+                javaHome.resolve("bin/jcmd").toString(),
+                Long.toString(process.pid()),
+                "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
+    List<String> lines = new String(jcmd.getInputStream().readAllBytes()).lines().toList();
+    jcmd.waitFor(60, TimeUnit.SECONDS);
+    return lines.stream()
+        .filter(l -> l.matches("\\s*\\d+:.*"))
+        .limit(n)
+        .map(String::strip)
+        .toList();
+  }
+
+  /** When the operator wrote its first log line (the JSON {@code timestamp}), if it has. */
+  Instant firstLogLine(Path workDir) throws IOException {
+    try (var lines = Files.lines(workDir.resolve("operator.log"))) {
+      return lines
+          .map(l -> java.util.regex.Pattern.compile("\"timestamp\":(\\d+)").matcher(l))
+          .filter(java.util.regex.Matcher::find)
+          .map(m -> Instant.ofEpochMilli(Long.parseLong(m.group(1))))
+          .findFirst()
+          .orElse(null);
+    }
+  }
+
+  /**
+   * Runs a full GC in the process ({@code jcmd PID GC.run}); fails loudly when jcmd could not, so
+   * that a heap figure is never taken without the collection it claims.
+   */
   void fullGc() throws IOException, InterruptedException {
     Process jcmd =
         new ProcessBuilder(
                 javaHome.resolve("bin/jcmd").toString(), Long.toString(process.pid()), "GC.run")
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
+    String out = new String(jcmd.getInputStream().readAllBytes());
     if (!jcmd.waitFor(60, TimeUnit.SECONDS)) {
       jcmd.destroyForcibly();
       throw new IllegalStateException("jcmd GC.run did not finish in 60 s");
+    }
+    if (jcmd.exitValue() != 0 || !out.contains("Command executed successfully")) {
+      throw new IllegalStateException("jcmd GC.run failed: " + out.strip());
     }
   }
 
