@@ -10,6 +10,7 @@ import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.drain.DrainStep;
 import io.nestedvirt.operator.node.drain.NodeDrainer;
+import io.nestedvirt.operator.pool.ClusterCaches;
 import io.nestedvirt.operator.pool.GarbageCollector;
 import io.nestedvirt.operator.pool.InstanceInventory;
 import io.nestedvirt.operator.pool.LaunchConfigResolver;
@@ -129,6 +130,7 @@ public final class OperatorRuntime implements AutoCloseable {
       Optional<LeaderElection> leaderElection,
       OperatorMetrics metrics) {
     InstanceInventory inventory = new InstanceInventory(cloud, settings.refreshPeriod(), metrics);
+    ClusterCaches caches = new ClusterCaches();
     PoolReconciler pools =
         new PoolReconciler(
             cloud,
@@ -140,9 +142,11 @@ public final class OperatorRuntime implements AutoCloseable {
             new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
             settings,
             clock,
-            metrics);
+            metrics,
+            caches);
     GarbageCollector gc =
-        new GarbageCollector(cloud, inventory, client, clock, settings.launchGrace(), metrics);
+        new GarbageCollector(
+            cloud, inventory, client, caches, clock, settings.launchGrace(), metrics);
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));

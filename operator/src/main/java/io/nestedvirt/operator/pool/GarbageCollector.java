@@ -17,9 +17,11 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ public final class GarbageCollector {
   private final CloudProvider cloud;
   private final InstanceInventory inventory;
   private final KubernetesClient client;
+  private final ClusterCaches caches;
   private final Clock clock;
   private final Duration grace;
   private final OperatorMetrics metrics;
@@ -47,12 +50,14 @@ public final class GarbageCollector {
       CloudProvider cloud,
       InstanceInventory inventory,
       KubernetesClient client,
+      ClusterCaches caches,
       Clock clock,
       Duration grace,
       OperatorMetrics metrics) {
     this.cloud = cloud;
     this.inventory = inventory;
     this.client = client;
+    this.caches = caches;
     this.clock = clock;
     this.grace = grace;
     this.metrics = metrics;
@@ -61,9 +66,15 @@ public final class GarbageCollector {
   /** One collection pass; called periodically. Never throws. */
   public void collect() {
     try {
+      // From the controller's informers, not a LIST per period: with thousands of Nodes a full
+      // read every refresh would be the operator's most expensive request.
+      Optional<Stream<NestedVirtPool>> pools = caches.pools();
+      Optional<Stream<Node>> nodes = caches.nodes();
+      if (pools.isEmpty() || nodes.isEmpty()) {
+        return; // the controller has not started yet
+      }
       Map<String, String> poolUids =
-          client.resources(NestedVirtPool.class).list().getItems().stream()
-              .collect(Collectors.toMap(NestedVirtPool::name, NestedVirtPool::uid));
+          pools.get().collect(Collectors.toMap(NestedVirtPool::name, NestedVirtPool::uid));
       List<Instance> instances = inventory.all();
       Instant now = clock.instant();
       Set<String> seen = new HashSet<>();
@@ -86,7 +97,7 @@ public final class GarbageCollector {
               .filter(i -> i.state().isActive())
               .map(Instance::id)
               .collect(Collectors.toSet());
-      for (Node node : client.nodes().list().getItems()) {
+      for (Node node : (Iterable<Node>) nodes.get()::iterator) {
         Map<String, String> labels = node.getMetadata().getLabels();
         if (labels == null || !labels.containsKey(NodeLabels.RESTRICTED_POOL)) {
           continue; // not a node the operator ever accepted

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cluster's instances, refreshed by one listing per period for the whole cluster and shared by
@@ -24,6 +25,13 @@ public final class InstanceInventory {
   private final CloudProvider cloud;
   private final OperatorMetrics metrics;
   private final PollingEventSource<Instance, NestedVirtPool, String> source;
+
+  /**
+   * Each listed (or recently launched) instance's pool, so that a Node event finds its pool in one
+   * lookup instead of a scan over every pool's instances (Node events are many: every kubelet
+   * status change, in clusters with thousands of nodes). Replaced by each listing.
+   */
+  private volatile Map<String, String> poolByInstance = new ConcurrentHashMap<>();
 
   public InstanceInventory(CloudProvider cloud, Duration refreshPeriod, OperatorMetrics metrics) {
     this.cloud = cloud;
@@ -47,6 +55,8 @@ public final class InstanceInventory {
   public void recordLaunched(NestedVirtPool pool, List<Instance> instances) {
     ResourceID id = ResourceID.fromResource(pool);
     instances.forEach(i -> source.handleRecentResourceCreate(id, i));
+    Map<String, String> index = poolByInstance;
+    instances.forEach(i -> index.put(i.id(), id.getName()));
   }
 
   /** Makes terminations visible before the next refresh, so no reconcile terminates twice. */
@@ -69,12 +79,7 @@ public final class InstanceInventory {
 
   /** The pool (by name) whose listing holds this instance, if any. */
   public java.util.Optional<String> poolOf(String instanceId) {
-    for (var entry : source.getCache().entrySet()) {
-      if (entry.getValue().containsKey(instanceId)) {
-        return java.util.Optional.of(entry.getKey().getName());
-      }
-    }
-    return java.util.Optional.empty();
+    return java.util.Optional.ofNullable(poolByInstance.get(instanceId));
   }
 
   private Map<ResourceID, Set<Instance>> fetch() {
@@ -88,12 +93,15 @@ public final class InstanceInventory {
     }
     metrics.instancesListed(System.nanoTime() - start, true);
     Map<ResourceID, Set<Instance>> byPool = new HashMap<>();
+    Map<String, String> index = new ConcurrentHashMap<>();
     for (Instance i : listed) {
       String pool = i.tag(Tags.POOL);
       if (pool != null) {
         byPool.computeIfAbsent(new ResourceID(pool), k -> new HashSet<>()).add(i);
+        index.put(i.id(), pool);
       }
     }
+    poolByInstance = index;
     return byPool;
   }
 }

@@ -73,6 +73,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   private final PoolSettings settings;
   private final Clock clock;
   private final OperatorMetrics metrics;
+  private final ClusterCaches caches;
 
   /** Forged nodes already reported, so each earns one Event, not one per reconcile. */
   private final Set<String> reportedForgeries = ConcurrentHashMap.newKeySet();
@@ -90,7 +91,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       UserDataFactory userData,
       PoolSettings settings,
       Clock clock,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      ClusterCaches caches) {
+    this.caches = caches;
     this.drains = drains;
     this.userData = userData;
     this.cloud = cloud;
@@ -107,7 +110,9 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
-    return List.of(inventory.eventSource(), NodeEvents.source(context, inventory));
+    var nodes = NodeEvents.source(context, inventory);
+    caches.attach(context.getPrimaryCache(), nodes);
+    return List.of(inventory.eventSource(), nodes);
   }
 
   @Override

@@ -7,11 +7,15 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRD installed.
@@ -68,6 +72,23 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * The requests received since the last call, oldest first, as {@code METHOD path?query}; for
+   * tests that count what the operator asks of the API server.
+   */
+  public List<String> takeRequests() {
+    List<String> taken = new ArrayList<>();
+    try {
+      RecordedRequest r;
+      while ((r = server.takeRequest(0, TimeUnit.MILLISECONDS)) != null) {
+        taken.add(r.getMethod() + " " + r.getPath());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return taken;
   }
 
   public String url() {

@@ -55,6 +55,31 @@ class GarbageCollectionTest {
   }
 
   @Test
+  void collectingReadsPoolsAndNodesFromTheInformersNotFromTheApiServer() {
+    bed.startOperator();
+    bed.createPool("steady", 2, "m8i.large");
+    bed.awaitReady("steady", 2);
+    bed.api.takeRequests();
+
+    // Five refresh periods: the collector runs once in each.
+    await()
+        .pollDelay(OperatorTestbed.REFRESH.multipliedBy(5))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> true);
+
+    List<String> lists =
+        bed.api.takeRequests().stream()
+            .filter(r -> r.startsWith("GET ") && !r.contains("watch=true"))
+            .filter(r -> r.matches("GET [^?]*/(nodes|nestedvirtpools)(\\?.*)?"))
+            .toList();
+    assertThat(lists)
+        .as(
+            "LIST requests for Nodes or pools in steady state; the garbage collector should read"
+                + " the informers' caches, not list every Node each refresh period")
+        .isEmpty();
+  }
+
+  @Test
   void theNodeOfATerminatedInstanceIsDeleted() {
     bed.startOperator();
     bed.createPool("nodes", 1, "m8i.large");
