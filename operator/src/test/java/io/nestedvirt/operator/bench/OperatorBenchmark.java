@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
+import io.nestedvirt.operator.metrics.Scrape;
 import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.bootstrap.NodeTaints;
 import io.nestedvirt.operator.sandbox.kubelet.SimulatedInstance;
@@ -342,10 +343,10 @@ public final class OperatorBenchmark {
             stack.awaitReady(size, Duration.ofSeconds(300)), size + " pools not Ready in 300 s");
         Thread.sleep(2 * o.refresh().toMillis());
         Map<String, Integer> before = stack.ec2.callCounts();
-        double listed = PromText.sum(stack.metrics().scrape(), LISTINGS);
+        double listed = Scrape.parse(stack.metrics().scrape()).sum(LISTINGS);
         Thread.sleep(periods * o.refresh().toMillis());
         Map<String, Integer> after = stack.ec2.callCounts();
-        double listings = PromText.sum(stack.metrics().scrape(), LISTINGS) - listed;
+        double listings = Scrape.parse(stack.metrics().scrape()).sum(LISTINGS) - listed;
         Map<String, Integer> delta = delta(before, after);
         double describe = delta.getOrDefault("DescribeInstances", 0) / listings;
         double types = delta.getOrDefault("DescribeInstanceTypes", 0) / listings;
@@ -449,7 +450,7 @@ public final class OperatorBenchmark {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (firstReconcile == null && System.nanoTime() < deadline && op.isAlive()) {
           String m = op.scrape();
-          if (m != null && PromText.sum(m, RECONCILES) > 0) {
+          if (m != null && Scrape.parse(m).sum(RECONCILES) > 0) {
             firstReconcile = Instant.now();
           } else {
             Thread.sleep(20);
@@ -479,7 +480,7 @@ public final class OperatorBenchmark {
         boolean converged = ready == pools;
         timeline.add(sample(stack, op, verdicts, ready, started, stackCpu0));
         String atConvergence = op.scrape();
-        double reconciles = PromText.sum(atConvergence, RECONCILES);
+        double reconciles = Scrape.parse(atConvergence).sum(RECONCILES);
         double convergeSeconds = Duration.between(started, convergedAt).toMillis() / 1e3;
         // Steady state.
         Thread.sleep(2 * o.scaleRefresh().toMillis());
@@ -491,15 +492,16 @@ public final class OperatorBenchmark {
         String m1 = op.scrape();
         double steadySeconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Integer> delta = delta(before, stack.ec2.callCounts());
-        double listings = PromText.sum(m1, LISTINGS) - PromText.sum(m0, LISTINGS);
-        double steadyReconciles = PromText.sum(m1, RECONCILES) - PromText.sum(m0, RECONCILES);
+        double listings = Scrape.parse(m1).sum(LISTINGS) - Scrape.parse(m0).sum(LISTINGS);
+        double steadyReconciles =
+            Scrape.parse(m1).sum(RECONCILES) - Scrape.parse(m0).sum(RECONCILES);
         double steadyCpu = (op.cpuSeconds() - cpu0) / steadySeconds;
         // Memory after a full GC.
         op.fullGc();
         Thread.sleep(500);
         String mem = op.scrape();
-        double heap = PromText.sum(mem, "jvm_memory_used_bytes", "area=\"heap\"");
-        double nonHeap = PromText.sum(mem, "jvm_memory_used_bytes", "area=\"nonheap\"");
+        double heap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "heap");
+        double nonHeap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "nonheap");
         long rss = op.rssBytes();
         List<String> histogram = op.classHistogram(12);
         Instant firstLog = op.firstLogLine(Path.of("operator/target/bench"));
