@@ -26,7 +26,7 @@ import java.util.List;
  */
 public final class Sandbox implements AutoCloseable {
   public static final String REGION = "us-east-1";
-  public static final String KUBERNETES_VERSION = "1.34";
+  public static final String KUBERNETES_VERSION = EmbeddedApiServer.KUBERNETES_VERSION;
 
   /** Sandbox knobs; the defaults make a pool converge in seconds. */
   public record Options(String clusterName, Duration refreshPeriod, Duration bootDelay) {
