@@ -51,6 +51,12 @@ public final class SandboxCommand implements Callable<Integer> {
   Path dump;
 
   @Option(
+      names = "--kubeconfig-out",
+      paramLabel = "FILE",
+      description = "Write a kubeconfig for the embedded API server to FILE, for kubectl.")
+  Path kubeconfigOut;
+
+  @Option(
       names = "--boot-delay",
       defaultValue = "2s",
       converter = Durations.class,
@@ -73,6 +79,10 @@ public final class SandboxCommand implements Callable<Integer> {
       System.out.printf(
           "sandbox: API server %s, EC2 emulator %s%n",
           sandbox.client().getMasterUrl(), sandbox.ec2().endpoint());
+      if (kubeconfigOut != null) {
+        Kubeconfig.write(kubeconfigOut, sandbox.client().getMasterUrl().toString());
+        System.out.printf("sandbox: kubectl --kubeconfig %s get nvp,nodes%n", kubeconfigOut);
+      }
       sandbox.apply(pools);
       System.out.printf("sandbox: applied %d pool(s) from %s%n", pools.size(), file);
       int code = watch(sandbox, timeout);
