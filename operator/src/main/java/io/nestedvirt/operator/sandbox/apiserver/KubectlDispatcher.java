@@ -41,6 +41,7 @@ public final class KubectlDispatcher extends Dispatcher {
   private final String group;
   private final String plural;
   private final String kubernetesVersion;
+  private final JsonNode schema;
 
   public KubectlDispatcher(
       KubernetesCrudDispatcher crud, CustomResourceDefinition crd, String kubernetesVersion) {
@@ -65,6 +66,7 @@ public final class KubectlDispatcher extends Dispatcher {
             storage.getAdditionalPrinterColumns() == null
                 ? List.of()
                 : storage.getAdditionalPrinterColumns());
+    this.schema = json.valueToTree(storage.getSchema().getOpenAPIV3Schema());
     var scaleSpec = storage.getSubresources().getScale();
     this.scale =
         new ScaleSubresource(
@@ -137,6 +139,12 @@ public final class KubectlDispatcher extends Dispatcher {
             && seg.get(3).equals(plural);
     if (ours && seg.size() == 6 && seg.get(5).equals("scale")) {
       return Optional.of(scale(r, "/" + String.join("/", seg.subList(0, 5))));
+    }
+    if (ours && seg.size() == 4 && r.method() == HttpMethod.POST) {
+      return Optional.of(withDefaults(raw, r));
+    }
+    if (ours && seg.size() == 5 && r.method() == HttpMethod.PUT) {
+      return Optional.of(withDefaults(raw, r));
     }
     if (ours && seg.size() == 5 && r.method() == HttpMethod.PATCH && r.isMergePatch()) {
       return Optional.of(mergePatch(r.path(), json.readTree(r.body())));
@@ -226,6 +234,7 @@ public final class KubectlDispatcher extends Dispatcher {
         return notFound(objectPath);
       }
       JsonNode merged = MergePatch.apply(current.get(), patch);
+      SchemaDefaults.apply(schema, merged);
       if (!pinned) {
         ((ObjectNode) merged.get("metadata"))
             .set("resourceVersion", current.get().at("/metadata/resourceVersion"));
@@ -237,6 +246,19 @@ public final class KubectlDispatcher extends Dispatcher {
       return written;
     }
     return conflict(objectPath);
+  }
+
+  /** The request as sent, with the CRD's defaults filled in, handed to the mock. */
+  private MockResponse withDefaults(RecordedRequest raw, Request r) throws JsonProcessingException {
+    JsonNode object = json.readTree(r.body());
+    SchemaDefaults.apply(schema, object);
+    return crud.dispatch(
+        new RecordedRequest(
+            "HTTP/1.1",
+            raw.method(),
+            raw.getPath(),
+            raw.getHeaders(),
+            new Buffer(json.writeValueAsBytes(object))));
   }
 
   private MockResponse filteredEvents(Request r) throws JsonProcessingException {
