@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Where the sandbox shows progress: redrawn in place on a terminal, or one line per change when the
@@ -55,6 +57,14 @@ abstract class ProgressDisplay {
         String line = PoolProgress.line(pool);
         if (!line.equals(last.put(pool.name(), line))) {
           out.printf("[%5.1fs] %s%n", elapsed.toMillis() / 1000.0, line);
+        }
+      }
+      // A pool deleted (kubectl delete) is gone from the list: say so once.
+      Set<String> present = pools.stream().map(NestedVirtPool::name).collect(Collectors.toSet());
+      for (String gone : List.copyOf(last.keySet())) {
+        if (!present.contains(gone)) {
+          last.remove(gone);
+          out.printf("[%5.1fs] %-16s deleted%n", elapsed.toMillis() / 1000.0, gone);
         }
       }
     }

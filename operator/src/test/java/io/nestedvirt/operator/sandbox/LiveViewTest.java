@@ -75,10 +75,18 @@ class LiveViewTest {
     assertThat(live.live()).isTrue();
     assertThat(frames).as("the second frame moves back over the first").contains("\u001b[");
     assertThat(frames.split("\u001b\\[\\d+F")).hasSize(2);
+    plain.update(Duration.ofSeconds(3), List.of(), List.of(), false);
+
     String lines = pipe.toString(StandardCharsets.UTF_8);
     assertThat(plain.live()).isFalse();
     assertThat(lines).doesNotContain("\u001b").contains("kata");
-    assertThat(lines.lines()).as("a line only when progress changes").hasSize(1);
+    assertThat(lines.lines())
+        .as("a line only when progress changes, and one when the pool is gone")
+        .hasSize(2)
+        .last()
+        .asString()
+        .contains("kata")
+        .endsWith("deleted");
   }
 
   private static int indexOf(List<String> lines, String text) {
