@@ -79,10 +79,21 @@ public final class KubectlDispatcher extends Dispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     Request r = Request.of(request);
+    if (r.contentType() != null && r.contentType().contains("protobuf")) {
+      // kubectl create <built-in kind> sends protobuf; the mock cannot decode it and never answers.
+      return status(
+          415,
+          "UnsupportedMediaType",
+          "the sandbox's API server (fabric8's mock) reads JSON only; write the object as YAML"
+              + " and use kubectl apply -f");
+    }
     try {
       return route(r, request).orElseGet(() -> crud.dispatch(request));
     } catch (JsonProcessingException e) {
       return status(400, "BadRequest", "the request body is not valid JSON: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // Without an answer the client would wait forever; say what broke instead.
+      return status(500, "InternalError", "the sandbox's API server failed: " + e);
     }
   }
 
@@ -109,11 +120,12 @@ public final class KubectlDispatcher extends Dispatcher {
     }
     if (get && r.isWatch() && r.upgrade() == null) {
       // The mock streams watches over WebSocket only (what fabric8 clients use); kubectl watches
-      // over a chunked HTTP response, which the mock cannot hold open.
+      // over a chunked HTTP response, which the mock cannot hold open. 410 Expired makes
+      // client-go's informers (kubectl delete --wait) quietly list again, which is polling.
       return Optional.of(
           status(
-              400,
-              "BadRequest",
+              410,
+              "Expired",
               "the sandbox's API server (fabric8's mock) serves watches over WebSocket only; poll"
                   + " instead, for example: watch kubectl get nvp"));
     }
