@@ -1,6 +1,5 @@
 package io.nestedvirt.operator.sandbox.apiserver;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -175,11 +174,5 @@ final class OpenApiV3 {
       }
     }
     return out.toString();
-  }
-
-  JsonNode schemaOf(String group, String version, String kind) {
-    return document("apis/" + group + "/" + version)
-        .map(d -> d.at("/components/schemas/" + reverseDomain(group) + "." + version + "." + kind))
-        .orElse(null);
   }
 }
