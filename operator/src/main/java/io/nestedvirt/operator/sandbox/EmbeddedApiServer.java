@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.nestedvirt.operator.sandbox.apiserver.KubectlDispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,14 +19,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRD installed.
- * It has no server-side apply, strategic merge patch, eviction or CEL; what needs those is tested
- * against a real kube-apiserver.
+ * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRD installed,
+ * behind a dispatcher that adds what kubectl needs (discovery, OpenAPI, tables, /scale, merge
+ * patch). It has no server-side apply, strategic merge patch, eviction or CEL; what needs those is
+ * tested against a real kube-apiserver.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /** Where the build puts the generated CRD on the classpath. */
   public static final String CRD_RESOURCE =
       "/META-INF/fabric8/nestedvirtpools.nestedvirt.io-v1.yml";
+
+  /** What /version reports; kubectl warns when its own minor version is far from it. */
+  public static final String KUBERNETES_VERSION = "1.34";
 
   /** The mock server logs every request through java.util.logging; keep only its warnings. */
   private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
@@ -44,7 +49,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(),
+            new KubectlDispatcher(new KubernetesCrudDispatcher(), crd(), KUBERNETES_VERSION),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     EmbeddedApiServer api = new EmbeddedApiServer(server);

@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.sandbox;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorRuntime;
 import io.nestedvirt.operator.agent.KvmVerdict;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The whole operator in one process: an embedded API server, the EC2 emulator seeded with an
@@ -28,7 +30,7 @@ import java.util.List;
  */
 public final class Sandbox implements AutoCloseable {
   public static final String REGION = "us-east-1";
-  public static final String KUBERNETES_VERSION = "1.34";
+  public static final String KUBERNETES_VERSION = EmbeddedApiServer.KUBERNETES_VERSION;
 
   /** Sandbox knobs; the defaults make a pool converge in seconds. */
   public record Options(String clusterName, Duration refreshPeriod, Duration bootDelay) {
@@ -44,6 +46,7 @@ public final class Sandbox implements AutoCloseable {
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
   private final OperatorMetrics metrics;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private Sandbox(
       EmbeddedApiServer api,
@@ -156,9 +159,41 @@ public final class Sandbox implements AutoCloseable {
     return client().resources(NestedVirtPool.class).list().getItems();
   }
 
+  /** The Events the operator recorded (it writes them to "default", as for any cluster object). */
+  public List<Event> events() {
+    return client().v1().events().inNamespace("default").list().getItems();
+  }
+
+  /**
+   * Stops the operator first (or it would relaunch what is terminated), terminates every instance
+   * still running in the emulator, then closes the rest; returns how many instances it terminated.
+   */
+  public int shutDown() {
+    if (closed.getAndSet(true)) {
+      return 0;
+    }
+    operator.close();
+    // The simulated kubelets and agents go first too: they would chase the terminations by
+    // deleting Nodes while the API server is closing.
+    agents.close();
+    kubelets.close();
+    int terminated = ec2.terminateAll();
+    cloud.close();
+    ec2.close();
+    api.close();
+    return terminated;
+  }
+
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     operator.close();
+    closeAllButOperator();
+  }
+
+  private void closeAllButOperator() {
     agents.close();
     kubelets.close();
     cloud.close();

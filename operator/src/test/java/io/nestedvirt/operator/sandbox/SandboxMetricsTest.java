@@ -50,7 +50,7 @@ class SandboxMetricsTest {
   void countersAgreeWithWhatEc2AndTheApiServerSaw() throws Exception {
     // One throttled launch: the SDK retries it, and the metrics must tell the two apart.
     sandbox.ec2().throttle("RunInstances", 1);
-    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES));
+    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
     awaitPools(Map.of("kubevirt", 3, "kata", 2));
 
     sandbox
@@ -161,7 +161,7 @@ class SandboxMetricsTest {
 
   @Test
   void aDeletedPoolsSeriesEnd() throws Exception {
-    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES));
+    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
     awaitPools(Map.of("kubevirt", 3, "kata", 2));
     assertThat(
             Scrape.parse(get("/metrics").body()).has("nestedvirt_pool_instances", "pool", "kata"))

@@ -243,6 +243,22 @@ public final class Ec2Emulator implements AutoCloseable {
   }
 
   /**
+   * Terminates every instance that is still active, as a user tearing down the sandbox would;
+   * returns how many it terminated.
+   */
+  public int terminateAll() {
+    List<String> active =
+        state.instances().stream()
+            .filter(i -> i.state().isActive())
+            .map(EmulatedInstance::id)
+            .toList();
+    if (active.isEmpty()) {
+      return 0;
+    }
+    return (int) state.terminate(active).stream().filter(t -> t.previous().isActive()).count();
+  }
+
+  /**
    * Called with the new snapshot whenever an instance appears (pending) or changes state, in order,
    * on the thread whose request or tick caused it, never under the emulator's lock.
    */
