@@ -7,12 +7,18 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nestedvirt.operator.metrics.Scrape;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,9 +131,25 @@ class SandboxKubectlE2E {
   @Test
   void sigtermStopsTheSandboxCleanlyAndTerminatesEveryInstance() throws Exception {
     try (SandboxProcess sandbox =
-        new SandboxProcess(env, "sandbox-sigterm", "--boot-delay", "200ms")) {
+        new SandboxProcess(
+            env, "sandbox-sigterm", "--boot-delay", "200ms", "--metrics-port", "0")) {
       sandbox.awaitOutput("Ready: 3 of 3", STARTUP);
       sandbox.awaitOutput("Ready: 2 of 2", STARTUP);
+      // --metrics-port serves the operator's /metrics while the sandbox runs.
+      Matcher port =
+          Pattern.compile("operator metrics on http://localhost:(\\d+)/metrics")
+              .matcher(sandbox.output());
+      assertThat(port.find()).as(sandbox.output()).isTrue();
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        String metrics =
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + port.group(1) + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(Scrape.parse(metrics).sum("nestedvirt_pool_ready_replicas")).isEqualTo(5);
+      }
 
       int code = sandbox.terminate(Duration.ofSeconds(30));
 
