@@ -190,7 +190,7 @@ class CrdValidationE2E {
   @Test
   void kubectlExplainPrintsTheFieldDescriptions() {
     // Discovery can lag a moment behind a newly established CRD.
-    Kubectl.Result result =
+    Tool.Result result =
         org.awaitility.Awaitility.await()
             .atMost(java.time.Duration.ofSeconds(30))
             .until(() -> E2E.stack().cluster().kubectl("explain", "nvp.spec"), r -> r.code() == 0);

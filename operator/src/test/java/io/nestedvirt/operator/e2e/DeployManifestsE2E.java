@@ -55,14 +55,14 @@ class DeployManifestsE2E {
     // The pools (top level) and Kata's RuntimeClass and pod. KubeVirt's and Argo CD's kinds
     // need their CRDs, which this cluster does not have; KubeconformE2E checks those files.
     for (String file : new String[] {"deploy/examples", "deploy/examples/kata/runtimeclass.yaml"}) {
-      Kubectl.Result r = cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/" + file);
+      Tool.Result r = cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/" + file);
       assertThat(r.code()).as("%s: %s", file, r.output()).isZero();
     }
     // The pod names the RuntimeClass, which admission checks: create it for real first.
-    Kubectl.Result rc =
+    Tool.Result rc =
         cluster.kubectl("apply", "-f", repo + "/deploy/examples/kata/runtimeclass.yaml");
     assertThat(rc.code()).as(rc.output()).isZero();
-    Kubectl.Result pod =
+    Tool.Result pod =
         cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/deploy/examples/kata/pod.yaml");
     assertThat(pod.code()).as(pod.output()).isZero();
     cluster.kubectl("delete", "-f", repo + "/deploy/examples/kata/runtimeclass.yaml");
@@ -83,7 +83,7 @@ class DeployManifestsE2E {
         .isEqualTo("no");
   }
 
-  private static String last(Kubectl.Result r) {
+  private static String last(Tool.Result r) {
     String[] lines = r.output().strip().split("\\n");
     return lines[lines.length - 1].strip();
   }

@@ -19,14 +19,14 @@ class FieldOwnershipE2E {
   @Test
   void userAppliesNeverClobberStatusOrFinalizerAndTheOperatorKeepsUserFields() throws Exception {
     Path v1 = manifest("owned", 1, "team: virt");
-    Kubectl.Result created = stack.cluster().kubectl("apply", "-f", v1.toString());
+    Tool.Result created = stack.cluster().kubectl("apply", "-f", v1.toString());
     assertThat(created.code()).as(created.output()).isZero();
     NestedVirtPool first = E2E.awaitReady(admin, "owned", 1);
     String launchedId = first.getStatus().instances.get(0).id;
 
     // Client-side apply of an edited manifest (what `kubectl apply` does by default).
     Path v2 = manifest("owned", 1, "team: virtualization");
-    Kubectl.Result clientSide = stack.cluster().kubectl("apply", "-f", v2.toString());
+    Tool.Result clientSide = stack.cluster().kubectl("apply", "-f", v2.toString());
     assertThat(clientSide.code()).as(clientSide.output()).isZero();
     NestedVirtPool afterClientSide = get("owned");
     assertThat(afterClientSide.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
@@ -35,7 +35,7 @@ class FieldOwnershipE2E {
 
     // Server-side apply by another manager (what Argo CD / Flux do), without status or finalizers.
     Path v3 = manifest("owned", 2, "team: virtualization");
-    Kubectl.Result serverSide =
+    Tool.Result serverSide =
         stack
             .cluster()
             .kubectl(

@@ -32,7 +32,7 @@ class HelmChartE2E {
 
   @Test
   void lintPassesStrictlyWithTheRequiredValues() {
-    Helm.Result r = helm.run("lint", "--strict", Helm.CHART, "--set", REQUIRED);
+    Tool.Result r = helm.run("lint", "--strict", Helm.CHART, "--set", REQUIRED);
     assertThat(r.code()).as(r.output()).isZero();
     assertThat(r.output()).contains("1 chart(s) linted, 0 chart(s) failed");
   }
@@ -54,7 +54,7 @@ class HelmChartE2E {
         "clusterName=prod,region=eu-west-1,leaderElection=false | needs leaderElection: true",
       })
   void badValuesAreRefused(String values, String message) {
-    Helm.Result r = helm.template("--set", values);
+    Tool.Result r = helm.template("--set", values);
     assertThat(r.code())
         .as("helm template --set %s should fail:%n%s", values, r.output())
         .isNotZero();
@@ -246,9 +246,9 @@ class HelmChartE2E {
   }
 
   private List<HasMetadata> render(String... args) {
-    Helm.Result r = helm.template(args);
+    Tool.Result r = helm.template(args);
     assertThat(r.code()).as(r.output()).isZero();
-    return r.objects();
+    return Helm.objects(r);
   }
 
   private static List<String> kinds(List<HasMetadata> objects) {

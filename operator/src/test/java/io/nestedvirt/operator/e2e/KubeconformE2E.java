@@ -3,12 +3,10 @@ package io.nestedvirt.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,16 +42,16 @@ class KubeconformE2E {
 
   @Test
   void theRenderedChartAndEveryExampleAreValid() {
-    Result r = kubeconform("deploy/nestedvirt-operator.yaml", "deploy/examples");
-    assertThat(r.code).as(r.output).isZero();
+    Tool.Result r = kubeconform("deploy/nestedvirt-operator.yaml", "deploy/examples");
+    assertThat(r.code()).as(r.output()).isZero();
     // 14 objects in the rendered chart, 2 pools, a RuntimeClass, a pod; skipped by name: the
     // KubeVirt CR, the VirtualMachine and the Argo CD Application.
-    assertThat(r.output).contains("Valid: 18, Invalid: 0, Errors: 0, Skipped: 3");
+    assertThat(r.output()).contains("Valid: 18, Invalid: 0, Errors: 0, Skipped: 3");
   }
 
   @Test
   void theChartWithEveryOptionOnIsValid(@TempDir Path dir) throws IOException {
-    Helm.Result rendered =
+    Tool.Result rendered =
         new Helm(env)
             .template(
                 "--set",
@@ -65,9 +63,9 @@ class KubeconformE2E {
     assertThat(rendered.code()).as(rendered.output()).isZero();
     Path file = dir.resolve("all-options.yaml");
     Files.writeString(file, rendered.output());
-    Result r = kubeconform(file.toString());
-    assertThat(r.code).as(r.output).isZero();
-    assertThat(r.output).contains("Invalid: 0, Errors: 0, Skipped: 1");
+    Tool.Result r = kubeconform(file.toString());
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).contains("Invalid: 0, Errors: 0, Skipped: 1");
   }
 
   @Test
@@ -94,14 +92,12 @@ class KubeconformE2E {
           replicas: three
           instanceTypes: [m8i.large]
         """);
-    Result r = kubeconform(file.toString());
-    assertThat(r.code).isNotZero();
-    assertThat(r.output).contains("replica").contains("Invalid: 2");
+    Tool.Result r = kubeconform(file.toString());
+    assertThat(r.code()).isNotZero();
+    assertThat(r.output()).contains("replica").contains("Invalid: 2");
   }
 
-  private record Result(int code, String output) {}
-
-  private Result kubeconform(String... files) {
+  private Tool.Result kubeconform(String... files) {
     List<String> command = new ArrayList<>();
     command.add(env.kubeconform().toString());
     command.addAll(
@@ -117,23 +113,6 @@ class KubeconformE2E {
             "-skip",
             SKIPPED));
     command.addAll(List.of(files));
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .directory(env.repo().toFile())
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("kubeconform hung");
-      }
-      return new Result(p.exitValue(), out);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Tool.run(env.repo(), command);
   }
 }

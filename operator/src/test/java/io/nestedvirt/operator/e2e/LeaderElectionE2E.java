@@ -209,7 +209,7 @@ class LeaderElectionE2E {
           image: %s
         """
             .formatted(pool, stack.moto().imageId));
-    Kubectl.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
+    Tool.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
     assertThat(applied.code()).as(applied.output()).isZero();
   }
 }

@@ -93,7 +93,7 @@ class PoolLifecycleE2E {
     assertThat(leader.get("/healthz").statusCode()).isEqualTo(200);
     assertLaunchesLoggedAsJson(leader, "life");
 
-    Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
+    Tool.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
     assertThat(scaled.code()).as(scaled.output()).isZero();
     E2E.awaitReady(admin, "life", 5);
     assertThat(instances("life", "running", "pending")).hasSize(5);

@@ -69,7 +69,7 @@ class PoolScaleDownE2E {
 
     try (ReadyPodsWatch ready = new ReadyPodsWatch(admin, ns, "web");
         KubeletStandIn kubelets = new KubeletStandIn(admin, ns, spare, false)) {
-      Kubectl.Result scaled = stack.cluster().kubectl("scale", "nvp/budget", "--replicas=1");
+      Tool.Result scaled = stack.cluster().kubectl("scale", "nvp/budget", "--replicas=1");
       assertThat(scaled.code()).as(scaled.output()).isZero();
 
       NestedVirtPool one = E2E.awaitReady(admin, "budget", 1);

@@ -33,7 +33,7 @@ class RbacE2E {
   void operatorMay(String verb, String resource) {
     // kubectl names a subresource with a flag: pods/eviction is pods --subresource=eviction.
     String[] parts = resource.split("/", 2);
-    Kubectl.Result r =
+    Tool.Result r =
         parts.length == 2 && !resource.contains(".")
             ? E2E.stack()
                 .cluster()
@@ -44,7 +44,7 @@ class RbacE2E {
 
   @org.junit.jupiter.api.Test
   void operatorMayReadSecretsOnlyInItsOwnNamespace() {
-    Kubectl.Result own =
+    Tool.Result own =
         E2E.stack()
             .cluster()
             .kubectl("auth", "can-i", "get", "secrets", "-n=" + RealCluster.OPERATOR_NAMESPACE, AS);
@@ -61,7 +61,7 @@ class RbacE2E {
   void operatorMayHoldItsLeaseInItsOwnNamespace(String verb, String name) {
     String lease =
         name.isEmpty() ? "leases.coordination.k8s.io" : "leases.coordination.k8s.io/" + name;
-    Kubectl.Result own =
+    Tool.Result own =
         E2E.stack()
             .cluster()
             .kubectl("auth", "can-i", verb, lease, "-n=" + RealCluster.OPERATOR_NAMESPACE, AS);
@@ -85,12 +85,12 @@ class RbacE2E {
     "update, customresourcedefinitions.apiextensions.k8s.io, --all-namespaces",
   })
   void operatorMayNot(String verb, String resource, String scope) {
-    Kubectl.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, scope, AS);
+    Tool.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, scope, AS);
     assertThat(answer(r)).as("%s %s %s", verb, resource, scope).isEqualTo("no");
   }
 
   /** The last line; kubectl may print warnings (cluster-scoped resource) before it. */
-  private static String answer(Kubectl.Result r) {
+  private static String answer(Tool.Result r) {
     String[] lines = r.output().strip().split("\n");
     return lines[lines.length - 1].strip();
   }

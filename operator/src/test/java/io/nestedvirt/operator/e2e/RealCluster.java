@@ -240,7 +240,7 @@ final class RealCluster implements AutoCloseable {
   }
 
   /** Runs the real kubectl (built by e2e/install.sh) as the admin; returns exit code and output. */
-  Kubectl.Result kubectl(String... args) {
+  Tool.Result kubectl(String... args) {
     return Kubectl.run(env.kubectl(), adminKubeconfig, args);
   }
 

@@ -171,7 +171,7 @@ class SandboxKubectlE2E {
   }
 
   private static String kubectl(Path kubeconfig, String... args) {
-    Kubectl.Result result = Kubectl.run(env.kubectl(), kubeconfig, args);
+    Tool.Result result = Kubectl.run(env.kubectl(), kubeconfig, args);
     assertThat(result.code())
         .as("kubectl %s:%n%s", String.join(" ", args), result.output())
         .isZero();
