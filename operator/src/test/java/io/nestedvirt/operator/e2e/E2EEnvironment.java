@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Where e2e/install.sh put the tools, read from the e2e.env file it writes. */
@@ -20,6 +22,18 @@ record E2EEnvironment(
     Path helm,
     Path kubeconform,
     Path openapi) {
+
+  /** The command line that runs one of the operator jar's subcommands, as the image does. */
+  List<String> operatorCommand(String subcommand) {
+    return new ArrayList<>(
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-jar",
+            operatorJar.toString(),
+            subcommand));
+  }
 
   static E2EEnvironment load() {
     Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();

@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,45 +40,38 @@ final class OperatorProcess implements AutoCloseable {
       throws IOException {
     this.name = name;
     log = env.logs().resolve(name + ".log");
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                env.operatorJar().toString(),
-                "run",
-                "--cluster-name",
-                cluster,
-                "--region",
-                Moto.REGION,
-                "--endpoint-url",
-                moto.endpoint.toString(),
-                "--refresh-period",
-                "1s",
-                "--kubernetes-version",
-                "1.34",
-                // Placeholders: the simulated kubelets read the NodeConfig but never connect.
-                "--cluster-endpoint",
-                "https://" + cluster + ".cluster.local",
-                "--cluster-ca",
-                Base64.getEncoder().encodeToString("e2e CA".getBytes()),
-                "--service-cidr",
-                "10.100.0.0/16",
-                // moto does not report CpuOptions.NestedVirtualization (e2e/README.md).
-                "--trust-unreported-nested-virtualization",
-                "--metrics-port",
-                "0",
-                "--log-format",
-                "json",
-                "--lease-duration",
-                LEASE_DURATION.toSeconds() + "s",
-                "--renew-deadline",
-                RENEW_DEADLINE.toSeconds() + "s",
-                "--retry-period",
-                RETRY_PERIOD.toSeconds() + "s"));
+    List<String> command = env.operatorCommand("run");
+    command.addAll(
+        List.of(
+            "--cluster-name",
+            cluster,
+            "--region",
+            Moto.REGION,
+            "--endpoint-url",
+            moto.endpoint.toString(),
+            "--refresh-period",
+            "1s",
+            "--kubernetes-version",
+            "1.34",
+            // Placeholders: the simulated kubelets read the NodeConfig but never connect.
+            "--cluster-endpoint",
+            "https://" + cluster + ".cluster.local",
+            "--cluster-ca",
+            Base64.getEncoder().encodeToString("e2e CA".getBytes()),
+            "--service-cidr",
+            "10.100.0.0/16",
+            // moto does not report CpuOptions.NestedVirtualization (e2e/README.md).
+            "--trust-unreported-nested-virtualization",
+            "--metrics-port",
+            "0",
+            "--log-format",
+            "json",
+            "--lease-duration",
+            LEASE_DURATION.toSeconds() + "s",
+            "--renew-deadline",
+            RENEW_DEADLINE.toSeconds() + "s",
+            "--retry-period",
+            RETRY_PERIOD.toSeconds() + "s"));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());

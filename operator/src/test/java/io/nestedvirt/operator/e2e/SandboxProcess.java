@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -23,16 +22,7 @@ final class SandboxProcess implements AutoCloseable {
 
   SandboxProcess(E2EEnvironment env, String name, String... args) throws IOException {
     log = env.logs().resolve(name + ".log");
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-jar",
-                env.operatorJar().toString(),
-                "sandbox"));
+    List<String> command = env.operatorCommand("sandbox");
     command.addAll(List.of(args));
     process =
         new ProcessBuilder(command)
