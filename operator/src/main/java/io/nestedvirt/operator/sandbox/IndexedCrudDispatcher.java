@@ -47,7 +47,11 @@ public class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     install(this, store);
   }
 
-  /** Replaces the dispatcher's (still empty) map with the indexed store. */
+  /**
+   * Replaces the dispatcher's (still empty) map with the indexed store. The field is final: writing
+   * it by reflection works on JDK 25; JEP 500 (later JDKs) warns about it first, then needs {@code
+   * --enable-final-field-mutation}; IndexedCrudDispatcherTest would show either.
+   */
   private static void install(CrudDispatcher dispatcher, IndexedStore store) {
     try {
       Field field = CrudDispatcher.class.getDeclaredField("map");
