@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,12 +180,17 @@ final class RunCommand implements Callable<Integer> {
                 started.get() == null
                     ? Optional.of("starting: informers not synced yet")
                     : started.get().readiness());
+    AwsSettings aws =
+        endpoint == null
+            ? AwsSettings.of(clusterName, region)
+            : AwsSettings.of(clusterName, region).withEndpointOverride(endpoint);
+    // The AWS SDK clients and the Kubernetes client each load a few thousand classes on a cold
+    // JVM; building them side by side brings the first reconcile about half a second closer.
+    FutureTask<AwsCloudProvider> cloudBuild =
+        new FutureTask<>(() -> AwsCloudProvider.create(aws, metrics));
+    Thread.ofPlatform().name("aws-clients").daemon().start(cloudBuild);
     KubernetesClient client = new KubernetesClientBuilder().build();
-    AwsSettings aws = AwsSettings.of(clusterName, region);
-    if (endpoint != null) {
-      aws = aws.withEndpointOverride(endpoint);
-    }
-    AwsCloudProvider cloud = AwsCloudProvider.create(aws, metrics);
+    AwsCloudProvider cloud = built(cloudBuild);
     PoolSettings settings =
         PoolSettings.defaults(clusterName)
             .withRefreshPeriod(refreshPeriod)
@@ -228,6 +235,20 @@ final class RunCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
+  }
+
+  private static <T> T built(FutureTask<T> task) throws InterruptedException {
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   /** Identity: the pod's name (a Deployment's pods get it as their hostname), else a random id. */

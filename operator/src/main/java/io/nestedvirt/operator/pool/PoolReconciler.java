@@ -299,7 +299,11 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
      * one Event says why.
      */
     private void matchNodes() {
-      for (Node node : context.getSecondaryResources(Node.class)) {
+      // As a stream, not getSecondaryResources: that collects into a HashSet, hashing every Node
+      // in full (status quantities as BigDecimals), which was a tenth of a reconcile at 10,000
+      // Nodes; the event source's own Set has no duplicates already.
+      for (Node node :
+          (Iterable<Node>) context.getSecondaryResourcesAsStream(Node.class)::iterator) {
         Optional<String> instanceId = ProviderIds.instanceId(node);
         if (instanceId.isPresent() && instances.containsKey(instanceId.get())) {
           nodes.put(instanceId.get(), node);

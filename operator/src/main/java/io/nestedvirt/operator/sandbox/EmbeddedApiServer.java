@@ -2,7 +2,6 @@ package io.nestedvirt.operator.sandbox;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -49,7 +48,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubectlDispatcher(new KubernetesCrudDispatcher(), crd(), KUBERNETES_VERSION),
+            new KubectlDispatcher(new IndexedCrudDispatcher(), crd(), KUBERNETES_VERSION),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     EmbeddedApiServer api = new EmbeddedApiServer(server);

@@ -33,6 +33,13 @@ final class OperatorProcess implements AutoCloseable {
 
   static OperatorProcess start(Path jar, BenchStack stack, Duration refreshPeriod, Path workDir)
       throws IOException {
+    return start(jar, stack, refreshPeriod, workDir, List.of());
+  }
+
+  /** As above, with extra JVM options (for example {@code -XX:AOTCache=FILE}). */
+  static OperatorProcess start(
+      Path jar, BenchStack stack, Duration refreshPeriod, Path workDir, List<String> jvmOptions)
+      throws IOException {
     Files.createDirectories(workDir);
     Path kubeconfig = workDir.resolve("kubeconfig");
     Files.writeString(
@@ -63,6 +70,7 @@ final class OperatorProcess implements AutoCloseable {
     command.add(java.toString());
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("--sun-misc-unsafe-memory-access=allow");
+    command.addAll(jvmOptions);
     command.addAll(
         List.of(
             "-jar",
@@ -207,6 +215,43 @@ final class OperatorProcess implements AutoCloseable {
     }
     if (jcmd.exitValue() != 0 || !out.contains("Command executed successfully")) {
       throw new IllegalStateException("jcmd GC.run failed: " + out.strip());
+    }
+  }
+
+  /**
+   * Trains a JDK AOT cache (JEP 483/514) for {@code jar}: one sandbox run until its pools are
+   * Ready, the way an admin would train one, with {@code -XX:AOTCacheOutput}. The cache is valid
+   * only for this JDK build and this jar path.
+   */
+  static void trainAotCache(Path jar, Path cache, Path workDir)
+      throws IOException, InterruptedException {
+    Files.createDirectories(workDir);
+    Files.deleteIfExists(cache);
+    Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-XX:AOTCacheOutput=" + cache,
+                "-jar",
+                jar.toString(),
+                "sandbox",
+                "--until-ready",
+                "--timeout",
+                "60s",
+                "--boot-delay",
+                "200ms")
+            .redirectErrorStream(true)
+            .redirectOutput(workDir.resolve("aot-training.log").toFile())
+            .start();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("AOT training did not finish in 180 s");
+    }
+    if (p.exitValue() != 0 || !Files.exists(cache)) {
+      throw new IllegalStateException(
+          "AOT training failed (exit " + p.exitValue() + "); see " + workDir + "/aot-training.log");
     }
   }
 
