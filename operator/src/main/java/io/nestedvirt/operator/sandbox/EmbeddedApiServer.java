@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.nestedvirt.operator.sandbox.apiserver.IndexedCrudDispatcher;
 import io.nestedvirt.operator.sandbox.apiserver.KubectlDispatcher;
 import java.io.IOException;
 import java.io.InputStream;

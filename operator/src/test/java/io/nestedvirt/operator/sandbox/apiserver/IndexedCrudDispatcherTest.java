@@ -1,4 +1,4 @@
-package io.nestedvirt.operator.sandbox;
+package io.nestedvirt.operator.sandbox.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.nestedvirt.operator.sandbox;
+package io.nestedvirt.operator.sandbox.apiserver;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.Attribute;
