@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,7 +103,7 @@ class HelmChartE2E {
     assertThat(pod.getServiceAccountName()).isEqualTo("nestedvirt-operator");
     assertThat(one(objects, PodDisruptionBudget.class).getSpec().getMinAvailable().getIntVal())
         .isEqualTo(1);
-    assertThat(kinds(objects)).doesNotContain("ServiceMonitor").contains("Service");
+    assertThat(kinds(objects)).doesNotContain("ServiceMonitor", "PodMonitor").contains("Service");
 
     Role role = one(objects, Role.class);
     assertThat(role.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
@@ -167,6 +168,9 @@ class HelmChartE2E {
           useKubevirtDevicePlugin: true
           image:
             tag: 0.2.0-agent
+          podMonitor:
+            enabled: true
+            labels: {release: prometheus}
         """);
     List<HasMetadata> objects = render("--values", values.toString());
 
@@ -216,6 +220,21 @@ class HelmChartE2E {
         (List<?>)
             ((java.util.Map<?, ?>) monitor.getAdditionalProperties().get("spec")).get("endpoints");
     assertThat(endpoints.getFirst().toString()).contains("port=metrics", "path=/metrics");
+
+    GenericKubernetesResource podMonitor =
+        (GenericKubernetesResource)
+            objects.stream()
+                .filter(o -> o.getKind().equals("PodMonitor"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(podMonitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    Map<?, ?> podMonitorSpec = (Map<?, ?>) podMonitor.getAdditionalProperties().get("spec");
+    assertThat(((Map<?, ?>) podMonitorSpec.get("selector")).get("matchLabels"))
+        .as("selects the agent's pods")
+        .isEqualTo(one(objects, DaemonSet.class).getSpec().getSelector().getMatchLabels());
+    assertThat(((List<?>) podMonitorSpec.get("podMetricsEndpoints")).getFirst().toString())
+        .as("the agent container's named port")
+        .contains("port=http", "path=/metrics");
 
     Container agent =
         one(objects, DaemonSet.class).getSpec().getTemplate().getSpec().getContainers().getFirst();
