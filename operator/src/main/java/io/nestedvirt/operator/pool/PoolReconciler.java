@@ -842,7 +842,7 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
       }
     }
 
-    /** The pool's gauges, and the launch-to-node times of instances that just got that far. */
+    /** The pool's gauges, and the milestones its instances reached in this reconcile. */
     private void observeMetrics(int desired, int ready) {
       Map<String, Integer> byPhase = new HashMap<>();
       for (InstancePhase phase : InstancePhase.values()) {
@@ -857,22 +857,11 @@ public final class PoolReconciler implements Reconciler<NestedVirtPool>, Cleaner
         if (i == null || i.launchTime() == null || node == null) {
           continue;
         }
-        String before = phasesAtStart.get(s.id);
-        boolean hadNode =
-            before != null
-                && !InstancePhase.Launching.name().equals(before)
-                && !InstancePhase.Joining.name().equals(before);
-        if (!hadNode && node.getMetadata().getCreationTimestamp() != null) {
-          metrics.nodeRegistered(
-              Duration.between(
-                  i.launchTime(), Instant.parse(node.getMetadata().getCreationTimestamp())));
-        }
-        if (InstancePhase.Ready.name().equals(s.phase)
-            && !InstancePhase.Ready.name().equals(before)) {
-          NodeConditions.kvmVerdictSince(node)
-              .ifPresent(t -> metrics.nodeVerified(Duration.between(i.launchTime(), t)));
-          metrics.nodeReady(Duration.between(i.launchTime(), now));
-        }
+        NodeMilestones.Reached reached =
+            NodeMilestones.of(phasesAtStart.get(s.id), s.phase, i.launchTime(), node, now);
+        reached.registered().ifPresent(metrics::nodeRegistered);
+        reached.verified().ifPresent(metrics::nodeVerified);
+        reached.ready().ifPresent(metrics::nodeReady);
       }
       metrics.poolObserved(pool.name(), desired, ready, byPhase);
     }
