@@ -21,6 +21,9 @@ import io.nestedvirt.operator.pool.UnavailableOfferings;
 import io.nestedvirt.operator.pool.UserDataFactory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -193,24 +196,40 @@ public final class OperatorRuntime implements AutoCloseable {
     return metrics;
   }
 
-  /** For {@code /healthz}: unhealthy when an informer or the instance listing has failed. */
+  /**
+   * For {@code /healthz} (liveness): unhealthy only when an informer has stopped, which a restart
+   * mends. A failing instance listing (AWS unreachable, credentials refused) does not count: a
+   * restart cannot fix AWS, and restarting in a loop would only hide the error in the log.
+   */
   public Optional<String> health() {
     var runtime = operator.getRuntimeInfo();
-    if (!runtime.isStarted() || runtime.allEventSourcesAreHealthy()) {
+    if (!runtime.isStarted()) {
       return Optional.empty();
     }
-    return Optional.of("unhealthy event sources: " + runtime.unhealthyEventSources());
+    return unhealthy(runtime.unhealthyInformerWrappingEventSourceHealthIndicator());
   }
 
   /**
-   * For {@code /readyz}: ready once the informers have synced and the first instance listing is in
-   * (a standby replica is ready too: it serves metrics and waits for the lease).
+   * For {@code /readyz}: ready once the informers have synced and the first instance listing is in,
+   * and while every event source works, the instance listing included (a standby replica is ready
+   * too: it serves metrics and waits for the lease).
    */
   public Optional<String> readiness() {
-    if (!operator.getRuntimeInfo().isStarted()) {
+    var runtime = operator.getRuntimeInfo();
+    if (!runtime.isStarted()) {
       return Optional.of("starting: informers not synced yet");
     }
-    return health();
+    return unhealthy(runtime.unhealthyEventSources());
+  }
+
+  /** "unhealthy event sources: controller/source, ..." or empty. */
+  private static Optional<String> unhealthy(Map<String, ? extends Map<String, ?>> byController) {
+    List<String> names = new ArrayList<>();
+    byController.forEach(
+        (controller, sources) -> sources.keySet().forEach(s -> names.add(controller + "/" + s)));
+    return names.isEmpty()
+        ? Optional.empty()
+        : Optional.of("unhealthy event sources: " + String.join(", ", names));
   }
 
   /**

@@ -159,6 +159,34 @@ class SandboxMetricsTest {
     assertThat(get("/readyz").statusCode()).isEqualTo(200);
   }
 
+  /**
+   * AWS failing is not a reason to restart the operator: liveness stays 200 while readiness says
+   * which event source fails, and both recover with AWS.
+   */
+  @Test
+  void aFailingInstanceListingMakesTheOperatorUnreadyButNotUnhealthy() throws Exception {
+    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
+    awaitPools(Map.of("kubevirt", 3, "kata", 2));
+    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+
+    sandbox.ec2().failWithInternalError("DescribeInstances", 1_000_000);
+    await("readiness reports the failing listing")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get("/readyz").statusCode() == 503);
+    assertThat(get("/readyz").body())
+        .isEqualTo("unhealthy event sources: nestedvirtpool/instances\n");
+    assertThat(get("/healthz").statusCode()).as("no restart for an AWS outage").isEqualTo(200);
+    assertThat(
+            Scrape.parse(get("/metrics").body())
+                .sum("nestedvirt_instance_listing_duration_seconds_count", "outcome", "error"))
+        .isPositive();
+
+    sandbox.ec2().clearFaults();
+    await("ready again once the listing works")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get("/readyz").statusCode() == 200);
+  }
+
   @Test
   void aDeletedPoolsSeriesEnd() throws Exception {
     sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
