@@ -2,6 +2,7 @@ package io.nestedvirt.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.metrics.MetricsServer;
@@ -161,6 +162,12 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("error: no AWS region: pass --region or set AWS_REGION");
       return 2;
     }
+    boolean someEks = clusterEndpoint != null || clusterCa != null || serviceCidr != null;
+    if (someEks && (clusterEndpoint == null || clusterCa == null || serviceCidr == null)) {
+      System.err.println(
+          "error: --cluster-endpoint, --cluster-ca and --service-cidr go together (bootstrap eks)");
+      return 2;
+    }
     OperatorRuntime.LeaderElection election;
     try {
       election = leaderElection ? leaderElection() : null;
@@ -196,26 +203,45 @@ final class RunCommand implements Callable<Integer> {
             .withRefreshPeriod(refreshPeriod)
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
             .withOperatorNamespace(namespace);
-    if (clusterEndpoint != null || clusterCa != null || serviceCidr != null) {
-      if (clusterEndpoint == null || clusterCa == null || serviceCidr == null) {
-        System.err.println(
-            "error: --cluster-endpoint, --cluster-ca and --service-cidr go together (bootstrap eks)");
-        return 2;
-      }
+    if (clusterEndpoint != null) {
       settings =
           settings.withCluster(
               new ClusterInfo(clusterName, clusterEndpoint, clusterCa, serviceCidr));
     }
-    OperatorRuntime runtime =
-        OperatorRuntime.start(
-            client,
-            cloud,
-            settings,
-            () -> kubernetesVersion != null ? kubernetesVersion : KubernetesVersions.of(client),
-            Clock.systemUTC(),
-            serverSideApply,
-            Optional.ofNullable(election),
-            metrics);
+    OperatorRuntime runtime;
+    try {
+      runtime =
+          OperatorRuntime.start(
+              client,
+              cloud,
+              settings,
+              () -> kubernetesVersion != null ? kubernetesVersion : KubernetesVersions.of(client),
+              Clock.systemUTC(),
+              serverSideApply,
+              Optional.ofNullable(election),
+              metrics);
+    } catch (RuntimeException e) {
+      // The first instance listing is part of the start: without it a reconcile could not tell
+      // which instances exist and might launch again. So the operator does not start without
+      // it, and says why in one line rather than a stack of wrapped exceptions.
+      CloudException cause = Causes.find(e, CloudException.class);
+      if (cause == null) {
+        throw e;
+      }
+      System.err.println(
+          "error: cannot list the cluster's EC2 instances in "
+              + region
+              + ": "
+              + cause.getMessage()
+              + "\n  Check the operator's AWS credentials (IRSA or EKS Pod Identity), that the"
+              + " policy in deploy/iam-policy.json is attached to its role, and --region"
+              + (endpoint == null ? "" : " and --endpoint-url")
+              + ".");
+      http.close();
+      cloud.close();
+      client.close();
+      return 1;
+    }
     started.set(runtime);
     log.info(
         "nestedvirt-operator running for cluster {} in {}; /metrics, /healthz, /readyz on port {}",

@@ -2,9 +2,13 @@ package io.nestedvirt.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** What {@code run} refuses before it touches a cluster, and how it says so. */
@@ -32,6 +36,56 @@ class RunCommandTest {
     Result r = run("--log-format", "xml");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err).contains("--log-format").contains("text, json");
+  }
+
+  /**
+   * Without a first instance listing the operator must not start (a reconcile could not tell which
+   * instances exist); it says so in one line with what to check, not a stack trace.
+   */
+  @Test
+  void unreachableEc2EndsTheStartWithOneClearLine(@TempDir Path tmp) throws Exception {
+    try (EmbeddedApiServer api = EmbeddedApiServer.start()) {
+      Path kubeconfig = tmp.resolve("kubeconfig");
+      Files.writeString(
+          kubeconfig,
+          """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: c, cluster: {server: "%s"}}]
+          contexts: [{name: c, context: {cluster: c, user: u}}]
+          users: [{name: u, user: {token: t}}]
+          current-context: c
+          """
+              .formatted(api.client().getMasterUrl()));
+      System.setProperty("kubeconfig", kubeconfig.toString());
+      System.setProperty("aws.accessKeyId", "test");
+      System.setProperty("aws.secretAccessKey", "test");
+      Result r;
+      try {
+        r =
+            run(
+                "--endpoint-url",
+                "http://127.0.0.1:1",
+                "--no-leader-election",
+                "--no-server-side-apply",
+                "--metrics-port",
+                "0",
+                "--kubernetes-version",
+                "1.34");
+      } finally {
+        System.clearProperty("kubeconfig");
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+      }
+      assertThat(r.code).isEqualTo(1);
+      assertThat(r.err)
+          .startsWith("error: cannot list the cluster's EC2 instances in us-east-1: ")
+          .contains("DescribeInstances failed")
+          .contains("Check the operator's AWS credentials")
+          .contains("deploy/iam-policy.json")
+          .doesNotContain("\tat ")
+          .doesNotContain("OperatorException");
+    }
   }
 
   private record Result(int code, String err) {}
