@@ -2,6 +2,7 @@ package io.nestedvirt.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
@@ -221,22 +222,15 @@ final class RunCommand implements Callable<Integer> {
               Optional.ofNullable(election),
               metrics);
     } catch (RuntimeException e) {
-      // The first instance listing is part of the start: without it a reconcile could not tell
-      // which instances exist and might launch again. So the operator does not start without
-      // it, and says why in one line rather than a stack of wrapped exceptions.
-      CloudException cause = Causes.find(e, CloudException.class);
-      if (cause == null) {
+      // The informers and the first instance listing are part of the start: without them a
+      // reconcile could not tell which instances exist and might launch again. So the operator
+      // does not start without them, and says why in one line, not a stack of wrapped
+      // exceptions; the pod restarts with back-off until the cause is fixed.
+      String problem = startProblem(e, client);
+      if (problem == null) {
         throw e;
       }
-      System.err.println(
-          "error: cannot list the cluster's EC2 instances in "
-              + region
-              + ": "
-              + cause.getMessage()
-              + "\n  Check the operator's AWS credentials (IRSA or EKS Pod Identity), that the"
-              + " policy in deploy/iam-policy.json is attached to its role, and --region"
-              + (endpoint == null ? "" : " and --endpoint-url")
-              + ".");
+      System.err.println("error: " + problem);
       http.close();
       cloud.close();
       client.close();
@@ -275,6 +269,35 @@ final class RunCommand implements Callable<Integer> {
       }
       throw new IllegalStateException(e.getCause());
     }
+  }
+
+  /**
+   * One line for a start that failed on EC2 or on the API server, with what to check; null for
+   * anything else (a bug: its stack trace is the useful part).
+   */
+  private String startProblem(RuntimeException e, KubernetesClient client) {
+    CloudException cloud = Causes.find(e, CloudException.class);
+    if (cloud != null) {
+      return "cannot list the cluster's EC2 instances in "
+          + region
+          + ": "
+          + cloud.getMessage()
+          + "\n  Check the operator's AWS credentials (IRSA or EKS Pod Identity), that the policy"
+          + " in deploy/iam-policy.json is attached to its role, and --region"
+          + (endpoint == null ? "" : " and --endpoint-url")
+          + ".";
+    }
+    KubernetesClientException kube = Causes.find(e, KubernetesClientException.class);
+    java.io.IOException io = Causes.find(e, java.io.IOException.class);
+    if (kube != null || io != null) {
+      return "cannot watch NestedVirtPools and Nodes on the Kubernetes API server at "
+          + client.getMasterUrl()
+          + ": "
+          + (kube != null ? kube.getMessage() : io.toString())
+          + "\n  Check the kubeconfig (in a pod: its ServiceAccount and the chart's RBAC) and that"
+          + " the CRD is installed (kubectl apply -f crds/).";
+    }
+    return null;
   }
 
   /** Identity: the pod's name (a Deployment's pods get it as their hostname), else a random id. */

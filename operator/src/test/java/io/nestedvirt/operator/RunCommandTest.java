@@ -46,17 +46,7 @@ class RunCommandTest {
   void unreachableEc2EndsTheStartWithOneClearLine(@TempDir Path tmp) throws Exception {
     try (EmbeddedApiServer api = EmbeddedApiServer.start()) {
       Path kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(
-          kubeconfig,
-          """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: c, cluster: {server: "%s"}}]
-          contexts: [{name: c, context: {cluster: c, user: u}}]
-          users: [{name: u, user: {token: t}}]
-          current-context: c
-          """
-              .formatted(api.client().getMasterUrl()));
+      Files.writeString(kubeconfig, kubeconfig(api.client().getMasterUrl().toString()));
       System.setProperty("kubeconfig", kubeconfig.toString());
       System.setProperty("aws.accessKeyId", "test");
       System.setProperty("aws.secretAccessKey", "test");
@@ -86,6 +76,49 @@ class RunCommandTest {
           .doesNotContain("\tat ")
           .doesNotContain("OperatorException");
     }
+  }
+
+  @Test
+  void anUnreachableApiServerEndsTheStartWithOneClearLine(@TempDir Path tmp) throws Exception {
+    Path kubeconfig = tmp.resolve("kubeconfig");
+    Files.writeString(kubeconfig, kubeconfig("http://127.0.0.1:1"));
+    System.setProperty("kubeconfig", kubeconfig.toString());
+    // fabric8 retries a refused connection for about 20 s by default; once is enough here.
+    System.setProperty("kubernetes.request.retry.backoffLimit", "0");
+    Result r;
+    try {
+      r =
+          run(
+              "--endpoint-url",
+              "http://127.0.0.1:1",
+              "--no-leader-election",
+              "--metrics-port",
+              "0",
+              "--kubernetes-version",
+              "1.34");
+    } finally {
+      System.clearProperty("kubeconfig");
+      System.clearProperty("kubernetes.request.retry.backoffLimit");
+    }
+    assertThat(r.code).isEqualTo(1);
+    assertThat(r.err)
+        .contains(
+            "error: cannot watch NestedVirtPools and Nodes on the Kubernetes API server at"
+                + " http://127.0.0.1:1/")
+        .contains("Check the kubeconfig")
+        .doesNotContain("\tat ");
+  }
+
+  private static String kubeconfig(String server) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "%s"}}]
+        contexts: [{name: c, context: {cluster: c, user: u}}]
+        users: [{name: u, user: {token: t}}]
+        current-context: c
+        """
+        .formatted(server);
   }
 
   private record Result(int code, String err) {}
