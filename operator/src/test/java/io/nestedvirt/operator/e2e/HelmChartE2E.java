@@ -2,6 +2,8 @@ package io.nestedvirt.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -103,7 +105,9 @@ class HelmChartE2E {
     assertThat(pod.getServiceAccountName()).isEqualTo("nestedvirt-operator");
     assertThat(one(objects, PodDisruptionBudget.class).getSpec().getMinAvailable().getIntVal())
         .isEqualTo(1);
-    assertThat(kinds(objects)).doesNotContain("ServiceMonitor", "PodMonitor").contains("Service");
+    assertThat(kinds(objects))
+        .doesNotContain("ServiceMonitor", "PodMonitor", "ConfigMap")
+        .contains("Service");
 
     Role role = one(objects, Role.class);
     assertThat(role.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
@@ -171,6 +175,9 @@ class HelmChartE2E {
           podMonitor:
             enabled: true
             labels: {release: prometheus}
+        grafanaDashboard:
+          enabled: true
+          namespace: monitoring
         """);
     List<HasMetadata> objects = render("--values", values.toString());
 
@@ -220,6 +227,15 @@ class HelmChartE2E {
         (List<?>)
             ((java.util.Map<?, ?>) monitor.getAdditionalProperties().get("spec")).get("endpoints");
     assertThat(endpoints.getFirst().toString()).contains("port=metrics", "path=/metrics");
+
+    ConfigMap dashboard = one(objects, ConfigMap.class, "nestedvirt-operator-dashboard");
+    assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("monitoring");
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    ObjectMapper json = new ObjectMapper();
+    assertThat(json.readTree(dashboard.getData().get("nestedvirt-operator.json")))
+        .as("the dashboard of deploy/, intact")
+        .isEqualTo(
+            json.readTree(helm.chart().resolve("../../deploy/grafana-dashboard.json").toFile()));
 
     GenericKubernetesResource podMonitor =
         (GenericKubernetesResource)

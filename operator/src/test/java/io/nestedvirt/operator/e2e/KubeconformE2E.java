@@ -57,7 +57,7 @@ class KubeconformE2E {
             .template(
                 "--set",
                 "clusterName=prod,region=eu-west-1,metrics.serviceMonitor.enabled=true,"
-                    + "agent.podMonitor.enabled=true,"
+                    + "agent.podMonitor.enabled=true,grafanaDashboard.enabled=true,"
                     + "agent.useKubevirtDevicePlugin=true,replicaCount=3,"
                     + "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/x,"
                     + "eks.clusterEndpoint=https://example.eks.amazonaws.com,"

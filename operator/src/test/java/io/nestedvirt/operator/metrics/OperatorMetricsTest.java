@@ -136,6 +136,17 @@ class OperatorMetricsTest {
         .containsAll(readmeMetrics());
   }
 
+  @Test
+  void theChartShipsTheSameDashboard() throws Exception {
+    Path chartCopy =
+        Path.of("..", "helm", "nestedvirt-operator", "dashboards", "grafana-dashboard.json");
+    assertThat(Files.readString(chartCopy))
+        .as(
+            "helm/nestedvirt-operator/dashboards/grafana-dashboard.json is stale: run ./mvnw"
+                + " -Pupdate-generated process-classes and commit helm/")
+        .isEqualTo(Files.readString(DASHBOARD));
+  }
+
   private String familyOf(String series) {
     try {
       return family(series, new HashSet<>(readmeMetrics()));
