@@ -24,6 +24,7 @@ class RbacE2E {
     "patch, nestedvirtpools.nestedvirt.io",
     "update, nestedvirtpools.nestedvirt.io/status",
     "create, events",
+    "patch, events",
     "update, nodes",
     "delete, nodes",
     "list, pods",
