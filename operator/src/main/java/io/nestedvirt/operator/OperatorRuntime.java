@@ -78,17 +78,12 @@ public final class OperatorRuntime implements AutoCloseable {
   private final Operator operator;
   private final ScheduledExecutorService collector;
   private final AtomicBoolean closing;
-  private final OperatorMetrics metrics;
 
   private OperatorRuntime(
-      Operator operator,
-      ScheduledExecutorService collector,
-      AtomicBoolean closing,
-      OperatorMetrics metrics) {
+      Operator operator, ScheduledExecutorService collector, AtomicBoolean closing) {
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
-    this.metrics = metrics;
   }
 
   /**
@@ -189,11 +184,7 @@ public final class OperatorRuntime implements AutoCloseable {
       metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing, metrics);
-  }
-
-  public OperatorMetrics metrics() {
-    return metrics;
+    return new OperatorRuntime(operator, collector, closing);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
@@ -27,6 +28,7 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final ExecutorService threads;
 
   /**
    * @param port 0 for any free port (see {@link #port()})
@@ -42,9 +44,10 @@ public final class MetricsServer implements AutoCloseable {
     server.createContext("/readyz", x -> probe(x, ready));
     server.createContext("/metrics", x -> reply(x, 200, scrape.get(), PROMETHEUS));
     // A scrape or probe must not wait behind another: a few threads, named for thread dumps.
-    server.setExecutor(
+    threads =
         Executors.newFixedThreadPool(
-            2, r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r)));
+            2, r -> Thread.ofPlatform().daemon().name("metrics-http").unstarted(r));
+    server.setExecutor(threads);
     server.start();
   }
 
@@ -74,5 +77,6 @@ public final class MetricsServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    threads.shutdownNow();
   }
 }

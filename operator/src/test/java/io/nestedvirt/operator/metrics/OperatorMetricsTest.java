@@ -128,7 +128,7 @@ class OperatorMetricsTest {
         }
       }
     }
-    // JOSDK's meters appear once a controller runs; their names are fixed by JOSDK.
+    // JOSDK's meters appear once a controller runs; SandboxMetricsTest checks this one there.
     served.add("operator_sdk_reconciliations_started_total");
     assertThat(queried).isNotEmpty().allSatisfy(name -> assertThat(served).contains(name));
     assertThat(queried.stream().filter(n -> n.startsWith("nestedvirt_")).map(this::familyOf))

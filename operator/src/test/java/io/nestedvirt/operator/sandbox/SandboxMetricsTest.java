@@ -150,9 +150,8 @@ class SandboxMetricsTest {
               assertThat(
                       m.sum("nestedvirt_reconcile_step_duration_seconds_count", "step", "launch"))
                   .isPositive();
-              assertThat(m.names())
-                  .as("JOSDK's own metrics are on the same registry")
-                  .anyMatch(n -> n.startsWith("operator_sdk_"));
+              // JOSDK's own meters share the registry; the dashboard and bin/bench read this one.
+              assertThat(m.sum("operator_sdk_reconciliations_started_total")).isPositive();
             });
 
     assertThat(get("/healthz").statusCode()).isEqualTo(200);
