@@ -10,6 +10,9 @@ public final class LogFields {
   /** The pool a reconcile works on; set for the whole reconcile. */
   public static final String POOL = "pool";
 
-  /** The instance (or comma-separated instances) a decision is about. */
+  /** The EC2 instance a decision is about. */
   public static final String INSTANCE = "instance";
+
+  /** The NestedVirtInstance a reconcile works on; set for the whole reconcile. */
+  public static final String MACHINE = "machine";
 }

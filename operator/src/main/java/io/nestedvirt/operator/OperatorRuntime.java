@@ -7,18 +7,19 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.instance.ClusterCaches;
+import io.nestedvirt.operator.instance.GarbageCollector;
+import io.nestedvirt.operator.instance.InstanceLifecycle;
+import io.nestedvirt.operator.instance.InstanceListing;
+import io.nestedvirt.operator.instance.LaunchLedger;
+import io.nestedvirt.operator.instance.NodeDrains;
+import io.nestedvirt.operator.launch.LaunchConfigResolver;
+import io.nestedvirt.operator.launch.UnavailableOfferings;
+import io.nestedvirt.operator.launch.UserDataFactory;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.drain.DrainStep;
 import io.nestedvirt.operator.node.drain.NodeDrainer;
-import io.nestedvirt.operator.pool.ClusterCaches;
-import io.nestedvirt.operator.pool.GarbageCollector;
-import io.nestedvirt.operator.pool.InstanceInventory;
-import io.nestedvirt.operator.pool.LaunchConfigResolver;
-import io.nestedvirt.operator.pool.NodeDrains;
-import io.nestedvirt.operator.pool.PoolReconciler;
-import io.nestedvirt.operator.pool.PoolSettings;
-import io.nestedvirt.operator.pool.UnavailableOfferings;
-import io.nestedvirt.operator.pool.UserDataFactory;
+import io.nestedvirt.operator.pool.PoolController;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,7 +97,7 @@ public final class OperatorRuntime implements AutoCloseable {
   public static OperatorRuntime start(
       KubernetesClient client,
       CloudProvider cloud,
-      PoolSettings settings,
+      OperatorSettings settings,
       Supplier<String> kubernetesVersion,
       Clock clock,
       boolean serverSideApply,
@@ -121,30 +122,57 @@ public final class OperatorRuntime implements AutoCloseable {
   public static OperatorRuntime start(
       KubernetesClient client,
       CloudProvider cloud,
-      PoolSettings settings,
+      OperatorSettings settings,
       Supplier<String> kubernetesVersion,
       Clock clock,
       boolean serverSideApply,
       Optional<LeaderElection> leaderElection,
       OperatorMetrics metrics) {
-    InstanceInventory inventory = new InstanceInventory(cloud, settings.refreshPeriod(), metrics);
-    ClusterCaches caches = new ClusterCaches();
-    PoolReconciler pools =
-        new PoolReconciler(
+    EventRecorder events = new EventRecorder(client, clock, metrics);
+    InstanceListing listing =
+        new InstanceListing(
+            cloud, settings.refreshPeriod(), settings.launchGrace(), clock, metrics);
+    LaunchConfigResolver resolver =
+        new LaunchConfigResolver(
             cloud,
-            inventory,
-            new LaunchConfigResolver(cloud, kubernetesVersion, clock, settings.resolveCacheTtl()),
-            new UnavailableOfferings(clock, settings.offeringCooldown()),
-            new EventRecorder(client, clock, metrics),
-            drains(new NodeDrainer(client)),
             new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
+            kubernetesVersion,
+            clock,
+            settings.resolveCacheTtl());
+    UnavailableOfferings offerings = new UnavailableOfferings(clock, settings.offeringCooldown());
+    LaunchLedger ledger = new LaunchLedger();
+    ClusterCaches caches = new ClusterCaches();
+    PoolController pools =
+        new PoolController(
+            cloud,
+            listing,
+            resolver,
+            offerings,
+            ledger,
+            events,
+            caches,
+            clock,
+            settings.refreshPeriod(),
+            settings.offeringCooldown(),
+            settings.launchGrace(),
+            metrics);
+    InstanceLifecycle machines =
+        InstanceLifecycle.create(
+            client,
+            cloud,
+            listing,
+            resolver,
+            offerings,
+            ledger,
+            events,
+            drains(new NodeDrainer(client)),
+            caches,
             settings,
             clock,
-            metrics,
-            caches);
+            metrics);
     GarbageCollector gc =
         new GarbageCollector(
-            cloud, inventory, client, caches, clock, settings.launchGrace(), metrics);
+            cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
@@ -179,6 +207,7 @@ public final class OperatorRuntime implements AutoCloseable {
                               .build()));
             });
     operator.register(pools);
+    operator.register(machines);
     operator.start();
     if (leaderElection.isEmpty()) {
       metrics.leading(true);

@@ -9,7 +9,6 @@ import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.metrics.MetricsServer;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
-import io.nestedvirt.operator.pool.PoolSettings;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -199,8 +198,8 @@ final class RunCommand implements Callable<Integer> {
     Thread.ofPlatform().name("aws-clients").daemon().start(cloudBuild);
     KubernetesClient client = new KubernetesClientBuilder().build();
     AwsCloudProvider cloud = built(cloudBuild);
-    PoolSettings settings =
-        PoolSettings.defaults(clusterName)
+    OperatorSettings settings =
+        OperatorSettings.defaults(clusterName)
             .withRefreshPeriod(refreshPeriod)
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
             .withOperatorNamespace(namespace);

@@ -15,11 +15,24 @@ public interface CloudProvider {
    * LaunchRequest#clientToken()}: repeating a request with the same token returns the instances the
    * first call created instead of launching more.
    *
+   * <p>A failure is either definite (nothing was launched: the typed refusals below) or uncertain
+   * ({@link CloudException#retryable()}: a time-out, a lost response, a 5xx, throttling after the
+   * client's own retries), in which case the caller repeats the request with the same token.
+   *
    * @throws InsufficientCapacityException when the offering (type, zone) has no capacity
    * @throws UnsupportedInstanceTypeException when the type cannot run with nested virtualization
+   *     (or not in that zone)
+   * @throws LaunchRefusedException when the provider refuses the request's parameters
+   * @throws ClientTokenReusedException when the token launched before with other parameters
    * @throws ThrottledException when the provider keeps throttling after the client's retries
    */
   List<Instance> launch(LaunchRequest request);
+
+  /**
+   * The instances an earlier launch with this client token created, found with one direct call (for
+   * the rare answer that the token was used before; listings are the usual way).
+   */
+  List<Instance> findByClientToken(String clientToken);
 
   /**
    * Every instance tagged for this operator's cluster that is not yet terminated, read with one
@@ -27,8 +40,13 @@ public interface CloudProvider {
    */
   List<Instance> listClusterInstances();
 
-  /** Terminates the instances; ids that no longer exist are ignored. */
-  void terminate(Collection<String> instanceIds);
+  /**
+   * Terminates the instances; ids that no longer exist are ignored.
+   *
+   * @return each terminated instance's state as the provider reports it right after the call
+   *     (shutting-down, or terminated); ids it no longer knows are absent
+   */
+  Map<String, InstanceState> terminate(Collection<String> instanceIds);
 
   /** Descriptions of the named types; names the provider does not know are absent from the map. */
   Map<String, InstanceType> describeInstanceTypes(Collection<String> names);

@@ -1,17 +1,23 @@
 package io.nestedvirt.operator.events;
 
-/** Reasons of the Events the operator records on pools. */
+/** Reasons of the Events the operator records on pools and on their machines. */
 public enum EventReason {
-  Launched,
+  // On a pool: what the pool controller decided.
+  ScalingUp,
   ScalingDown,
-  LaunchFailed,
-  CapacityFallback,
-  Terminating,
+  NodeReplaced,
+  Adopted,
   InvalidSpec,
   InstanceTypeRefused,
   LaunchConfigInvalid,
   ForgedNodeIgnored,
+  // On a machine (NestedVirtInstance): what happened to it.
+  Launched,
+  LaunchFailed,
+  CapacityFallback,
+  DuplicateNode,
   NodeVerified,
-  NodeReplaced,
-  DrainBlocked
+  DrainBlocked,
+  Terminating,
+  InstanceGone
 }

@@ -1,6 +1,5 @@
 package io.nestedvirt.operator.pool;
 
-import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.Subnet;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,30 +12,31 @@ import java.util.function.BiPredicate;
 /**
  * Pure placement of new instances on offerings (instance type, subnet): spread across subnets so
  * that a zone outage takes as few nodes as possible, prefer the spec's first type, and skip
- * offerings that recently had no capacity. Instances that land on the same offering are grouped
- * into one launch call.
+ * offerings that recently had no capacity. Machines that land on the same offering are grouped into
+ * one slot.
  */
 public final class LaunchPlacement {
   private LaunchPlacement() {}
 
-  /** {@code count} instances of one type in one subnet: one launch call. */
+  /** {@code count} machines of one type in one subnet. */
   public record Slot(String instanceType, Subnet subnet, int count) {}
 
   /** The slots, and how many instances found no available offering at all. */
   public record Placement(List<Slot> slots, int unplaced) {}
 
   /**
+   * @param subnetsInUse the subnet of each machine that serves or will serve the pool
    * @param unavailable (instance type, zone) pairs to skip for now
    */
   public static Placement place(
       int count,
       List<Subnet> subnets,
       List<String> instanceTypes,
-      List<Instance> active,
+      List<String> subnetsInUse,
       BiPredicate<String, String> unavailable) {
     Map<String, Integer> perSubnet = new HashMap<>();
-    for (Instance i : active) {
-      perSubnet.merge(i.subnetId(), 1, Integer::sum);
+    for (String subnet : subnetsInUse) {
+      perSubnet.merge(subnet, 1, Integer::sum);
     }
     Map<String, Slot> slots = new LinkedHashMap<>();
     int unplaced = 0;

@@ -1,17 +1,14 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.Condition;
+import io.nestedvirt.operator.conditions.Conditions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one place that builds the pool's conditions. A condition keeps its lastTransitionTime unless
- * its status changes, so tools that watch transitions see only real ones.
+ * The pool's conditions: each reconcile step sets its own, and {@link #finish} derives the kstatus
+ * ones (Ready, Reconciling, Stalled) from them, so Argo CD and Flux read the pool's health.
  */
 public final class PoolConditions {
   private static final List<String> ORDER =
@@ -24,50 +21,34 @@ public final class PoolConditions {
           ConditionType.LAUNCH_CONFIG_VALID,
           ConditionType.SCALED);
 
-  private final Map<String, Condition> previous = new LinkedHashMap<>();
-  private final Map<String, Condition> current = new LinkedHashMap<>();
-  private final long generation;
-  private final String now;
+  private static final List<String> KSTATUS = ORDER.subList(0, 3);
+
+  private final Conditions conditions;
 
   public PoolConditions(List<Condition> previous, long generation, Instant now) {
-    if (previous != null) {
-      previous.forEach(c -> this.previous.put(c.type, c));
-    }
-    // Conditions a pass does not re-evaluate keep their last verdict.
-    this.current.putAll(this.previous);
-    this.generation = generation;
-    this.now = now.toString();
+    this.conditions = new Conditions(previous, ORDER, generation, now);
   }
 
   public PoolConditions set(String type, boolean status, ConditionReason reason, String message) {
-    String statusText = status ? "True" : "False";
-    Condition old = previous.get(type);
-    String since =
-        old != null && statusText.equals(old.status) && old.lastTransitionTime != null
-            ? old.lastTransitionTime
-            : now;
-    current.put(type, new Condition(type, statusText, reason.name(), message, since, generation));
+    conditions.set(type, status, reason, message);
     return this;
   }
 
   public Optional<Condition> get(String type) {
-    return Optional.ofNullable(current.get(type));
+    return conditions.get(type);
   }
 
   public boolean isTrue(String type) {
-    return get(type).map(c -> "True".equals(c.status)).orElse(false);
+    return conditions.isTrue(type);
   }
 
   public boolean isFalse(String type) {
-    return get(type).map(c -> "False".equals(c.status)).orElse(false);
+    return conditions.isFalse(type);
   }
 
   /** Whether {@code type} changed status or reason in this reconcile (or is new). */
   public boolean transitioned(String type) {
-    Condition old = previous.get(type);
-    Condition now = current.get(type);
-    return now != null
-        && (old == null || !old.status.equals(now.status) || !old.reason.equals(now.reason));
+    return conditions.transitioned(type);
   }
 
   /**
@@ -77,9 +58,9 @@ public final class PoolConditions {
    */
   public List<Condition> finish(boolean converged, String progressMessage) {
     Optional<Condition> blocking =
-        current.values().stream()
-            .filter(c -> !ORDER.subList(0, 3).contains(c.type))
-            .filter(c -> "False".equals(c.status))
+        conditions.list().stream()
+            .filter(c -> !KSTATUS.contains(c.type))
+            .filter(c -> Conditions.FALSE.equals(c.status))
             .filter(c -> isUserError(c.reason))
             .findFirst();
     if (blocking.isPresent()) {
@@ -93,25 +74,18 @@ public final class PoolConditions {
       set(ConditionType.READY, true, ConditionReason.Ready, progressMessage);
     } else {
       // Scaled but not converged means instances exist and are still starting.
-      Condition scaled = current.get(ConditionType.SCALED);
+      Condition scaled = conditions.get(ConditionType.SCALED).orElse(null);
       ConditionReason why =
           scaled == null
               ? ConditionReason.Progressing
-              : "True".equals(scaled.status)
+              : Conditions.TRUE.equals(scaled.status)
                   ? ConditionReason.InstancesStarting
                   : ConditionReason.valueOf(scaled.reason);
       set(ConditionType.STALLED, false, ConditionReason.Progressing, "");
       set(ConditionType.RECONCILING, true, why, progressMessage);
       set(ConditionType.READY, false, why, progressMessage);
     }
-    List<Condition> result = new ArrayList<>(current.values());
-    result.sort(Comparator.comparingInt(c -> order(c.type)));
-    return result;
-  }
-
-  private static int order(String type) {
-    int i = ORDER.indexOf(type);
-    return i < 0 ? ORDER.size() : i;
+    return conditions.list();
   }
 
   /** Reasons that only a change to the spec (or to the cloud account) can clear. */

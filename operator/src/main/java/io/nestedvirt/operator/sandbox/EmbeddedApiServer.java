@@ -55,13 +55,26 @@ public final class EmbeddedApiServer implements AutoCloseable {
     EmbeddedApiServer api = new EmbeddedApiServer(server);
     // The mock treats /status as a subresource only for CRDs it knows.
     api.client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+    api.client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(crd(INSTANCE_CRD_RESOURCE))
+        .create();
     return api;
   }
 
+  public static final String INSTANCE_CRD_RESOURCE =
+      "/META-INF/fabric8/nestedvirtinstances.nestedvirt.io-v1.yml";
+
   public static CustomResourceDefinition crd() {
-    try (InputStream in = EmbeddedApiServer.class.getResourceAsStream(CRD_RESOURCE)) {
+    return crd(CRD_RESOURCE);
+  }
+
+  public static CustomResourceDefinition crd(String resource) {
+    try (InputStream in = EmbeddedApiServer.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException(CRD_RESOURCE + " is missing: the build generates it");
+        throw new IllegalStateException(resource + " is missing: the build generates it");
       }
       return Serialization.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {

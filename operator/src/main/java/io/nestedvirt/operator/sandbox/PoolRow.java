@@ -1,6 +1,5 @@
 package io.nestedvirt.operator.sandbox;
 
-import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 
 /** A pool as the live view shows it: how many instances are at each step toward Ready. */
@@ -12,16 +11,12 @@ record PoolRow(
     int joining = 0;
     int verifying = 0;
     int ready = 0;
-    if (pool.getStatus() != null) {
-      for (InstanceStatus i : pool.getStatus().instances) {
-        switch (i.phase == null ? "" : i.phase) {
-          case "Launching" -> launching++;
-          case "Joining" -> joining++;
-          case "Verifying" -> verifying++;
-          case "Ready" -> ready++;
-          default -> {}
-        }
-      }
+    if (pool.getStatus() != null && pool.getStatus().phaseCounts != null) {
+      var counts = pool.getStatus().phaseCounts;
+      launching = counts.getOrDefault("Launching", 0);
+      joining = counts.getOrDefault("Joining", 0);
+      verifying = counts.getOrDefault("Verifying", 0);
+      ready = counts.getOrDefault("Ready", 0);
     }
     String status =
         pool.getStatus() == null || pool.getStatus().conditions.isEmpty()

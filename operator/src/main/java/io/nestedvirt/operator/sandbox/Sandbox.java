@@ -3,6 +3,7 @@ package io.nestedvirt.operator.sandbox;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorRuntime;
+import io.nestedvirt.operator.OperatorSettings;
 import io.nestedvirt.operator.agent.KvmVerdict;
 import io.nestedvirt.operator.agent.ProbeVerdicts;
 import io.nestedvirt.operator.agent.kvm.KvmProbe;
@@ -13,7 +14,6 @@ import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.metrics.MetricsServer;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
-import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
 import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
@@ -85,7 +85,7 @@ public final class Sandbox implements AutoCloseable {
         OperatorRuntime.start(
             api.client(),
             cloud,
-            PoolSettings.defaults(options.clusterName())
+            OperatorSettings.defaults(options.clusterName())
                 .withRefreshPeriod(options.refreshPeriod())
                 .withCluster(cluster(options.clusterName())),
             () -> KUBERNETES_VERSION,

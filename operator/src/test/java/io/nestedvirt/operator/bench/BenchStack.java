@@ -4,13 +4,13 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nestedvirt.operator.OperatorRuntime;
+import io.nestedvirt.operator.OperatorSettings;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
-import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
@@ -82,7 +82,9 @@ final class BenchStack implements AutoCloseable {
         OperatorRuntime.start(
             client(),
             cloud,
-            PoolSettings.defaults(CLUSTER).withRefreshPeriod(refreshPeriod).withCluster(cluster()),
+            OperatorSettings.defaults(CLUSTER)
+                .withRefreshPeriod(refreshPeriod)
+                .withCluster(cluster()),
             () -> "1.34",
             Clock.systemUTC(),
             false,

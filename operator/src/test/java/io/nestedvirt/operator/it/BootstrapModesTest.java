@@ -104,7 +104,7 @@ class BootstrapModesTest {
 
     assertThat(userDataOf("raw")).isEqualTo("#!/bin/bash\necho joining by other means");
     Node node =
-        bed.client().nodes().withName(bed.pool("raw").getStatus().instances.get(0).node).get();
+        bed.client().nodes().withName(bed.machines("raw").get(0).getStatus().nodeName).get();
     assertThat(node.getMetadata().getLabels())
         .containsEntry("nestedvirt.io/pool", "raw")
         .containsEntry("node-restriction.kubernetes.io/nestedvirt-pool", "raw")

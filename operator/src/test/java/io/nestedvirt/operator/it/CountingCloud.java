@@ -21,6 +21,7 @@ class CountingCloud implements CloudProvider {
   final AtomicInteger listings = new AtomicInteger();
   volatile UnaryOperator<List<Instance>> listingFilter = UnaryOperator.identity();
   volatile Runnable afterLaunch = () -> {};
+  volatile Runnable beforeLaunch = () -> {};
 
   /** Reads the endpoint's DescribeInstances count, to measure what one listing costs. */
   volatile java.util.function.IntSupplier describeCalls = () -> 0;
@@ -35,6 +36,7 @@ class CountingCloud implements CloudProvider {
 
   @Override
   public List<Instance> launch(LaunchRequest request) {
+    beforeLaunch.run();
     List<Instance> launched = delegate.launch(request);
     afterLaunch.run();
     return launched;
@@ -50,8 +52,14 @@ class CountingCloud implements CloudProvider {
   }
 
   @Override
-  public void terminate(Collection<String> instanceIds) {
-    delegate.terminate(instanceIds);
+  public List<Instance> findByClientToken(String clientToken) {
+    return delegate.findByClientToken(clientToken);
+  }
+
+  @Override
+  public Map<String, io.nestedvirt.operator.cloud.InstanceState> terminate(
+      Collection<String> instanceIds) {
+    return delegate.terminate(instanceIds);
   }
 
   @Override

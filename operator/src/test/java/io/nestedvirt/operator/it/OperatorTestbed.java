@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorRuntime;
+import io.nestedvirt.operator.OperatorSettings;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.cloud.CloudProvider;
@@ -16,7 +18,6 @@ import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
-import io.nestedvirt.operator.pool.PoolSettings;
 import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import io.nestedvirt.operator.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
@@ -97,12 +98,17 @@ final class OperatorTestbed implements AutoCloseable {
 
   /** Starts the operator with the AWS provider, optionally wrapped. */
   OperatorTestbed startOperator(Function<CloudProvider, CloudProvider> wrap) {
+    return startOperator(wrap, REFRESH);
+  }
+
+  /** Starts the operator listing the cluster's instances every {@code refresh}. */
+  OperatorTestbed startOperator(Function<CloudProvider, CloudProvider> wrap, Duration refresh) {
     operator =
         OperatorRuntime.start(
             client(),
             wrap.apply(aws),
-            PoolSettings.defaults(CLUSTER)
-                .withRefreshPeriod(REFRESH)
+            OperatorSettings.defaults(CLUSTER)
+                .withRefreshPeriod(refresh)
                 .withCluster(
                     new ClusterInfo(
                         CLUSTER,
@@ -176,6 +182,9 @@ final class OperatorTestbed implements AutoCloseable {
                 && p.getStatus().conditions.stream()
                     .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True")));
     await().atMost(Duration.ofSeconds(30)).until(() -> liveInstances(name).size() == replicas);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> machines(name).size() == replicas && readyInstances(name).size() == replicas);
     return pool(name);
   }
 
@@ -198,10 +207,50 @@ final class OperatorTestbed implements AutoCloseable {
         .toList();
   }
 
+  /** The Events recorded on the pool itself. */
   List<Event> events(String pool) {
     return client().v1().events().inNamespace("default").list().getItems().stream()
         .filter(e -> pool.equals(e.getInvolvedObject().getName()))
         .toList();
+  }
+
+  /** The Events recorded on the pool and on its machines (named after it), gone ones included. */
+  List<Event> eventsWithMachines(String pool) {
+    return client().v1().events().inNamespace("default").list().getItems().stream()
+        .filter(
+            e ->
+                pool.equals(e.getInvolvedObject().getName())
+                    || "NestedVirtInstance".equals(e.getInvolvedObject().getKind())
+                        && e.getInvolvedObject().getName().startsWith(pool + "-"))
+        .toList();
+  }
+
+  /** The pool's machines (NestedVirtInstances), as the API server holds them. */
+  List<NestedVirtInstance> machines(String pool) {
+    return client()
+        .resources(NestedVirtInstance.class)
+        .withLabel(NestedVirtPool.POOL_LABEL, pool)
+        .list()
+        .getItems();
+  }
+
+  /** One machine by name, or null when it is gone. */
+  NestedVirtInstance machine(String name) {
+    return client().resources(NestedVirtInstance.class).withName(name).get();
+  }
+
+  /** The pool's machines in a phase. */
+  List<NestedVirtInstance> machines(String pool, String phase) {
+    return machines(pool).stream()
+        .filter(m -> m.getStatus() != null && phase.equals(m.getStatus().phase))
+        .toList();
+  }
+
+  /** The instance ids of the pool's Ready machines. */
+  java.util.Set<String> readyInstances(String pool) {
+    return machines(pool, "Ready").stream()
+        .map(m -> m.getStatus().instanceId)
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   @Override

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
+import io.nestedvirt.operator.api.v1alpha1.CapacityType;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
-import io.nestedvirt.operator.pool.PoolReconciler;
+import io.nestedvirt.operator.instance.InstanceLifecycle;
+import io.nestedvirt.operator.pool.PoolController;
 import io.nestedvirt.operator.sandbox.ec2.EmulatedInstance;
 import java.time.Duration;
 import java.util.List;
@@ -76,37 +78,76 @@ class PoolLifecycleTest {
       assertThat(i.rootVolume().encrypted()).isTrue();
     }
 
-    assertThat(pool.getMetadata().getFinalizers()).contains(PoolReconciler.FINALIZER);
+    assertThat(pool.getMetadata().getFinalizers()).contains(PoolController.FINALIZER);
     assertThat(pool.getStatus().replicas).isEqualTo(3);
+    assertThat(pool.getStatus().readyReplicas).isEqualTo(3);
     assertThat(pool.getStatus().selector).isEqualTo("nestedvirt.io/pool=web");
-    assertThat(pool.getStatus().instances)
-        .hasSize(3)
-        .allSatisfy(
-            s -> {
-              assertThat(s.state).isEqualTo("running");
-              assertThat(s.nestedVirtualization).isEqualTo("enabled");
-              assertThat(s.zone).startsWith("us-east-1");
-              assertThat(s.launchTime).isNotNull();
-            });
-    assertThat(bed.events("web")).extracting(Event::getReason).contains("Launched");
+    assertThat(pool.getStatus().phaseCounts).containsEntry("Ready", 3).containsEntry("Failed", 0);
+    assertThat(pool.getStatus().instances).as("no instance list in the pool's status").isNull();
+
+    List<NestedVirtInstance> machines = bed.machines("web");
+    assertThat(machines).hasSize(3);
+    Map<String, Instance> byId =
+        described.stream().collect(Collectors.toMap(Instance::instanceId, i -> i));
+    for (NestedVirtInstance m : machines) {
+      assertThat(m.getMetadata().getName()).startsWith("web-");
+      assertThat(m.getMetadata().getOwnerReferences())
+          .singleElement()
+          .satisfies(
+              o -> {
+                assertThat(o.getKind()).isEqualTo("NestedVirtPool");
+                assertThat(o.getUid()).isEqualTo(uid);
+                assertThat(o.getController()).isTrue();
+                assertThat(o.getBlockOwnerDeletion()).isTrue();
+              });
+      assertThat(m.getMetadata().getFinalizers()).containsExactly(InstanceLifecycle.FINALIZER);
+      assertThat(m.getSpec().instanceType).isEqualTo("m8i.large");
+      assertThat(m.getSpec().capacityType).isEqualTo(CapacityType.ON_DEMAND);
+      assertThat(m.getSpec().launchSettingsHash).hasSize(16);
+      assertThat(m.getSpec().instanceId).as("launched, not adopted").isNull();
+      var s = m.getStatus();
+      assertThat(s.phase).isEqualTo("Ready");
+      assertThat(s.state).isEqualTo("running");
+      assertThat(s.nestedVirtualization).isEqualTo("enabled");
+      assertThat(s.launchTime).isNotNull();
+      assertThat(s.nodeName).isNotNull();
+      assertThat(s.providerID).isEqualTo("aws:///" + m.getSpec().zone + "/" + s.instanceId);
+      Instance ec2 = byId.get(s.instanceId);
+      assertThat(ec2).as("EC2 runs the machine's instance %s", s.instanceId).isNotNull();
+      assertThat(ec2.clientToken())
+          .as("the launch's client token derives from the machine's uid")
+          .isEqualTo("nvi-" + m.getMetadata().getUid());
+      assertThat(ec2.subnetId()).isEqualTo(m.getSpec().subnetId);
+      assertThat(ec2.placement().availabilityZone()).isEqualTo(m.getSpec().zone);
+      assertThat(s.conditions)
+          .extracting(c -> c.type + "=" + c.status)
+          .containsExactly("Ready=True", "Launched=True", "Registered=True", "Verified=True");
+    }
+    assertThat(bed.events("web")).extracting(Event::getReason).contains("ScalingUp");
+    assertThat(bed.eventsWithMachines("web"))
+        .filteredOn(e -> e.getReason().equals("Launched"))
+        .hasSize(3);
   }
 
   @Test
   void scalingToFiveAndThenToOneConvergesAndKeepsTheOldestInstance() throws Exception {
     bed.startOperator();
     bed.createPool("scale", 3, "m8i.large");
-    Set<String> first = ids(bed.awaitReady("scale", 3));
+    bed.awaitReady("scale", 3);
+    Set<String> first = bed.readyInstances("scale");
     // EC2 launch times have one-second precision; let the next launches be visibly newer.
     Thread.sleep(1100);
 
     bed.scale("scale", 5);
-    NestedVirtPool five = bed.awaitReady("scale", 5);
-    assertThat(ids(five)).containsAll(first);
+    bed.awaitReady("scale", 5);
+    assertThat(bed.readyInstances("scale")).containsAll(first);
 
     bed.scale("scale", 1);
-    NestedVirtPool one = bed.awaitReady("scale", 1);
-    assertThat(ids(one)).hasSize(1);
-    assertThat(first).as("scale-down removes the newest first").containsAll(ids(one));
+    bed.awaitReady("scale", 1);
+    Set<String> one = bed.readyInstances("scale");
+    assertThat(one).hasSize(1);
+    assertThat(first).as("scale-down removes the newest first").containsAll(one);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bed.machines("scale").size() == 1);
     assertThat(poolInstancesEverLaunched("scale")).as("no instance launched twice").isEqualTo(5);
   }
 
@@ -119,6 +160,7 @@ class PoolLifecycleTest {
     bed.client().resources(NestedVirtPool.class).withName("gone").delete();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> bed.pool("gone") == null);
+    assertThat(bed.machines("gone")).as("the pool's machines went before the pool").isEmpty();
     assertThat(bed.ec2.instances())
         .filteredOn(i -> "gone".equals(i.tags().get(Tags.POOL)))
         .hasSize(2)
@@ -150,6 +192,7 @@ class PoolLifecycleTest {
     assertThat(bed.condition("arm", "Ready").orElseThrow().status).isEqualTo("False");
     assertThat(bed.events("arm")).extracting(Event::getReason).contains("InstanceTypeRefused");
     assertThat(bed.ec2.calls("RunInstances")).as("no launch for a refused pool").isZero();
+    assertThat(bed.machines("arm")).as("no machine for a refused pool").isEmpty();
   }
 
   @Test
@@ -178,6 +221,7 @@ class PoolLifecycleTest {
         .startsWith("spec.instanceTypes is empty");
     assertThat(bed.ec2.calls("RunInstances")).isZero();
     assertThat(bed.ec2.instances()).isEmpty();
+    assertThat(bed.client().resources(NestedVirtInstance.class).list().getItems()).isEmpty();
   }
 
   @Test
@@ -187,21 +231,23 @@ class PoolLifecycleTest {
     bed.startOperator();
     bed.createPool("bumpy", 3, "m8i.large", "c8i.large");
 
-    NestedVirtPool pool = bed.awaitReady("bumpy", 3);
+    bed.awaitReady("bumpy", 3);
 
     assertThat(poolInstancesEverLaunched("bumpy")).isEqualTo(3);
-    assertThat(pool.getStatus().instances)
-        .filteredOn(s -> s.zone.equals("us-east-1a"))
-        .extracting(s -> s.instanceType)
+    assertThat(bed.machines("bumpy", "Ready"))
+        .filteredOn(m -> m.getSpec().zone.equals("us-east-1a"))
+        .extracting(m -> m.getSpec().instanceType)
         .as("the zone without m8i capacity got the next type")
         .containsOnly("c8i.large");
-    assertThat(bed.events("bumpy")).extracting(Event::getReason).contains("CapacityFallback");
+    assertThat(bed.eventsWithMachines("bumpy"))
+        .extracting(Event::getReason)
+        .contains("CapacityFallback", "NodeReplaced");
   }
 
   @Test
   void restartBetweenLaunchAndStatusWriteCreatesNoDuplicate() {
     // EC2 listings lag behind launches; hide the pool's instances from the operator's listings
-    // so that only the launch decision recorded in status can prevent a second launch.
+    // so that only the machine's client token, repeated to EC2, can prevent a second launch.
     CountingCloud first = new CountingCloud(bed.aws);
     first.listingFilter = hideAll();
     var crashed = new java.util.concurrent.CountDownLatch(1);
@@ -217,22 +263,57 @@ class PoolLifecycleTest {
     assertThat(poolInstancesEverLaunched("crashy"))
         .as("the crash came after the first launch call")
         .isPositive();
-    assertThat(bed.pool("crashy").getStatus().pendingLaunches)
-        .as("the decision was recorded before launching")
-        .isNotEmpty();
+    assertThat(bed.machines("crashy"))
+        .as("the decisions were recorded as machines before launching")
+        .hasSize(3)
+        .allSatisfy(
+            m -> assertThat(m.getStatus() == null ? null : m.getStatus().instanceId).isNull());
 
     CountingCloud second = new CountingCloud(bed.aws);
     second.listingFilter = hideAll();
+    bed.ec2.resetCalls();
     bed.startOperator(cloud -> second);
-    bed.awaitPool("crashy", p -> p.getStatus().pendingLaunches.isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                bed.machines("crashy").stream()
+                    .allMatch(m -> m.getStatus() != null && m.getStatus().instanceId != null));
     second.listingFilter = l -> l;
 
     bed.awaitReady("crashy", 3);
-    assertThat(poolInstancesEverLaunched("crashy")).isEqualTo(3);
+    assertThat(bed.ec2.calls("RunInstances"))
+        .as("the restarted operator repeated the launches it could not see")
+        .isGreaterThanOrEqualTo(3);
+    assertThat(poolInstancesEverLaunched("crashy"))
+        .as("EC2 answered each repeat with the instance of the first call")
+        .isEqualTo(3);
   }
 
   @Test
-  void restartFindsARecordedLaunchByItsClientTokenWithoutCallingEc2Again() {
+  void restartBetweenCreatingTheMachineAndCallingEc2LaunchesEachMachineOnce() {
+    CountingCloud first = new CountingCloud(bed.aws);
+    var crashed = new java.util.concurrent.CountDownLatch(1);
+    first.beforeLaunch =
+        () -> {
+          crashed.countDown();
+          throw new IllegalStateException("simulated crash before RunInstances");
+        };
+    bed.startOperator(cloud -> first);
+    bed.createPool("early", 3, "m8i.large");
+    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
+    bed.stopOperator();
+    assertThat(bed.machines("early")).hasSize(3);
+    assertThat(bed.ec2.calls("RunInstances")).isZero();
+
+    bed.startOperator();
+    bed.awaitReady("early", 3);
+    assertThat(poolInstancesEverLaunched("early")).isEqualTo(3);
+    assertThat(bed.ec2.calls("RunInstances")).as("one call per machine").isEqualTo(3);
+  }
+
+  @Test
+  void restartFindsALaunchByItsClientTokenWithoutCallingEc2Again() {
     CountingCloud first = new CountingCloud(bed.aws);
     var crashed = new java.util.concurrent.CountDownLatch(1);
     first.afterLaunch =
@@ -244,14 +325,17 @@ class PoolLifecycleTest {
     bed.createPool("listed", 1, "m8i.large");
     await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
     bed.stopOperator();
-    assertThat(bed.pool("listed").getStatus().pendingLaunches).hasSize(1);
+    assertThat(bed.machines("listed"))
+        .singleElement()
+        .satisfies(
+            m -> assertThat(m.getStatus() == null ? null : m.getStatus().instanceId).isNull());
     bed.ec2.resetCalls();
 
     bed.startOperator();
     bed.awaitReady("listed", 1);
 
     assertThat(bed.ec2.calls("RunInstances"))
-        .as("the listing shows the launch's instance under its client token")
+        .as("the listing shows the launch's instance under the machine's client token")
         .isZero();
     assertThat(poolInstancesEverLaunched("listed")).isEqualTo(1);
   }
@@ -270,6 +354,7 @@ class PoolLifecycleTest {
     Thread.sleep(OperatorTestbed.REFRESH.toMillis() * 3); // let the last status writes settle
 
     bed.ec2.resetCalls();
+    bed.api.takeRequests();
     counting.listings.set(0);
     counting.callsPerListing.clear();
     long start = System.nanoTime();
@@ -292,6 +377,13 @@ class PoolLifecycleTest {
     assertThat(calls.keySet())
         .as("steady state makes no other call, mutating or not")
         .containsOnly("DescribeInstances");
+    assertThat(
+            bed.api.takeRequests().stream()
+                .filter(r -> !r.startsWith("GET "))
+                .filter(r -> !r.contains("/leases/"))
+                .toList())
+        .as("steady state writes nothing to the API server")
+        .isEmpty();
   }
 
   private void awaitStalled(String name) {
@@ -306,14 +398,6 @@ class PoolLifecycleTest {
   private static java.util.function.UnaryOperator<List<io.nestedvirt.operator.cloud.Instance>>
       hideAll() {
     return l -> List.of();
-  }
-
-  /** The pool's instances that count toward its size (status also lists shutting-down ones). */
-  private static Set<String> ids(NestedVirtPool pool) {
-    return pool.getStatus().instances.stream()
-        .filter((InstanceStatus s) -> !s.state.equals("shutting-down"))
-        .map(s -> s.id)
-        .collect(Collectors.toSet());
   }
 
   /** Every instance EC2 ever launched for the pool, whatever its state now. */

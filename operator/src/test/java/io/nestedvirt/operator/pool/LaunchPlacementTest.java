@@ -3,10 +3,8 @@ package io.nestedvirt.operator.pool;
 import static io.nestedvirt.operator.pool.Fixtures.A;
 import static io.nestedvirt.operator.pool.Fixtures.B;
 import static io.nestedvirt.operator.pool.Fixtures.C;
-import static io.nestedvirt.operator.pool.Fixtures.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nestedvirt.operator.cloud.InstanceState;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +12,7 @@ class LaunchPlacementTest {
   private static final List<String> TYPES = List.of("m8i.large", "c8i.large");
 
   @Test
-  void spreadsAcrossSubnetsAndGroupsEachOfferingIntoOneCall() {
+  void spreadsAcrossSubnetsAndGroupsEachOfferingIntoOneSlot() {
     var placement = LaunchPlacement.place(5, List.of(A, B, C), TYPES, List.of(), (t, z) -> false);
     assertThat(placement.unplaced()).isZero();
     assertThat(placement.slots())
@@ -26,11 +24,7 @@ class LaunchPlacementTest {
 
   @Test
   void fillsTheEmptiestZoneFirst() {
-    var existing =
-        List.of(
-            instance("i-1", InstanceState.RUNNING, A, 0),
-            instance("i-2", InstanceState.RUNNING, A, 0),
-            instance("i-3", InstanceState.RUNNING, B, 0));
+    var existing = List.of(A.id(), A.id(), B.id());
     var placement = LaunchPlacement.place(2, List.of(A, B, C), TYPES, existing, (t, z) -> false);
     assertThat(placement.slots())
         .containsExactly(

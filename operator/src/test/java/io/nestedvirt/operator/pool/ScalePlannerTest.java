@@ -1,86 +1,89 @@
 package io.nestedvirt.operator.pool;
 
-import static io.nestedvirt.operator.pool.Fixtures.A;
-import static io.nestedvirt.operator.pool.Fixtures.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nestedvirt.operator.cloud.Instance;
-import io.nestedvirt.operator.cloud.InstanceState;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScalePlannerTest {
-  /** Planning where an instance's phase follows its EC2 state and nodes run no pods. */
-  private static ScalePlanner.ScalePlan plan(int desired, List<Instance> active) {
-    return ScalePlanner.plan(
-        desired,
-        active,
-        i -> i.state() == InstanceState.RUNNING ? InstancePhase.Ready : InstancePhase.Launching,
-        i -> 0);
-  }
-
-  private final Instance oldRunning = instance("i-old", InstanceState.RUNNING, A, 0);
-  private final Instance midRunning = instance("i-mid", InstanceState.RUNNING, A, 60);
-  private final Instance newRunning = instance("i-new", InstanceState.RUNNING, A, 120);
-  private final Instance oldPending = instance("i-pending", InstanceState.PENDING, A, 10);
+  private final NestedVirtInstance oldReady = machine("old", "i-old", "Ready", 0);
+  private final NestedVirtInstance midReady = machine("mid", "i-mid", "Ready", 60);
+  private final NestedVirtInstance newReady = machine("new", "i-new", "Ready", 120);
+  private final NestedVirtInstance launching = machine("launching", "i-launching", "Launching", 10);
+  private final NestedVirtInstance notLaunched = machine("decided", null, "Launching", 200);
 
   @Test
-  void launchesTheMissingInstances() {
-    var plan = plan(5, List.of(oldRunning, midRunning));
+  void launchesTheMissingMachines() {
+    var plan = ScalePlanner.plan(5, List.of(oldReady, midReady), m -> 0);
     assertThat(plan.toLaunch()).isEqualTo(3);
-    assertThat(plan.toTerminate()).isEmpty();
+    assertThat(plan.toRemove()).isEmpty();
   }
 
   @Test
-  void steadyPoolPlansNothing() {
-    var plan = plan(2, List.of(oldRunning, midRunning));
+  void aSteadyPoolPlansNothing() {
+    var plan = ScalePlanner.plan(2, List.of(oldReady, midReady), m -> 0);
     assertThat(plan.toLaunch()).isZero();
-    assertThat(plan.toTerminate()).isEmpty();
+    assertThat(plan.toRemove()).isEmpty();
   }
 
   @Test
-  void scaleDownTerminatesInstancesNotRunningYetThenTheNewest() {
-    var plan = plan(2, List.of(oldRunning, newRunning, oldPending, midRunning));
-    assertThat(plan.toLaunch()).isZero();
-    assertThat(plan.toTerminate()).extracting(Instance::id).containsExactly("i-pending", "i-new");
+  void scaleDownRemovesMachinesNotLaunchedYetFirstThenThoseNotRunningThenTheNewest() {
+    var plan =
+        ScalePlanner.plan(2, List.of(oldReady, newReady, launching, notLaunched, midReady), m -> 0);
+    assertThat(plan.toRemove())
+        .extracting(NestedVirtInstance::name)
+        .containsExactly("decided", "launching", "new");
   }
 
   @Test
-  void scaleToZeroTerminatesEverything() {
-    var plan = plan(0, List.of(oldRunning, midRunning));
-    assertThat(plan.toTerminate())
-        .extracting(Instance::id)
-        .containsExactlyInAnyOrder("i-old", "i-mid");
+  void scaleToZeroRemovesEverything() {
+    var plan = ScalePlanner.plan(0, List.of(oldReady, midReady), m -> 0);
+    assertThat(plan.toRemove())
+        .extracting(NestedVirtInstance::name)
+        .containsExactlyInAnyOrder("old", "mid");
   }
 
   @Test
   void scaleDownRemovesUnjoinedThenUnverifiedThenTheReadyNodeWithFewestPods() {
-    Instance joining = instance("i-joining", InstanceState.RUNNING, A, 0);
-    Instance verifying = instance("i-verifying", InstanceState.RUNNING, A, 0);
-    Instance busy = instance("i-busy", InstanceState.RUNNING, A, 500);
-    Instance quiet = instance("i-quiet", InstanceState.RUNNING, A, 0);
-    java.util.Map<String, InstancePhase> phases =
-        java.util.Map.of(
-            "i-joining", InstancePhase.Joining,
-            "i-verifying", InstancePhase.Verifying,
-            "i-busy", InstancePhase.Ready,
-            "i-quiet", InstancePhase.Ready);
-    java.util.Map<String, Integer> pods = java.util.Map.of("i-busy", 9, "i-quiet", 1);
-    java.util.List<String> asked = new java.util.ArrayList<>();
+    NestedVirtInstance joining = machine("joining", "i-joining", "Joining", 0);
+    NestedVirtInstance verifying = machine("verifying", "i-verifying", "Verifying", 0);
+    NestedVirtInstance busy = machine("busy", "i-busy", "Ready", 500);
+    NestedVirtInstance quiet = machine("quiet", "i-quiet", "Ready", 0);
+    Map<String, Integer> pods = Map.of("busy", 9, "quiet", 1);
+    List<String> asked = new ArrayList<>();
 
     var plan =
         ScalePlanner.plan(
             1,
             List.of(busy, quiet, verifying, joining),
-            i -> phases.get(i.id()),
-            i -> {
-              asked.add(i.id());
-              return pods.getOrDefault(i.id(), 0);
+            m -> {
+              asked.add(m.name());
+              return pods.getOrDefault(m.name(), 0);
             });
 
-    assertThat(plan.toTerminate())
-        .extracting(Instance::id)
-        .containsExactly("i-joining", "i-verifying", "i-quiet");
+    assertThat(plan.toRemove())
+        .extracting(NestedVirtInstance::name)
+        .containsExactly("joining", "verifying", "quiet");
     assertThat(asked).as("pods are counted once per Ready candidate").doesNotHaveDuplicates();
+  }
+
+  private static NestedVirtInstance machine(
+      String name, String instanceId, String phase, int launchedSecond) {
+    NestedVirtInstance m = new NestedVirtInstance();
+    Instant at = Instant.ofEpochSecond(1_800_000_000L + launchedSecond);
+    m.setMetadata(
+        new ObjectMetaBuilder().withName(name).withCreationTimestamp(at.toString()).build());
+    NestedVirtInstanceStatus status = new NestedVirtInstanceStatus();
+    status.instanceId = instanceId;
+    status.phase = phase;
+    status.launchTime = instanceId == null ? null : at.toString();
+    m.setStatus(status);
+    return m;
   }
 }

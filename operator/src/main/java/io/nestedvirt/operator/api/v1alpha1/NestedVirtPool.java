@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("nestedvirtpools")
 @Singular("nestedvirtpool")
 @ShortNames("nvp")
+@Categories(NestedVirtPool.CATEGORY)
 @AdditionalPrinterColumn(
     name = "Desired",
     jsonPath = ".spec.replicas",
@@ -54,6 +56,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVirtPoolStatus> {
   public static final String GROUP = "nestedvirt.io";
   public static final String VERSION = "v1alpha1";
+
+  /** Both kinds are in this category: {@code kubectl get nestedvirt} lists pools and machines. */
+  public static final String CATEGORY = "nestedvirt";
+
+  /** The label on a pool's NestedVirtInstances and Nodes that names the pool. */
+  public static final String POOL_LABEL = "nestedvirt.io/pool";
 
   @Override
   protected NestedVirtPoolStatus initStatus() {

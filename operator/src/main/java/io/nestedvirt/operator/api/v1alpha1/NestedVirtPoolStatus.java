@@ -5,19 +5,27 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.model.annotation.LabelSelector;
 import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** What the operator observed and did. Written by the operator only. */
+/**
+ * What the operator observed and did. Written by the operator only. The pool's machines are its
+ * NestedVirtInstances ({@code kubectl get nvi -l nestedvirt.io/pool=NAME}); status holds their
+ * counts.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NestedVirtPoolStatus {
   @JsonPropertyDescription("The spec generation this status describes.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Instances that exist and are not shutting down.")
+  @JsonPropertyDescription(
+      "Machines that serve or will serve the pool: NestedVirtInstances not failed and not being"
+          + " deleted.")
   @StatusReplicas
   public Integer replicas = 0;
 
-  @JsonPropertyDescription("Instances that are running with nested virtualization enabled.")
+  @JsonPropertyDescription("Machines whose node is verified and Ready.")
   public Integer readyReplicas = 0;
 
   @JsonPropertyDescription("Label selector of the pool's nodes, for the scale subresource.")
@@ -25,21 +33,40 @@ public class NestedVirtPoolStatus {
   public String selector;
 
   @JsonPropertyDescription(
-      "Counter behind the launch client tokens; it only grows, so a token is never reused.")
-  public Long launchSequence = 0L;
+      "The pool's NestedVirtInstances by phase: Launching, Joining, Verifying, Ready,"
+          + " Draining, Terminating, Failed.")
+  public Map<String, Integer> phaseCounts = new LinkedHashMap<>();
 
   @JsonPropertyDescription(
-      "Launches decided but not yet confirmed by EC2; repeated with the same client token"
-          + " until they are.")
-  public List<PendingLaunch> pendingLaunches = new ArrayList<>();
-
-  @JsonPropertyDescription("The pool's instances.")
-  public List<InstanceStatus> instances = new ArrayList<>();
-
-  @JsonPropertyDescription(
-      "Ready, Reconciling and Stalled (kstatus), and InstanceTypesValid, LaunchConfigValid,"
-          + " Scaled.")
+      "Ready, Reconciling and Stalled (kstatus), and SpecValid, InstanceTypesValid,"
+          + " LaunchConfigValid, Scaled.")
   public List<Condition> conditions = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "Deprecated, written by operator versions before NestedVirtInstance: the pool's instances."
+          + " Read once to adopt them as NestedVirtInstances, then removed.")
+  public List<InstanceStatus> instances;
+
+  @JsonPropertyDescription(
+      "Deprecated, written by operator versions before NestedVirtInstance: launches decided but"
+          + " not confirmed. Read once when adopting, then removed.")
+  public List<PendingLaunch> pendingLaunches;
+
+  @JsonPropertyDescription(
+      "Deprecated, written by operator versions before NestedVirtInstance. Removed on adoption.")
+  public Long launchSequence;
+
   public NestedVirtPoolStatus() {}
+
+  /** Whether this status was written by a version that kept instances here (see adoption). */
+  public boolean hasLegacyFields() {
+    return instances != null || pendingLaunches != null || launchSequence != null;
+  }
+
+  /** Drops what adoption has taken over. */
+  public void clearLegacyFields() {
+    instances = null;
+    pendingLaunches = null;
+    launchSequence = null;
+  }
 }

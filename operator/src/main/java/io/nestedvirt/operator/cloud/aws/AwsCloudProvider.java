@@ -41,7 +41,9 @@ import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSubnetsRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.InstanceStateChange;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
@@ -177,11 +179,29 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   }
 
   @Override
-  public void terminate(Collection<String> instanceIds) {
+  public List<Instance> findByClientToken(String clientToken) {
+    DescribeInstancesRequest request =
+        DescribeInstancesRequest.builder()
+            .filters(
+                filter("tag:" + Tags.CLUSTER, clusterName), filter("client-token", clientToken))
+            .build();
+    return call(
+        Context.of("DescribeInstances"),
+        () ->
+            ec2.describeInstancesPaginator(request).reservations().stream()
+                .flatMap(r -> r.instances().stream())
+                .map(InstanceMapper::toInstance)
+                .toList());
+  }
+
+  @Override
+  public Map<String, InstanceState> terminate(Collection<String> instanceIds) {
     List<String> ids = instanceIds.stream().distinct().toList();
+    Map<String, InstanceState> states = new LinkedHashMap<>();
     for (int from = 0; from < ids.size(); from += TERMINATE_BATCH_SIZE) {
-      terminateBatch(ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH_SIZE)));
+      terminateBatch(ids.subList(from, Math.min(ids.size(), from + TERMINATE_BATCH_SIZE)), states);
     }
+    return states;
   }
 
   /**
@@ -189,11 +209,11 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
    * Those are already gone, which is what we wanted: drop them and try again. If the message names
    * none of ours, go one by one so that one unparseable answer cannot block the rest.
    */
-  private void terminateBatch(List<String> batch) {
+  private void terminateBatch(List<String> batch, Map<String, InstanceState> states) {
     List<String> remaining = new ArrayList<>(batch);
     while (!remaining.isEmpty()) {
       try {
-        ec2.terminateInstances(r -> r.instanceIds(remaining));
+        record(ec2.terminateInstances(r -> r.instanceIds(remaining)), states);
         return;
       } catch (SdkException e) {
         if (!Ec2Errors.isInstanceNotFound(e)) {
@@ -204,7 +224,7 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
                 .filter(remaining::contains)
                 .toList();
         if (missing.isEmpty()) {
-          remaining.forEach(this::terminateOne);
+          remaining.forEach(id -> terminateOne(id, states));
           return;
         }
         remaining.removeAll(missing);
@@ -212,12 +232,22 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     }
   }
 
-  private void terminateOne(String id) {
+  private void terminateOne(String id, Map<String, InstanceState> states) {
     try {
-      ec2.terminateInstances(r -> r.instanceIds(id));
+      record(ec2.terminateInstances(r -> r.instanceIds(id)), states);
     } catch (SdkException e) {
       if (!Ec2Errors.isInstanceNotFound(e)) {
         throw Ec2Errors.translate(e, Context.resource("TerminateInstances", id));
+      }
+    }
+  }
+
+  private static void record(
+      TerminateInstancesResponse response, Map<String, InstanceState> states) {
+    for (InstanceStateChange change : response.terminatingInstances()) {
+      if (change.currentState() != null && change.currentState().nameAsString() != null) {
+        states.put(
+            change.instanceId(), InstanceState.fromWireName(change.currentState().nameAsString()));
       }
     }
   }

@@ -1,8 +1,10 @@
 package io.nestedvirt.operator.cloud.aws;
 
+import io.nestedvirt.operator.cloud.ClientTokenReusedException;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.InstanceNotFoundException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
+import io.nestedvirt.operator.cloud.LaunchRefusedException;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
 import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
@@ -100,6 +102,17 @@ final class Ec2Errors {
               .formatted(type, code, detail),
           e);
     }
+    boolean launching = "RunInstances".equals(context.operation());
+    if (launching && code.equals("IdempotentParameterMismatch")) {
+      return new ClientTokenReusedException(
+          code,
+          "RunInstances: the client token launched before with other parameters: " + detail,
+          e);
+    }
+    if (launching && e.statusCode() < 500 && refusalCode(code)) {
+      return new LaunchRefusedException(
+          code, "EC2 refused the launch (%s: %s)".formatted(code, detail), e);
+    }
     if (code.startsWith("InvalidInstanceID.") && code.endsWith("NotFound")) {
       return new InstanceNotFoundException(code, context.operation() + ": " + detail, e);
     }
@@ -112,6 +125,17 @@ final class Ec2Errors {
     return e.statusCode() >= 500
         ? new RetryableCloudException(code, message, e)
         : new CloudException(code, message, e);
+  }
+
+  /**
+   * Codes by which EC2 refuses what a launch asks for: a parameter, an image, a subnet, a group, a
+   * combination. Not auth or account limits ({@code UnauthorizedOperation}, {@code
+   * InstanceLimitExceeded}), which the account's owner fixes without a new machine.
+   */
+  private static boolean refusalCode(String code) {
+    return code.startsWith("Invalid")
+        || code.startsWith("Unsupported")
+        || code.equals("MissingParameter");
   }
 
   private static boolean unsupportedCode(String code) {

@@ -9,7 +9,7 @@ public final class NodeLabels {
   private NodeLabels() {}
 
   /** Set by the kubelet at registration (EKS, KUBEADM) or by the operator (RAW). */
-  public static final String POOL = "nestedvirt.io/pool";
+  public static final String POOL = io.nestedvirt.operator.api.v1alpha1.NestedVirtPool.POOL_LABEL;
 
   /**
    * Set by the operator only: NodeRestriction keeps a kubelet from setting it, so a node cannot

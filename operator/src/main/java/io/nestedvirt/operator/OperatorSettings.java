@@ -1,0 +1,91 @@
+package io.nestedvirt.operator;
+
+import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
+import java.time.Duration;
+
+/**
+ * How the controllers behave.
+ *
+ * @param clusterName the cluster whose instances this operator owns (the nestedvirt.io/cluster tag)
+ * @param refreshPeriod how often the cluster's instances are listed (one call per period)
+ * @param offeringCooldown how long an offering that had no capacity is skipped
+ * @param launchGrace how long a launched instance that a listing does not show yet is still counted
+ *     (EC2 listings are eventually consistent)
+ * @param resolveCacheTtl how long resolved subnets, security groups and images are reused
+ * @param trustUnreportedNestedVirtualization count an instance whose CpuOptions say nothing about
+ *     nested virtualization as running it; EC2 always reports the setting, so this is only for
+ *     EC2-compatible endpoints that do not (see e2e/README.md)
+ * @param cluster where EKS nodes find the cluster (endpoint, CA, service CIDR); null when the
+ *     operator was not given them, which only bootstrap mode eks needs
+ * @param operatorNamespace the operator's namespace, where kubeadm join token Secrets live
+ */
+public record OperatorSettings(
+    String clusterName,
+    Duration refreshPeriod,
+    Duration offeringCooldown,
+    Duration launchGrace,
+    Duration resolveCacheTtl,
+    boolean trustUnreportedNestedVirtualization,
+    ClusterInfo cluster,
+    String operatorNamespace) {
+
+  public static OperatorSettings defaults(String clusterName) {
+    return new OperatorSettings(
+        clusterName,
+        Duration.ofSeconds(30),
+        Duration.ofMinutes(3),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(5),
+        false,
+        null,
+        "nestedvirt-system");
+  }
+
+  public OperatorSettings withRefreshPeriod(Duration period) {
+    return new OperatorSettings(
+        clusterName,
+        period,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace);
+  }
+
+  public OperatorSettings withTrustUnreportedNestedVirtualization(boolean trust) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trust,
+        cluster,
+        operatorNamespace);
+  }
+
+  public OperatorSettings withCluster(ClusterInfo info) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        info,
+        operatorNamespace);
+  }
+
+  public OperatorSettings withOperatorNamespace(String namespace) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        namespace);
+  }
+}

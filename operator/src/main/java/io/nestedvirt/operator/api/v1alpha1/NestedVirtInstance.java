@@ -1,0 +1,115 @@
+package io.nestedvirt.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * One EC2 instance of a pool, from the decision to launch it to its termination. Created by the
+ * pool controller before EC2 is called, so the object itself records the launch decision; owned by
+ * its pool. Deleting it replaces the machine: it is drained and terminated, and the pool launches a
+ * successor. Cluster-scoped.
+ */
+@Group(NestedVirtPool.GROUP)
+@Version(NestedVirtPool.VERSION)
+@Kind("NestedVirtInstance")
+@Plural("nestedvirtinstances")
+@Singular("nestedvirtinstance")
+@ShortNames("nvi")
+@Categories(NestedVirtPool.CATEGORY)
+@AdditionalPrinterColumn(
+    name = "Pool",
+    jsonPath = ".metadata.labels.nestedvirt\\.io/pool",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Type",
+    jsonPath = ".spec.instanceType",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Zone",
+    jsonPath = ".spec.zone",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Instance",
+    jsonPath = ".status.instanceId",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Node",
+    jsonPath = ".status.nodeName",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class NestedVirtInstance
+    extends CustomResource<NestedVirtInstanceSpec, NestedVirtInstanceStatus> {
+
+  @Override
+  protected NestedVirtInstanceStatus initStatus() {
+    return new NestedVirtInstanceStatus();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the pool decided for this machine: type, subnet and zone, capacity type and the"
+          + " launch settings. Immutable: delete the object to replace the machine.")
+  public NestedVirtInstanceSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "The machine as EC2 and the API server report it, one condition per lifecycle step."
+          + " Written by the operator only.")
+  public NestedVirtInstanceStatus getStatus() {
+    return super.getStatus();
+  }
+
+  @JsonIgnore
+  public String name() {
+    return getMetadata().getName();
+  }
+
+  @JsonIgnore
+  public String uid() {
+    return getMetadata().getUid();
+  }
+
+  /** The pool this machine belongs to (its label; the ownerReference says the same). */
+  @JsonIgnore
+  public String poolName() {
+    var labels = getMetadata().getLabels();
+    return labels == null ? null : labels.get(NestedVirtPool.POOL_LABEL);
+  }
+
+  @JsonIgnore
+  public boolean isDeleting() {
+    return getMetadata().getDeletionTimestamp() != null;
+  }
+
+  /** The EC2 instance: the one launched for it, or the one it adopted. Null before the launch. */
+  @JsonIgnore
+  public String instanceId() {
+    if (getStatus() != null && getStatus().instanceId != null) {
+      return getStatus().instanceId;
+    }
+    return getSpec() == null ? null : getSpec().instanceId;
+  }
+}

@@ -1,0 +1,33 @@
+package io.nestedvirt.operator.instance;
+
+import java.util.List;
+
+/**
+ * A machine's condition types. Each lifecycle step owns one (Launch: Launched, Registration:
+ * Registered, Verification: Verified, Termination: Draining and Drained); Ready is derived from
+ * them and from liveness.
+ */
+public final class InstanceConditions {
+  /** EC2 launched the instance (True), refused it (False), or may have (Unknown: retrying). */
+  public static final String LAUNCHED = "Launched";
+
+  /** A Node whose providerID names the instance registered and is bound to the machine. */
+  public static final String REGISTERED = "Registered";
+
+  /** The node agent proved that KVM works on the node; its startup taint is gone. */
+  public static final String VERIFIED = "Verified";
+
+  /** Launched, registered, verified and the node Ready: workloads can land. */
+  public static final String READY = "Ready";
+
+  /** The machine is leaving: its node is cordoned and its pods are being evicted. */
+  public static final String DRAINING = "Draining";
+
+  /** Every pod that had to leave the node has left. */
+  public static final String DRAINED = "Drained";
+
+  static final List<String> ORDER =
+      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, DRAINING, DRAINED);
+
+  private InstanceConditions() {}
+}

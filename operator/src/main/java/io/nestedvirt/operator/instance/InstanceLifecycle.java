@@ -1,0 +1,324 @@
+package io.nestedvirt.operator.instance;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import io.nestedvirt.operator.Json;
+import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.OperatorSettings;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.CloudProvider;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.launch.LaunchConfigResolver;
+import io.nestedvirt.operator.launch.LaunchRequestFactory;
+import io.nestedvirt.operator.launch.UnavailableOfferings;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.MDC;
+
+/**
+ * The lifecycle of one machine (NestedVirtInstance), read top to bottom as small steps, each owning
+ * its condition: launch (Launched), registration (Registered), verification (Verified), liveness
+ * (whether it is Failed); Ready and the phase are derived from them, the status is written once at
+ * the end, and the machine is looked at again after the shortest wait any step asked for. Behind
+ * the finalizer, termination drains, terminates and removes what is left.
+ */
+@ControllerConfiguration(
+    name = InstanceLifecycle.NAME,
+    finalizerName = InstanceLifecycle.FINALIZER,
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
+public final class InstanceLifecycle
+    implements Reconciler<NestedVirtInstance>, Cleaner<NestedVirtInstance> {
+  public static final String NAME = "nestedvirtinstance";
+  public static final String FINALIZER = "nestedvirt.io/termination";
+
+  private final InstanceListing listing;
+  private final Launch launch;
+  private final Registration registration;
+  private final Verification verification;
+  private final Liveness liveness;
+  private final Termination termination;
+  private final ClusterCaches caches;
+  private final Clock clock;
+  private final Duration refreshPeriod;
+  private final OperatorMetrics metrics;
+
+  private InformerEventSource<Node, NestedVirtInstance> nodes;
+  private InformerEventSource<NestedVirtPool, NestedVirtInstance> pools;
+
+  /** The controller with its steps, wired from the operator's shared parts. */
+  public static InstanceLifecycle create(
+      KubernetesClient client,
+      CloudProvider cloud,
+      InstanceListing listing,
+      LaunchConfigResolver resolver,
+      UnavailableOfferings offerings,
+      LaunchLedger ledger,
+      EventRecorder events,
+      NodeDrains drains,
+      ClusterCaches caches,
+      OperatorSettings settings,
+      Clock clock,
+      OperatorMetrics metrics) {
+    Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
+    return new InstanceLifecycle(
+        listing,
+        new Launch(
+            cloud,
+            listing,
+            resolver,
+            new LaunchRequestFactory(settings.clusterName()),
+            offerings,
+            ledger,
+            backoff,
+            events,
+            metrics),
+        new Registration(events),
+        new Verification(client, events),
+        new Liveness(settings.trustUnreportedNestedVirtualization()),
+        new Termination(
+            cloud,
+            listing,
+            drains,
+            client,
+            ledger,
+            events,
+            metrics,
+            settings.launchGrace(),
+            settings.refreshPeriod()),
+        caches,
+        clock,
+        settings.refreshPeriod(),
+        metrics);
+  }
+
+  InstanceLifecycle(
+      InstanceListing listing,
+      Launch launch,
+      Registration registration,
+      Verification verification,
+      Liveness liveness,
+      Termination termination,
+      ClusterCaches caches,
+      Clock clock,
+      Duration refreshPeriod,
+      OperatorMetrics metrics) {
+    this.listing = listing;
+    this.launch = launch;
+    this.registration = registration;
+    this.verification = verification;
+    this.liveness = liveness;
+    this.termination = termination;
+    this.caches = caches;
+    this.clock = clock;
+    this.refreshPeriod = refreshPeriod;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public List<EventSource<?, NestedVirtInstance>> prepareEventSources(
+      EventSourceContext<NestedVirtInstance> context) {
+    IndexerResourceCache<NestedVirtInstance> machines = context.getPrimaryCache();
+    machines.addIndexers(MachineIndex.all());
+    listing.owners(instance -> owners(instance, machines));
+    nodes = NodeEvents.source(context);
+    pools =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(NestedVirtPool.class, NestedVirtInstance.class)
+                .withName("pools")
+                .withSecondaryToPrimaryMapper(
+                    pool ->
+                        machines.byIndex(MachineIndex.POOL, pool.name()).stream()
+                            .map(ResourceID::fromResource)
+                            .collect(java.util.stream.Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (NestedVirtInstance m) ->
+                        m.poolName() == null ? Set.of() : Set.of(new ResourceID(m.poolName())))
+                // Only what the machines read: the spec, and whether the pool is going. The pool's
+                // status changes often and is no concern of its machines.
+                .withOnUpdateFilter(
+                    (now, before) ->
+                        !Objects.equals(
+                                now.getMetadata().getGeneration(),
+                                before.getMetadata().getGeneration())
+                            || !Objects.equals(
+                                now.getMetadata().getDeletionTimestamp(),
+                                before.getMetadata().getDeletionTimestamp()))
+                .build(),
+            context);
+    caches.attachMachines(machines, nodes);
+    return List.of(listing, nodes, pools);
+  }
+
+  private static Set<ResourceID> owners(
+      Instance instance, IndexerResourceCache<NestedVirtInstance> machines) {
+    Set<ResourceID> owners = new HashSet<>();
+    machines.byIndex(MachineIndex.INSTANCE_ID, instance.id()).stream()
+        .map(ResourceID::fromResource)
+        .forEach(owners::add);
+    if (instance.clientToken() != null) {
+      machines.byIndex(MachineIndex.CLIENT_TOKEN, instance.clientToken()).stream()
+          .map(ResourceID::fromResource)
+          .forEach(owners::add);
+    }
+    return owners;
+  }
+
+  @Override
+  public UpdateControl<NestedVirtInstance> reconcile(
+      NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
+        var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
+      Machine m = observe(object);
+      String before = Json.of(m.status);
+      String phaseBefore = m.status.phase;
+      step("launch", launch::reconcile, m);
+      m.claimants = claimants(m.instanceId());
+      step("registration", registration::reconcile, m);
+      step("verification", verification::reconcile, m);
+      step("liveness", liveness::reconcile, m);
+      InstancePhase phase = Readiness.derive(m);
+      NestedVirtInstanceStatus status = m.finish(phase);
+      milestones(m, phaseBefore, phase);
+      if (phase != InstancePhase.Ready && phase != InstancePhase.Failed) {
+        m.requeueWithin(refreshPeriod);
+      }
+      if (!Json.of(status).equals(before)) {
+        writeStatus(object, status, context);
+      }
+      UpdateControl<NestedVirtInstance> control = UpdateControl.noUpdate();
+      return m.requeue().map(d -> control.rescheduleAfter(d.toMillis())).orElse(control);
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
+        var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
+      Machine m = observe(object);
+      String before = Json.of(m.status);
+      m.claimants = claimants(m.instanceId());
+      m.node = boundNode(m);
+      long start = System.nanoTime();
+      boolean done = termination.reconcile(m);
+      metrics.stepTook("termination", System.nanoTime() - start);
+      if (done) {
+        registration.forget(object.uid());
+        return DeleteControl.defaultDelete();
+      }
+      NestedVirtInstanceStatus status = m.finish(Termination.phase(m));
+      if (!Json.of(status).equals(before)) {
+        writeStatus(object, status, context);
+      }
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(m.requeue().orElse(refreshPeriod).toMillis());
+    }
+  }
+
+  /**
+   * Replaces the status, guarded by the resourceVersion the reconcile read: a machine changed
+   * meanwhile (its deletion began) conflicts, and the reconcile is repeated on the new version. A
+   * launch whose record is lost that way is found again by its client token.
+   */
+  private static void writeStatus(
+      NestedVirtInstance object,
+      NestedVirtInstanceStatus status,
+      Context<NestedVirtInstance> context) {
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+        object,
+        context,
+        o -> {
+          o.setStatus(status);
+          return o;
+        });
+  }
+
+  /** The machine, its pool (if it is still the one that owns it), and its recorded instance. */
+  private Machine observe(NestedVirtInstance object) {
+    NestedVirtPool pool =
+        object.poolName() == null
+            ? null
+            : pools
+                .get(new ResourceID(object.poolName()))
+                .filter(p -> owns(p, object))
+                .orElse(null);
+    Machine m = new Machine(object, pool, clock.instant());
+    // By its recorded id only: finding a launch by its client token is the launch step's.
+    listing.byId(object.instanceId()).ifPresent(m::observed);
+    return m;
+  }
+
+  /** A pool deleted and created again under the same name is another pool. */
+  private static boolean owns(NestedVirtPool pool, NestedVirtInstance machine) {
+    List<OwnerReference> owners = machine.getMetadata().getOwnerReferences();
+    return owners != null && owners.stream().anyMatch(o -> pool.uid().equals(o.getUid()));
+  }
+
+  /** Nodes whose providerID names the instance. */
+  private List<Node> claimants(String instanceId) {
+    return instanceId == null ? List.of() : nodes.byIndex(NodeEvents.BY_INSTANCE, instanceId);
+  }
+
+  /** The node a leaving machine is bound to: its pinned node, else the only one claiming it. */
+  private static Node boundNode(Machine m) {
+    String pinned = m.status.nodeName;
+    if (pinned != null) {
+      return m.claimants.stream()
+          .filter(n -> pinned.equals(n.getMetadata().getName()))
+          .findFirst()
+          .orElse(null);
+    }
+    return m.claimants.size() == 1 ? m.claimants.getFirst() : null;
+  }
+
+  /** The node's milestones reached in this reconcile, as histograms of time since launch. */
+  private void milestones(Machine m, String phaseBefore, InstancePhase phase) {
+    if (m.node == null || m.launchTime().isEmpty()) {
+      return;
+    }
+    NodeMilestones.Reached reached =
+        NodeMilestones.of(phaseBefore, phase.name(), m.launchTime().get(), m.node, m.now);
+    reached.registered().ifPresent(metrics::nodeRegistered);
+    reached.verified().ifPresent(metrics::nodeVerified);
+    reached.ready().ifPresent(metrics::nodeReady);
+  }
+
+  private void step(String name, Consumer<Machine> body, Machine m) {
+    long start = System.nanoTime();
+    try {
+      body.accept(m);
+    } catch (RuntimeException e) {
+      metrics.stepFailed(m.object.poolName(), name);
+      throw e;
+    } finally {
+      metrics.stepTook(name, System.nanoTime() - start);
+    }
+  }
+}

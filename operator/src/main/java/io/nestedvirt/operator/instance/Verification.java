@@ -1,0 +1,110 @@
+package io.nestedvirt.operator.instance;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.events.EventReason;
+import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.launch.NodeTemplates;
+import io.nestedvirt.operator.node.NodeConditions;
+import io.nestedvirt.operator.node.NodeShape;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The verification step; owns the condition Verified. It is the gate: the bound node gets the
+ * pool's labels and taints and keeps the startup taint until the node agent reports
+ * NestedVirtualizationReady=True; then the taint goes and the label nestedvirt.io/kvm=verified
+ * comes. A node whose verdict turns False is tainted again (liveness replaces it after the pool's
+ * verificationGracePeriod).
+ */
+final class Verification {
+  private static final Logger log = LoggerFactory.getLogger(Verification.class);
+
+  private final KubernetesClient client;
+  private final EventRecorder events;
+
+  Verification(KubernetesClient client, EventRecorder events) {
+    this.client = client;
+    this.events = events;
+  }
+
+  void reconcile(Machine m) {
+    if (m.node == null) {
+      return;
+    }
+    // The verdict as the node reported it; what a write returns may be older (a kubelet can report
+    // between our read and our write).
+    Node observed = m.node;
+    boolean verified = NodeConditions.kvmVerified(observed);
+    if (m.pool != null) {
+      shape(m, verified);
+    }
+    if (verified) {
+      m.conditions.set(
+          InstanceConditions.VERIFIED,
+          true,
+          InstanceReason.KvmVerified,
+          NodeConditions.kvmMessage(observed));
+    } else if (NodeConditions.isFalse(observed, NodeConditions.NESTED_VIRTUALIZATION_READY)) {
+      boolean wasVerified = m.conditions.isTrue(InstanceConditions.VERIFIED);
+      m.conditions.set(
+          InstanceConditions.VERIFIED,
+          false,
+          InstanceReason.VerificationFailed,
+          (wasVerified ? "verification lost: " : "") + NodeConditions.kvmMessage(observed));
+    } else {
+      m.conditions.unknown(
+          InstanceConditions.VERIFIED,
+          InstanceReason.AwaitingVerification,
+          "waiting for the node agent's KVM probe");
+    }
+  }
+
+  /** Labels and taints on the node; the startup taint follows the KVM verdict. */
+  private void shape(Machine m, boolean verified) {
+    Node before = m.node;
+    var shaped =
+        NodeShape.reshape(
+            before,
+            m.pool.name(),
+            NodeTemplates.labels(m.pool.getSpec()),
+            NodeTemplates.taints(m.pool.getSpec()),
+            verified);
+    if (shaped.isEmpty()) {
+      return;
+    }
+    String name = before.getMetadata().getName();
+    try (var mdc = MDC.putCloseable(LogFields.INSTANCE, m.instanceId())) {
+      Node written = client.nodes().resource(shaped.get()).update();
+      m.node = written;
+      if (NodeShape.isVerified(written) && !NodeShape.isVerified(before)) {
+        events.normal(
+            m.object,
+            EventReason.NodeVerified,
+            "node "
+                + name
+                + " ("
+                + m.instanceId()
+                + ") verified: "
+                + NodeConditions.kvmMessage(written)
+                + "; startup taint removed");
+      } else {
+        log.info(
+            "machine {}: node {} ({}) labelled and tainted for pool {}{}",
+            m.name(),
+            name,
+            m.instanceId(),
+            m.pool.name(),
+            verified ? "" : ", awaiting KVM verification");
+      }
+    } catch (KubernetesClientException e) {
+      // A conflict means the node changed under us; the next reconcile sees the new version.
+      log.info("machine {}: node {} not updated yet: {}", m.name(), name, e.getMessage());
+      m.requeueWithin(Duration.ofSeconds(2));
+    }
+  }
+}

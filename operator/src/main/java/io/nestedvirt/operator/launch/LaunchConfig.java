@@ -1,0 +1,18 @@
+package io.nestedvirt.operator.launch;
+
+import io.nestedvirt.operator.cloud.Subnet;
+import java.util.List;
+
+/** A pool's spec resolved against the cloud: real subnets, security groups and an AMI id. */
+public record LaunchConfig(
+    List<Subnet> subnets, List<String> securityGroupIds, String imageId, String userData) {
+  public LaunchConfig {
+    subnets = List.copyOf(subnets);
+    securityGroupIds = List.copyOf(securityGroupIds);
+  }
+
+  /** The same config with the pool's rendered user data (it differs per pool). */
+  public LaunchConfig withUserData(String rendered) {
+    return new LaunchConfig(subnets, securityGroupIds, imageId, rendered);
+  }
+}
