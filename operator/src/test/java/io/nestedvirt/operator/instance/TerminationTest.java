@@ -1,0 +1,130 @@
+package io.nestedvirt.operator.instance;
+
+import static io.nestedvirt.operator.instance.Machines.LAUNCHED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceState;
+import io.nestedvirt.operator.cloud.NestedVirtualization;
+import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A machine without a known instance may let go of its finalizer at once only when no launch of it
+ * can still land; otherwise it waits until a listing would show one (5 minutes here).
+ */
+class TerminationTest {
+  private static final Duration GRACE = Duration.ofMinutes(5);
+
+  private final FakeCloud cloud = new FakeCloud();
+  private final LaunchLedger ledger = new LaunchLedger();
+  private final InstanceListing listing =
+      new InstanceListing(
+          cloud,
+          Duration.ofSeconds(30),
+          GRACE,
+          Clock.fixed(LAUNCHED, ZoneOffset.UTC),
+          OperatorMetrics.prometheus());
+  private final Termination termination =
+      new Termination(
+          cloud,
+          listing,
+          (node, force) -> new NodeDrains.Step(true, "drained", 0),
+          null,
+          ledger,
+          // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is
+          // only logged.
+          new EventRecorder(
+              new KubernetesClientBuilder()
+                  .withConfig(
+                      new ConfigBuilder()
+                          .withMasterUrl("http://127.0.0.1:1")
+                          .withRequestRetryBackoffLimit(0)
+                          .build())
+                  .build(),
+              Clock.systemUTC(),
+              OperatorMetrics.prometheus()),
+          OperatorMetrics.prometheus(),
+          GRACE,
+          Duration.ofSeconds(30));
+
+  @Test
+  void aMachineThisProcessCreatedAndNeverLaunchedGoesAtOnce() {
+    Machine m = unlaunched("decided", LAUNCHED.plusSeconds(1));
+    ledger.created(m.object.uid());
+    assertThat(termination.reconcile(m)).isTrue();
+    assertThat(cloud.terminated).isEmpty();
+  }
+
+  @Test
+  void aMachineWhoseHistoryIsUnknownWaitsUntilALaunchWouldBeListed() {
+    Machine early = unlaunched("inherited", LAUNCHED.plus(Duration.ofMinutes(4)));
+    assertThat(termination.reconcile(early))
+        .as("created by an earlier leader, which may have launched it")
+        .isFalse();
+    assertThat(early.requeue()).isPresent();
+    assertThat(early.conditions.reason(InstanceConditions.READY)).isEqualTo("Terminating");
+
+    Machine late = unlaunched("inherited", LAUNCHED.plus(Duration.ofMinutes(6)));
+    assertThat(termination.reconcile(late)).isTrue();
+  }
+
+  @Test
+  void aLaunchWhoseAnswerWasLostIsFoundByItsTokenAndTerminated() {
+    Machine m = unlaunched("lost", LAUNCHED.plusSeconds(30));
+    ledger.created(m.object.uid());
+    m.conditions.unknown(
+        InstanceConditions.LAUNCHED, InstanceReason.LaunchUncertain, "lost response");
+    cloud.listed.add(withToken("i-0aaaaaaaaaaaaaaaa", "nvi-" + m.object.uid()));
+    listing.refresh();
+
+    assertThat(termination.reconcile(m)).isTrue();
+    assertThat(cloud.terminated).containsExactly("i-0aaaaaaaaaaaaaaaa");
+  }
+
+  @Test
+  void anAnswerOnlyThisProcessHeardIsTerminatedEvenWithoutAStatusOrAListing() {
+    Machine m = unlaunched("unrecorded", LAUNCHED.plusSeconds(30));
+    ledger.created(m.object.uid());
+    ledger.sending(m.object.uid(), LAUNCHED);
+    ledger.launched(m.object.uid(), "i-0bbbbbbbbbbbbbbbb");
+
+    assertThat(termination.reconcile(m)).isTrue();
+    assertThat(cloud.terminated).containsExactly("i-0bbbbbbbbbbbbbbbb");
+  }
+
+  @Test
+  void aLaunchEc2RefusedLeavesNothingToWaitFor() {
+    Machine m = unlaunched("refused", LAUNCHED.plusSeconds(30));
+    m.conditions.set(
+        InstanceConditions.LAUNCHED, false, InstanceReason.InsufficientCapacity, "no capacity");
+    assertThat(termination.reconcile(m)).isTrue();
+  }
+
+  private static Machine unlaunched(String name, Instant now) {
+    return new Machine(Machines.machine(name, null), null, now);
+  }
+
+  private static Instance withToken(String id, String token) {
+    return new Instance(
+        id,
+        "m8i.large",
+        "us-east-1a",
+        "subnet-1",
+        InstanceState.RUNNING,
+        NestedVirtualization.ENABLED,
+        LAUNCHED,
+        io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
+        "ip-1",
+        token,
+        Map.of());
+  }
+}
