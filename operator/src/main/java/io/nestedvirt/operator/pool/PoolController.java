@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
@@ -26,8 +27,10 @@ import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.instance.ClusterCaches;
+import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstanceListing;
 import io.nestedvirt.operator.instance.InstancePhase;
+import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
@@ -40,6 +43,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -49,11 +53,11 @@ import org.slf4j.MDC;
 
 /**
  * Keeps a pool at its spec by creating and deleting its machines (NestedVirtInstances), as a
- * MachineSet does with Machines. A reconcile reads top to bottom: observe the pool's machines,
- * adopt what an earlier operator version left in status, check the spec and its instance types,
- * replace failed machines, plan the count (a pure function), delete the victims, create what is
- * missing where it fits, report. It never calls EC2 to launch or terminate; each machine does that
- * itself. Status is written once, at the end, and only when it changed.
+ * MachineSet does with Machines. A reconcile reads top to bottom (see {@link Reconcile#run}):
+ * observe the pool's machines, adopt what an earlier operator version left in status, check the
+ * spec and its instance types, replace failed machines, plan the count (a pure function), delete
+ * the victims, create what is missing where it fits, report. It never launches or terminates an
+ * instance itself; each machine does. Status is written once, at the end, only when it changed.
  */
 @ControllerConfiguration(
     name = PoolController.NAME,
@@ -66,9 +70,13 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   public static final String FINALIZER = "nestedvirt.io/finalizer";
   private static final Logger log = LoggerFactory.getLogger(PoolController.class);
 
+  /** How long a deletion is remembered at most (the informer shows it long before). */
+  private static final Duration DELETION_MEMORY = Duration.ofMinutes(2);
+
   private final CloudProvider cloud;
   private final InstanceListing listing;
   private final LaunchConfigResolver resolver;
+  private final LaunchConfigCheck launchConfig;
   private final UnavailableOfferings offerings;
   private final MachineFactory factory;
   private final Adoption adoption;
@@ -76,7 +84,6 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final ClusterCaches caches;
   private final Clock clock;
   private final Duration refreshPeriod;
-  private final Duration offeringCooldown;
   private final OperatorMetrics metrics;
 
   /**
@@ -85,9 +92,6 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
    */
   private final Map<String, Instant> deleted = new ConcurrentHashMap<>();
 
-  /** How long a deletion is remembered at most (the informer shows it long before). */
-  private static final Duration DELETION_MEMORY = Duration.ofMinutes(2);
-
   private InformerEventSource<NestedVirtInstance, NestedVirtPool> machines;
 
   public PoolController(
@@ -95,7 +99,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       InstanceListing listing,
       LaunchConfigResolver resolver,
       UnavailableOfferings offerings,
-      io.nestedvirt.operator.instance.LaunchLedger ledger,
+      LaunchLedger ledger,
       EventRecorder events,
       ClusterCaches caches,
       Clock clock,
@@ -106,6 +110,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.cloud = cloud;
     this.listing = listing;
     this.resolver = resolver;
+    this.launchConfig = new LaunchConfigCheck(resolver, events, offeringCooldown);
     this.offerings = offerings;
     this.factory = new MachineFactory(ledger);
     this.adoption = new Adoption(listing, factory, events, launchGrace);
@@ -113,7 +118,6 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.caches = caches;
     this.clock = clock;
     this.refreshPeriod = refreshPeriod;
-    this.offeringCooldown = offeringCooldown;
     this.metrics = metrics;
   }
 
@@ -139,9 +143,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       Reconcile r = new Reconcile(pool, context.getClient());
       r.run();
-      if (r.statusChanged()) {
-        writeStatus(pool, r.status, context);
-      }
+      r.writeIfChanged(context);
       UpdateControl<NestedVirtPool> control = UpdateControl.noUpdate();
       return r.requeue == null ? control : control.rescheduleAfter(r.requeue.toMillis());
     } finally {
@@ -151,19 +153,19 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
 
   /**
    * The pool is being deleted: every machine is deleted (each drains and terminates behind its own
-   * finalizer), and anything EC2 still runs under the pool's uid that no machine claims is
+   * finalizer), and whatever EC2 still runs under the pool's uid that no machine claims is
    * terminated; the pool's finalizer goes once nothing is left.
    */
   @Override
   public DeleteControl cleanup(NestedVirtPool pool, Context<NestedVirtPool> context) {
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
+      Reconcile r = new Reconcile(pool, context.getClient());
       List<NestedVirtInstance> left = machinesOf(pool);
-      for (NestedVirtInstance m : left) {
-        if (!m.isDeleting() && deleted.putIfAbsent(m.uid(), clock.instant()) == null) {
-          context.getClient().resource(m).delete();
-        }
-      }
-      List<String> unclaimed = left.isEmpty() ? unclaimedInstances(pool) : List.of();
+      left.stream().filter(m -> !m.isDeleting()).forEach(r::delete);
+      List<String> unclaimed =
+          left.isEmpty()
+              ? listing.ofPool(pool.uid()).stream().map(Instance::id).toList()
+              : List.of();
       if (!unclaimed.isEmpty()) {
         cloud.terminate(unclaimed);
         log.warn(
@@ -175,34 +177,15 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         resolver.forget(pool);
         return DeleteControl.defaultDelete();
       }
-      Reconcile r = new Reconcile(pool, context.getClient());
       r.conditions.set(
           ConditionType.SCALED,
           false,
           ConditionReason.Deleting,
           "pool deleted: " + left.size() + " machine(s) draining and terminating");
-      r.report(left, true);
-      if (r.statusChanged()) {
-        writeStatus(pool, r.status, context);
-      }
+      r.report(left, false);
+      r.writeIfChanged(context);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(refreshPeriod.toMillis());
     }
-  }
-
-  /** Instances still running under the pool's uid that no machine claims (by id or token). */
-  private List<String> unclaimedInstances(NestedVirtPool pool) {
-    return listing.ofPool(pool.uid()).stream().map(Instance::id).toList();
-  }
-
-  private void writeStatus(
-      NestedVirtPool pool, NestedVirtPoolStatus status, Context<NestedVirtPool> context) {
-    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
-        pool,
-        context,
-        p -> {
-          p.setStatus(status);
-          return p;
-        });
   }
 
   /** The pool's machines as the cache (and our own recent writes) show them. */
@@ -221,7 +204,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         && ScalePlanner.phase(m) != InstancePhase.Failed;
   }
 
-  /** One reconcile of one pool; its fields are what the steps pass along, in order. */
+  /** One reconcile of one pool: the steps in order, and what they pass along. */
   private final class Reconcile {
     private final NestedVirtPool pool;
     private final KubernetesClient client;
@@ -234,70 +217,46 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     Reconcile(NestedVirtPool pool, KubernetesClient client) {
       this.pool = pool;
       this.client = client;
-      this.status = copy(pool.getStatus());
+      this.status =
+          pool.getStatus() == null
+              ? new NestedVirtPoolStatus()
+              : Json.copy(pool.getStatus(), NestedVirtPoolStatus.class);
       this.statusAtStart = Json.of(status);
       this.conditions =
           new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now);
     }
 
     void run() {
-      List<NestedVirtInstance> machines = new ArrayList<>(machinesOf(pool));
+      List<NestedVirtInstance> all = new ArrayList<>(machinesOf(pool));
       Adoption.Result adopted =
-          step(
-              "adopt",
-              () ->
-                  adoption.adopt(
-                      client, pool, status, machines, PoolController.this.machines, now));
-      machines.addAll(adopted.adopted());
+          step("adopt", () -> adoption.adopt(client, pool, status, all, machines, now));
+      all.addAll(adopted.adopted());
       if (adopted.pending()) {
         requeueWithin(refreshPeriod);
       }
       boolean valid = step("checkSpec", this::checkSpec) && step("checkTypes", this::checkTypes);
-      boolean configValid = true;
       boolean capacityShort = false;
       if (valid) {
-        step("replaceFailed", () -> replaceFailed(machines));
+        step("replaceFailed", () -> replaceFailed(all));
         ScalePlanner.ScalePlan plan =
             step(
                 "plan",
                 () ->
                     ScalePlanner.plan(
                         pool.getSpec().replicas,
-                        machines.stream().filter(PoolController.this::serves).toList(),
+                        all.stream().filter(PoolController.this::serves).toList(),
                         this::podsOn));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
         if (plan.toLaunch() > 0 && !adopted.pending()) {
-          Placed placed = step("scaleUp", () -> scaleUp(plan.toLaunch(), machines));
-          configValid = placed.configValid();
-          capacityShort = placed.unplaced() > 0;
-        } else if (launchConfigNeedsRecheck()) {
-          configValid = step("resolveLaunchConfig", () -> resolve(machines) != null);
+          capacityShort = step("scaleUp", () -> scaleUp(plan.toLaunch(), all)) > 0;
+        } else if (LaunchConfigCheck.needsRecheck(pool, conditions, status.observedGeneration)) {
+          step("resolveLaunchConfig", () -> launchConfig.resolve(pool, conditions, all));
         }
-        configValid = configValid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID);
-        scaled(machines, capacityShort);
+        reportOf(all).scaled(conditions, capacityShort);
       }
-      report(machines, valid && configValid && !adopted.pending());
-    }
-
-    private <T> T step(String name, Supplier<T> body) {
-      long start = System.nanoTime();
-      try {
-        return body.get();
-      } catch (RuntimeException e) {
-        metrics.stepFailed(pool.name(), name);
-        throw e;
-      } finally {
-        metrics.stepTook(name, System.nanoTime() - start);
-      }
-    }
-
-    private void step(String name, Runnable body) {
-      step(
-          name,
-          () -> {
-            body.run();
-            return null;
-          });
+      boolean canConverge =
+          valid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID) && !adopted.pending();
+      report(all, canConverge);
     }
 
     private boolean checkSpec() {
@@ -327,22 +286,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     /** Failed machines are deleted (they drain and terminate) and so replaced. */
-    private void replaceFailed(List<NestedVirtInstance> machines) {
-      for (NestedVirtInstance m : machines) {
+    private void replaceFailed(List<NestedVirtInstance> all) {
+      for (NestedVirtInstance m : all) {
         if (m.isDeleting()
             || deleted.containsKey(m.uid())
             || ScalePlanner.phase(m) != InstancePhase.Failed) {
           continue;
         }
-        var ready = readyCondition(m);
-        String why = ready == null ? "failed" : ready.reason + ": " + ready.message;
-        if ("LaunchRefused".equals(ready == null ? null : ready.reason)) {
-          conditions.set(
-              ConditionType.LAUNCH_CONFIG_VALID,
-              false,
-              ConditionReason.LaunchRefused,
-              "EC2 refused to launch " + m.getSpec().instanceType + ": " + ready.message);
-        }
+        Optional<Condition> why = MachineConditions.get(m, InstanceConditions.READY);
+        why.filter(c -> "LaunchRefused".equals(c.reason))
+            .ifPresent(c -> LaunchConfigCheck.refused(conditions, m, c.message));
         delete(m);
         try (var mdc =
             MDC.putCloseable(LogFields.INSTANCE, m.instanceId() == null ? "" : m.instanceId())) {
@@ -350,10 +303,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
               pool,
               EventReason.NodeReplaced,
               "replacing machine "
-                  + m.name()
-                  + (m.instanceId() == null ? "" : " (" + m.instanceId() + ")")
+                  + describe(m)
                   + ": "
-                  + why);
+                  + why.map(c -> c.reason + ": " + c.message).orElse("failed"));
         }
       }
     }
@@ -366,41 +318,36 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       events.normal(
           pool,
           EventReason.ScalingDown,
-          "scaling down: removing "
-              + victims.stream()
-                  .map(m -> m.name() + (m.instanceId() == null ? "" : " (" + m.instanceId() + ")"))
-                  .toList());
+          "scaling down: removing " + victims.stream().map(PoolController::describe).toList());
     }
 
-    private void delete(NestedVirtInstance m) {
+    /** Deletes a machine once; its termination runs behind its finalizer. */
+    void delete(NestedVirtInstance m) {
       if (deleted.putIfAbsent(m.uid(), now) == null) {
         client.resource(m).delete();
       }
     }
 
-    /** What a scale-up could do. */
-    private record Placed(boolean configValid, int unplaced) {}
-
-    /** Creates the missing machines where an offering is available. */
-    private Placed scaleUp(int count, List<NestedVirtInstance> machines) {
-      LaunchConfig config = resolve(machines);
-      if (config == null) {
-        return new Placed(false, 0);
+    /** Creates the missing machines where an offering is available; returns how many found none. */
+    private int scaleUp(int count, List<NestedVirtInstance> all) {
+      Optional<LaunchConfig> config = launchConfig.resolve(pool, conditions, all);
+      if (config.isEmpty()) {
+        return 0;
       }
-      if (holdAfterRefusal()) {
-        return new Placed(false, 0);
+      Optional<Duration> hold = launchConfig.holdAfterRefusal(pool, conditions, now);
+      if (hold.isPresent()) {
+        requeueWithin(hold.get());
+        return 0;
       }
-      List<String> subnetsInUse =
-          machines.stream()
-              .filter(PoolController.this::serves)
-              .map(m -> m.getSpec().subnetId)
-              .toList();
       LaunchPlacement.Placement placement =
           LaunchPlacement.place(
               count,
-              config.subnets(),
+              config.get().subnets(),
               pool.getSpec().instanceTypes,
-              subnetsInUse,
+              all.stream()
+                  .filter(PoolController.this::serves)
+                  .map(m -> m.getSpec().subnetId)
+                  .toList(),
               offerings::isUnavailable);
       if (placement.unplaced() > 0) {
         offerings.nextExpiry().ifPresent(this::requeueWithin);
@@ -408,96 +355,24 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       String hash = LaunchSettingsHash.of(pool.getSpec());
       List<String> created = new ArrayList<>();
       for (LaunchPlacement.Slot slot : placement.slots()) {
+        var decision =
+            new MachineFactory.Decision(
+                slot.instanceType(),
+                slot.subnet().id(),
+                slot.subnet().zone(),
+                pool.getSpec().capacityType,
+                hash,
+                null);
         for (int i = 0; i < slot.count(); i++) {
-          NestedVirtInstance m =
-              factory.create(
-                  client,
-                  pool,
-                  new MachineFactory.Decision(
-                      slot.instanceType(),
-                      slot.subnet().id(),
-                      slot.subnet().zone(),
-                      pool.getSpec().capacityType,
-                      hash,
-                      null),
-                  PoolController.this.machines);
-          machines.add(m);
+          NestedVirtInstance m = factory.create(client, pool, decision, machines);
+          all.add(m);
           created.add(m.name() + " (" + slot.instanceType() + " in " + slot.subnet().zone() + ")");
         }
       }
       if (!created.isEmpty()) {
         events.normal(pool, EventReason.ScalingUp, "scaling up: creating " + created);
       }
-      return new Placed(true, placement.unplaced());
-    }
-
-    /**
-     * After EC2 refused a launch for its parameters, the pool stays Stalled until its spec changes
-     * or a machine launches; meanwhile it tries again once per offering cooldown, not at once.
-     */
-    private boolean holdAfterRefusal() {
-      var refusal = conditions.get(ConditionType.LAUNCH_CONFIG_VALID).orElse(null);
-      if (refusal == null
-          || !"False".equals(refusal.status)
-          || !ConditionReason.LaunchRefused.name().equals(refusal.reason)
-          || !pool.getMetadata().getGeneration().equals(refusal.observedGeneration)) {
-        return false;
-      }
-      Instant retry = Instant.parse(refusal.lastTransitionTime).plus(offeringCooldown);
-      if (now.isBefore(retry)) {
-        requeueWithin(Duration.between(now, retry));
-        return true;
-      }
-      return false;
-    }
-
-    /**
-     * Launch settings are checked only when launching, so a steady pool costs no Describe calls;
-     * but a verdict of "invalid" is rechecked until it clears, and a spec change is checked at
-     * once, so the condition never goes stale.
-     */
-    private boolean launchConfigNeedsRecheck() {
-      return !conditions.isTrue(ConditionType.LAUNCH_CONFIG_VALID)
-          || !pool.getMetadata().getGeneration().equals(status.observedGeneration);
-    }
-
-    /** The pool's launch config, or null with LaunchConfigValid=False saying why. */
-    private LaunchConfig resolve(List<NestedVirtInstance> machines) {
-      var refused = conditions.get(ConditionType.LAUNCH_CONFIG_VALID).orElse(null);
-      boolean refusalStands =
-          refused != null
-              && "False".equals(refused.status)
-              && ConditionReason.LaunchRefused.name().equals(refused.reason)
-              && pool.getMetadata().getGeneration().equals(refused.observedGeneration)
-              && !launchedSince(machines, Instant.parse(refused.lastTransitionTime));
-      LaunchConfigResolver.Result result = resolver.resolve(pool);
-      if (result instanceof LaunchConfigResolver.Invalid invalid) {
-        conditions.set(
-            ConditionType.LAUNCH_CONFIG_VALID,
-            false,
-            ConditionReason.valueOf(invalid.problem().name()),
-            invalid.message());
-        if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
-          events.warning(pool, EventReason.LaunchConfigInvalid, invalid.message());
-        }
-        return null;
-      }
-      if (!refusalStands) {
-        conditions.set(
-            ConditionType.LAUNCH_CONFIG_VALID,
-            true,
-            ConditionReason.Resolved,
-            "subnets, security groups, image and bootstrap resolved");
-      }
-      return ((LaunchConfigResolver.Resolved) result).config();
-    }
-
-    /** Whether a machine of the pool launched after {@code since}. */
-    private boolean launchedSince(List<NestedVirtInstance> machines, Instant since) {
-      return machines.stream()
-          .map(m -> m.getStatus() == null ? null : m.getStatus().launchTime)
-          .filter(t -> t != null)
-          .anyMatch(t -> Instant.parse(t).isAfter(since));
+      return placement.unplaced();
     }
 
     /** Pods on a machine's node, for choosing scale-down victims (only then). */
@@ -521,73 +396,44 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       }
     }
 
-    /**
-     * The Scaled condition: does the pool have as many machines as it asks for, and if not, why.
-     */
-    private void scaled(List<NestedVirtInstance> machines, boolean capacityShort) {
-      int desired = Math.max(0, pool.getSpec().replicas);
-      List<NestedVirtInstance> serving =
-          machines.stream().filter(PoolController.this::serves).toList();
-      long leaving = machines.stream().filter(m -> !serves(m)).count();
-      String count = serving.size() + " of " + desired + " machines";
-      var launchTrouble = launchTrouble(serving);
-      String drainStuck = drainStuck(machines);
-      if (serving.size() == desired && leaving == 0) {
-        conditions.set(ConditionType.SCALED, true, ConditionReason.Scaled, desired + " machines");
-      } else if (drainStuck != null) {
-        conditions.set(ConditionType.SCALED, false, ConditionReason.DrainStuck, drainStuck);
-      } else if (capacityShort) {
-        conditions.set(
-            ConditionType.SCALED,
-            false,
-            ConditionReason.InsufficientCapacity,
-            count
-                + ": no capacity for the listed types in the subnets' zones; retrying, or add"
-                + " instance types or subnets");
-      } else if (launchTrouble != null) {
-        conditions.set(
-            ConditionType.SCALED,
-            false,
-            "Throttled".equals(launchTrouble.reason)
-                ? ConditionReason.Throttled
-                : ConditionReason.CloudError,
-            count + ": " + launchTrouble.message);
-      } else {
-        conditions.set(
-            ConditionType.SCALED,
-            false,
-            serving.size() < desired ? ConditionReason.ScalingUp : ConditionReason.ScalingDown,
-            count + (leaving == 0 ? "" : ", " + leaving + " being removed"));
-      }
-    }
-
-    void report(List<NestedVirtInstance> machines, boolean canConverge) {
+    private PoolReport reportOf(List<NestedVirtInstance> all) {
       int desired =
           pool.getSpec() == null || pool.getSpec().replicas == null
               ? 0
               : Math.max(0, pool.getSpec().replicas);
-      List<NestedVirtInstance> serving =
-          machines.stream().filter(PoolController.this::serves).toList();
-      long ready =
-          serving.stream().filter(m -> ScalePlanner.phase(m) == InstancePhase.Ready).count();
-      boolean anyLeaving = machines.stream().anyMatch(m -> !serves(m));
-      boolean converged =
-          canConverge && serving.size() == desired && ready == desired && !anyLeaving;
+      return new PoolReport(
+          desired, all.stream().filter(PoolController.this::serves).toList(), all);
+    }
+
+    /** The status from the machines: counts, and the kstatus conditions from the step ones. */
+    void report(List<NestedVirtInstance> all, boolean canConverge) {
+      PoolReport report = reportOf(all);
+      boolean converged = canConverge && report.complete();
       status.conditions =
-          conditions.finish(converged, ready + " of " + desired + " nodes verified and Ready");
+          conditions.finish(
+              converged, report.ready() + " of " + report.desired() + " nodes verified and Ready");
       status.observedGeneration = pool.getMetadata().getGeneration();
-      status.replicas = serving.size();
-      status.readyReplicas = (int) ready;
+      status.replicas = report.serving().size();
+      status.readyReplicas = (int) report.ready();
       status.selector = NodeLabels.POOL + "=" + pool.name();
-      status.phaseCounts = phaseCounts(machines);
+      status.phaseCounts = report.phaseCounts();
       if (!converged) {
         requeueWithin(refreshPeriod);
       }
-      metrics.poolObserved(pool.name(), desired, (int) ready, status.phaseCounts);
+      metrics.poolObserved(pool.name(), report.desired(), (int) report.ready(), status.phaseCounts);
     }
 
-    boolean statusChanged() {
-      return !Json.of(status).equals(statusAtStart);
+    void writeIfChanged(Context<NestedVirtPool> context) {
+      if (Json.of(status).equals(statusAtStart)) {
+        return; // a steady pool writes nothing: no API server load, no watch events for others
+      }
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+          pool,
+          context,
+          p -> {
+            p.setStatus(status);
+            return p;
+          });
     }
 
     private void requeueWithin(Duration d) {
@@ -596,70 +442,31 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         requeue = bounded;
       }
     }
-  }
 
-  /** Every phase, zeros included, so a pool's gauges and status show all of them. */
-  static Map<String, Integer> phaseCounts(List<NestedVirtInstance> machines) {
-    Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-    for (InstancePhase phase : InstancePhase.values()) {
-      counts.put(phase.name(), 0);
-    }
-    for (NestedVirtInstance m : machines) {
-      InstancePhase phase =
-          m.isDeleting() && ScalePlanner.phase(m) != InstancePhase.Draining
-              ? InstancePhase.Terminating
-              : ScalePlanner.phase(m);
-      counts.merge(phase.name(), 1, Integer::sum);
-    }
-    return counts;
-  }
-
-  private static io.nestedvirt.operator.api.v1alpha1.Condition readyCondition(
-      NestedVirtInstance m) {
-    if (m.getStatus() == null || m.getStatus().conditions == null) {
-      return null;
-    }
-    return m.getStatus().conditions.stream()
-        .filter(c -> "Ready".equals(c.type))
-        .findFirst()
-        .orElse(null);
-  }
-
-  /** The Launched condition of the first machine still trying to launch, if any. */
-  private static io.nestedvirt.operator.api.v1alpha1.Condition launchTrouble(
-      List<NestedVirtInstance> serving) {
-    for (NestedVirtInstance m : serving) {
-      if (m.getStatus() == null || m.getStatus().conditions == null) {
-        continue;
-      }
-      for (var c : m.getStatus().conditions) {
-        if ("Launched".equals(c.type)
-            && !"True".equals(c.status)
-            && List.of("LaunchUncertain", "Throttled", "CloudError", "LaunchConfigInvalid")
-                .contains(c.reason)) {
-          return c;
-        }
+    private <T> T step(String name, Supplier<T> body) {
+      long start = System.nanoTime();
+      try {
+        return body.get();
+      } catch (RuntimeException e) {
+        metrics.stepFailed(pool.name(), name);
+        throw e;
+      } finally {
+        metrics.stepTook(name, System.nanoTime() - start);
       }
     }
-    return null;
-  }
 
-  /** The message of a leaving machine whose drain outlasted the pool's drainTimeout. */
-  private static String drainStuck(List<NestedVirtInstance> machines) {
-    for (NestedVirtInstance m : machines) {
-      if (m.getStatus() == null || m.getStatus().conditions == null) {
-        continue;
-      }
-      for (var c : m.getStatus().conditions) {
-        if ("Draining".equals(c.type) && "DrainStuck".equals(c.reason)) {
-          return c.message;
-        }
-      }
+    private void step(String name, Runnable body) {
+      step(
+          name,
+          () -> {
+            body.run();
+            return null;
+          });
     }
-    return null;
   }
 
-  private static NestedVirtPoolStatus copy(NestedVirtPoolStatus s) {
-    return s == null ? new NestedVirtPoolStatus() : Json.copy(s, NestedVirtPoolStatus.class);
+  /** A machine as Events name it: its name, and its instance once it has one. */
+  private static String describe(NestedVirtInstance m) {
+    return m.name() + (m.instanceId() == null ? "" : " (" + m.instanceId() + ")");
   }
 }
