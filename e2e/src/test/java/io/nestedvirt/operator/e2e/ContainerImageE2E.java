@@ -30,7 +30,9 @@ class ContainerImageE2E {
 
   @BeforeAll
   static void unpack() throws IOException, InterruptedException {
-    Path tar = Path.of(System.getProperty("e2e.image", "target/nestedvirt-operator-image.tar"));
+    Path tar =
+        Path.of(
+            System.getProperty("e2e.image", "../operator/target/nestedvirt-operator-image.tar"));
     assertThat(tar)
         .as(
             "the image tarball: build it with ./mvnw -Pe2e,image,image-local-base verify (bin/test-e2e does)")

@@ -101,7 +101,7 @@ final class Moto implements AutoCloseable {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("moto_server exited; see target/e2e-logs/moto.log");
+        throw new IllegalStateException("moto_server exited; see e2e/target/e2e-logs/moto.log");
       }
       try {
         http.send(

@@ -88,7 +88,8 @@ record E2EEnvironment(
   }
 
   Path logs() {
-    Path dir = repo.resolve("operator/target/e2e-logs");
+    Path dir =
+        Path.of(System.getProperty("e2e.logs", repo.resolve("e2e/target/e2e-logs").toString()));
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
