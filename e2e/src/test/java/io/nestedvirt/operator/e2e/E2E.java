@@ -1,6 +1,6 @@
 package io.nestedvirt.operator.e2e;
 
-import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
+import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
 import java.io.IOException;
 import java.time.Duration;
 

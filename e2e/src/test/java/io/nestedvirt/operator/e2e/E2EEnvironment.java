@@ -13,6 +13,7 @@ import java.util.Map;
 record E2EEnvironment(
     Path repo,
     Path operatorJar,
+    Path sandboxJar,
     Path cache,
     String kubernetesVersion,
     String etcdVersion,
@@ -25,13 +26,25 @@ record E2EEnvironment(
 
   /** The command line that runs one of the operator jar's subcommands, as the image does. */
   List<String> operatorCommand(String subcommand) {
+    return javaJar(operatorJar, subcommand);
+  }
+
+  /** The command line of the sandbox jar's {@code sandbox}, as bin/sandbox runs it. */
+  List<String> sandboxCommand() {
+    if (!Files.exists(sandboxJar)) {
+      throw new IllegalStateException(sandboxJar + " is missing: build it with ./mvnw package");
+    }
+    return javaJar(sandboxJar, "sandbox");
+  }
+
+  private static List<String> javaJar(Path jar, String subcommand) {
     return new ArrayList<>(
         List.of(
             ProcessHandle.current().info().command().orElse("java"),
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
             "-jar",
-            operatorJar.toString(),
+            jar.toString(),
             subcommand));
   }
 
@@ -64,9 +77,15 @@ record E2EEnvironment(
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: build it with ./mvnw package");
     }
+    Path sandboxJar =
+        Path.of(
+            System.getProperty(
+                "e2e.sandboxJar",
+                repo.resolve("sandbox/target/nestedvirt-sandbox.jar").toString()));
     return new E2EEnvironment(
         repo,
         jar,
+        sandboxJar,
         cache,
         env.get("NESTEDVIRT_E2E_K8S_VERSION"),
         env.get("NESTEDVIRT_E2E_ETCD_VERSION"),

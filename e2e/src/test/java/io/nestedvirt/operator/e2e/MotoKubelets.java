@@ -1,8 +1,8 @@
 package io.nestedvirt.operator.e2e;
 
 import io.nestedvirt.operator.cloud.InstanceState;
-import io.nestedvirt.operator.sandbox.kubelet.KubeletSimulator;
-import io.nestedvirt.operator.sandbox.kubelet.SimulatedInstance;
+import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
+import io.nestedvirt.sandbox.kubelet.SimulatedInstance;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;

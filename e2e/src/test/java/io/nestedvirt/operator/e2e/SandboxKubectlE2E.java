@@ -30,8 +30,8 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 
 /**
- * The sandbox as a user drives it: the jar running {@code sandbox --kubeconfig-out}, the real
- * kubectl against its embedded API server (apply, get, describe, explain, scale, delete), and
+ * The sandbox as a user drives it: the sandbox jar running {@code sandbox --kubeconfig-out}, the
+ * real kubectl against its embedded API server (apply, get, describe, explain, scale, delete), and
  * SIGTERM at the end. Asserts what the API server and the EC2 emulator then hold.
  */
 class SandboxKubectlE2E {

@@ -11,8 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The jar's {@code sandbox} command as a separate process, as a user starts it from a shell: its
- * output goes to a file (so it is not a terminal and prints plain lines).
+ * The sandbox jar's {@code sandbox} command as a separate process, as a user starts it from a
+ * shell: its output goes to a file (so it is not a terminal and prints plain lines).
  */
 final class SandboxProcess implements AutoCloseable {
   private static final Pattern EC2 = Pattern.compile("EC2 emulator (http://\\S+)");
@@ -22,7 +22,7 @@ final class SandboxProcess implements AutoCloseable {
 
   SandboxProcess(E2EEnvironment env, String name, String... args) throws IOException {
     log = env.logs().resolve(name + ".log");
-    List<String> command = env.operatorCommand("sandbox");
+    List<String> command = env.sandboxCommand();
     command.addAll(List.of(args));
     process =
         new ProcessBuilder(command)
