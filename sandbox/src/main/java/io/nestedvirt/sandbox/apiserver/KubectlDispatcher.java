@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,8 +28,8 @@ import java.util.Optional;
 /**
  * Puts in front of fabric8's CRUD mock what kubectl needs and the mock lacks: discovery, /version,
  * OpenAPI v3 for explain, Tables for get, the /scale subresource, RFC 7386 merge patch for our
- * custom resource (kubectl apply) and field selectors on events (kubectl describe). Everything else
- * goes to the mock unchanged, so the operator sees the same server as before.
+ * custom resources (kubectl apply) and field selectors on events (kubectl describe). Everything
+ * else goes to the mock unchanged, so the operator sees the same server as before.
  */
 public final class KubectlDispatcher extends Dispatcher {
   private static final int CONFLICT_RETRIES = 5;
@@ -37,43 +39,62 @@ public final class KubectlDispatcher extends Dispatcher {
   private final Discovery discovery;
   private final OpenApiV3 openApi;
   private final Tables tables;
-  private final ScaleSubresource scale;
-  private final String group;
-  private final String plural;
+  private final List<Custom> customs;
   private final String kubernetesVersion;
-  private final JsonNode schema;
+
+  /**
+   * One custom resource as this dispatcher serves it: its schema (for defaults) and its /scale,
+   * from the CRD's storage version.
+   */
+  private record Custom(
+      String group, String plural, JsonNode schema, Optional<ScaleSubresource> scale) {
+    String resource() {
+      return plural + "." + group;
+    }
+  }
 
   public KubectlDispatcher(
-      KubernetesCrudDispatcher crud, CustomResourceDefinition crd, String kubernetesVersion) {
+      KubernetesCrudDispatcher crud,
+      List<CustomResourceDefinition> crds,
+      String kubernetesVersion) {
     this.crud = crud;
     this.kubernetesVersion = kubernetesVersion;
-    this.group = crd.getSpec().getGroup();
-    this.plural = crd.getSpec().getNames().getPlural();
     List<ApiResource> resources = new ArrayList<>(ApiResource.BUILT_IN);
-    resources.addAll(ApiResource.of(crd));
+    Map<String, List<CustomResourceColumnDefinition>> columns = new LinkedHashMap<>();
+    List<Custom> served = new ArrayList<>();
+    for (CustomResourceDefinition crd : crds) {
+      resources.addAll(ApiResource.of(crd));
+      String plural = crd.getSpec().getNames().getPlural();
+      CustomResourceDefinitionVersion storage =
+          crd.getSpec().getVersions().stream()
+              .filter(v -> Boolean.TRUE.equals(v.getStorage()))
+              .findFirst()
+              .orElseThrow();
+      columns.put(
+          plural,
+          storage.getAdditionalPrinterColumns() == null
+              ? List.of()
+              : storage.getAdditionalPrinterColumns());
+      var scaleSpec =
+          storage.getSubresources() == null ? null : storage.getSubresources().getScale();
+      served.add(
+          new Custom(
+              crd.getSpec().getGroup(),
+              plural,
+              json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
+              Optional.ofNullable(scaleSpec)
+                  .map(
+                      sc ->
+                          new ScaleSubresource(
+                              json,
+                              sc.getSpecReplicasPath(),
+                              sc.getStatusReplicasPath(),
+                              sc.getLabelSelectorPath()))));
+    }
+    this.customs = List.copyOf(served);
     this.discovery = new Discovery(resources);
-    this.openApi = new OpenApiV3(json, crd);
-    CustomResourceDefinitionVersion storage =
-        crd.getSpec().getVersions().stream()
-            .filter(v -> Boolean.TRUE.equals(v.getStorage()))
-            .findFirst()
-            .orElseThrow();
-    this.tables =
-        new Tables(
-            json,
-            Clock.systemUTC(),
-            plural,
-            storage.getAdditionalPrinterColumns() == null
-                ? List.of()
-                : storage.getAdditionalPrinterColumns());
-    this.schema = json.valueToTree(storage.getSchema().getOpenAPIV3Schema());
-    var scaleSpec = storage.getSubresources().getScale();
-    this.scale =
-        new ScaleSubresource(
-            json,
-            scaleSpec.getSpecReplicasPath(),
-            scaleSpec.getStatusReplicasPath(),
-            scaleSpec.getLabelSelectorPath());
+    this.openApi = new OpenApiV3(json, crds);
+    this.tables = new Tables(json, Clock.systemUTC(), columns);
   }
 
   @Override
@@ -144,22 +165,22 @@ public final class KubectlDispatcher extends Dispatcher {
               .map(this::ok)
               .orElseGet(() -> status(404, "NotFound", "no OpenAPI document for " + r.path())));
     }
-    boolean ours =
-        seg.size() >= 4
-            && seg.get(0).equals("apis")
-            && seg.get(1).equals(group)
-            && seg.get(3).equals(plural);
-    if (ours && seg.size() == 6 && seg.get(5).equals("scale")) {
-      return Optional.of(scale(r, "/" + String.join("/", seg.subList(0, 5))));
+    Custom ours = ours(seg);
+    if (ours != null && seg.size() == 6 && seg.get(5).equals("scale")) {
+      String objectPath = "/" + String.join("/", seg.subList(0, 5));
+      return Optional.of(
+          ours.scale().isPresent()
+              ? scale(ours, r, objectPath)
+              : status(404, "NotFound", ours.resource() + " has no scale subresource"));
     }
-    if (ours && seg.size() == 4 && r.method() == HttpMethod.POST) {
-      return Optional.of(withDefaults(raw, r));
+    if (ours != null && seg.size() == 4 && r.method() == HttpMethod.POST) {
+      return Optional.of(withDefaults(ours, raw, r));
     }
-    if (ours && seg.size() == 5 && r.method() == HttpMethod.PUT) {
-      return Optional.of(withDefaults(raw, r));
+    if (ours != null && seg.size() == 5 && r.method() == HttpMethod.PUT) {
+      return Optional.of(withDefaults(ours, raw, r));
     }
-    if (ours && seg.size() == 5 && r.method() == HttpMethod.PATCH && r.isMergePatch()) {
-      return Optional.of(mergePatch(r.path(), json.readTree(r.body())));
+    if (ours != null && seg.size() == 5 && r.method() == HttpMethod.PATCH && r.isMergePatch()) {
+      return Optional.of(mergePatch(ours, r.path(), json.readTree(r.body())));
     }
     if (get && !r.isWatch() && Tables.wanted(r.accept())) {
       Optional<List<Tables.Column>> columns = tables.columnsFor(resourceOf(seg));
@@ -182,6 +203,20 @@ public final class KubectlDispatcher extends Dispatcher {
     return Optional.empty();
   }
 
+  /**
+   * Our custom resource that a cluster-scoped path /apis/GROUP/VERSION/PLURAL[/NAME[/SUB]] names,
+   * or null.
+   */
+  private Custom ours(List<String> seg) {
+    if (seg.size() < 4 || !seg.get(0).equals("apis")) {
+      return null;
+    }
+    return customs.stream()
+        .filter(c -> c.group().equals(seg.get(1)) && c.plural().equals(seg.get(3)))
+        .findFirst()
+        .orElse(null);
+  }
+
   /** The resource plural a collection or object path names: /api/v1/nodes, /apis/g/v/ns/x/p/n. */
   private static String resourceOf(List<String> seg) {
     int start = seg.isEmpty() ? 0 : seg.get(0).equals("api") ? 2 : 3;
@@ -191,9 +226,13 @@ public final class KubectlDispatcher extends Dispatcher {
     return seg.size() > start && seg.size() <= start + 2 ? seg.get(start) : "";
   }
 
-  private MockResponse scale(Request r, String objectPath) throws JsonProcessingException {
+  private MockResponse scale(Custom custom, Request r, String objectPath)
+      throws JsonProcessingException {
+    ScaleSubresource scale = custom.scale().orElseThrow();
     if (r.method() == HttpMethod.GET) {
-      return read(objectPath).map(o -> ok(scale.of(o))).orElseGet(() -> notFound(objectPath));
+      return read(objectPath)
+          .map(o -> ok(scale.of(o)))
+          .orElseGet(() -> notFound(custom, objectPath));
     }
     if (r.method() != HttpMethod.PUT && r.method() != HttpMethod.PATCH) {
       return status(405, "MethodNotAllowed", r.method() + " is not allowed on /scale");
@@ -202,7 +241,7 @@ public final class KubectlDispatcher extends Dispatcher {
     for (int attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
       Optional<ObjectNode> current = read(objectPath);
       if (current.isEmpty()) {
-        return notFound(objectPath);
+        return notFound(custom, objectPath);
       }
       JsonNode wanted;
       if (r.method() == HttpMethod.PUT) {
@@ -219,7 +258,7 @@ public final class KubectlDispatcher extends Dispatcher {
       String asked = wanted.at("/metadata/resourceVersion").asText("");
       String have = current.get().at("/metadata/resourceVersion").asText("");
       if (!asked.isEmpty() && !asked.equals(have)) {
-        return conflict(objectPath);
+        return conflict(custom, objectPath);
       }
       MockResponse written = put(objectPath, scale.withReplicas(current.get(), replicas.asInt()));
       if (written.code() == 409 && asked.isEmpty()) {
@@ -230,23 +269,23 @@ public final class KubectlDispatcher extends Dispatcher {
       }
       return ok(scale.of(json.readTree(written.getBody().readUtf8())));
     }
-    return conflict(objectPath);
+    return conflict(custom, objectPath);
   }
 
   /**
    * Reads the object, merges the patch and writes it back with the resourceVersion it was read at,
    * so a concurrent writer (the operator) causes a retry instead of a lost update.
    */
-  private MockResponse mergePatch(String objectPath, JsonNode patch)
+  private MockResponse mergePatch(Custom custom, String objectPath, JsonNode patch)
       throws JsonProcessingException {
     boolean pinned = patch.at("/metadata/resourceVersion").isTextual();
     for (int attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
       Optional<ObjectNode> current = read(objectPath);
       if (current.isEmpty()) {
-        return notFound(objectPath);
+        return notFound(custom, objectPath);
       }
       JsonNode merged = MergePatch.apply(current.get(), patch);
-      SchemaDefaults.apply(schema, merged);
+      SchemaDefaults.apply(custom.schema(), merged);
       if (!pinned) {
         ((ObjectNode) merged.get("metadata"))
             .set("resourceVersion", current.get().at("/metadata/resourceVersion"));
@@ -257,13 +296,14 @@ public final class KubectlDispatcher extends Dispatcher {
       }
       return written;
     }
-    return conflict(objectPath);
+    return conflict(custom, objectPath);
   }
 
   /** The request as sent, with the CRD's defaults filled in, handed to the mock. */
-  private MockResponse withDefaults(RecordedRequest raw, Request r) throws JsonProcessingException {
+  private MockResponse withDefaults(Custom custom, RecordedRequest raw, Request r)
+      throws JsonProcessingException {
     JsonNode object = json.readTree(r.body());
-    SchemaDefaults.apply(schema, object);
+    SchemaDefaults.apply(custom.schema(), object);
     return crud.dispatch(
         new RecordedRequest(
             "HTTP/1.1",
@@ -336,19 +376,17 @@ public final class KubectlDispatcher extends Dispatcher {
     }
   }
 
-  private MockResponse notFound(String path) {
+  private MockResponse notFound(Custom custom, String path) {
     String name = path.substring(path.lastIndexOf('/') + 1);
-    return status(404, "NotFound", plural + "." + group + " \"" + name + "\" not found");
+    return status(404, "NotFound", custom.resource() + " \"" + name + "\" not found");
   }
 
-  private MockResponse conflict(String path) {
+  private MockResponse conflict(Custom custom, String path) {
     return status(
         409,
         "Conflict",
         "Operation cannot be fulfilled on "
-            + plural
-            + "."
-            + group
+            + custom.resource()
             + " \""
             + path.substring(path.lastIndexOf('/') + 1)
             + "\": the object has been modified; please apply your changes to the latest version"

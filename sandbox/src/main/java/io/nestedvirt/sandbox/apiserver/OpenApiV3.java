@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * OpenAPI v3 for our CRD (/openapi/v3 and /openapi/v3/apis/GROUP/VERSION), built from its
- * openAPIV3Schema as a real API server publishes it, so that kubectl explain describes every field.
- * Built-in kinds are not published; explain works for the pool only.
+ * OpenAPI v3 for our CRDs (/openapi/v3 and /openapi/v3/apis/GROUP/VERSION), built from their
+ * openAPIV3Schemas as a real API server publishes them, so that kubectl explain describes every
+ * field. Built-in kinds are not published; explain works for our kinds only.
  */
 final class OpenApiV3 {
   private static final String OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
@@ -20,14 +21,18 @@ final class OpenApiV3 {
   private final ObjectMapper json;
   private final Map<String, ObjectNode> documents = new LinkedHashMap<>();
 
-  OpenApiV3(ObjectMapper json, CustomResourceDefinition crd) {
+  OpenApiV3(ObjectMapper json, List<CustomResourceDefinition> crds) {
     this.json = json;
-    var spec = crd.getSpec();
-    for (CustomResourceDefinitionVersion v : spec.getVersions()) {
-      if (Boolean.TRUE.equals(v.getServed()) && v.getSchema() != null) {
-        documents.put(
-            "apis/" + spec.getGroup() + "/" + v.getName(),
-            document(spec.getGroup(), v, spec.getNames().getKind(), spec.getNames().getPlural()));
+    for (CustomResourceDefinition crd : crds) {
+      var spec = crd.getSpec();
+      for (CustomResourceDefinitionVersion v : spec.getVersions()) {
+        if (Boolean.TRUE.equals(v.getServed()) && v.getSchema() != null) {
+          // One document per group version, holding every kind served there.
+          ObjectNode doc =
+              documents.computeIfAbsent(
+                  "apis/" + spec.getGroup() + "/" + v.getName(), path -> emptyDocument());
+          addKind(doc, spec.getGroup(), v, spec.getNames().getKind(), spec.getNames().getPlural());
+        }
       }
     }
   }
@@ -51,8 +56,21 @@ final class OpenApiV3 {
     return Optional.ofNullable(documents.get(path));
   }
 
-  private ObjectNode document(
-      String group, CustomResourceDefinitionVersion version, String kind, String plural) {
+  private ObjectNode emptyDocument() {
+    ObjectNode doc = json.createObjectNode();
+    doc.put("openapi", "3.0.0");
+    doc.putObject("info").put("title", "Kubernetes").put("version", "unversioned");
+    doc.putObject("paths");
+    doc.putObject("components").putObject("schemas").set(OBJECT_META, objectMeta());
+    return doc;
+  }
+
+  private void addKind(
+      ObjectNode doc,
+      String group,
+      CustomResourceDefinitionVersion version,
+      String kind,
+      String plural) {
     ObjectNode schema = json.valueToTree(version.getSchema().getOpenAPIV3Schema());
     ObjectNode properties = schema.withObjectProperty("properties");
     properties
@@ -80,10 +98,7 @@ final class OpenApiV3 {
         .put("version", version.getName())
         .put("kind", kind);
 
-    ObjectNode doc = json.createObjectNode();
-    doc.put("openapi", "3.0.0");
-    doc.putObject("info").put("title", "Kubernetes").put("version", "unversioned");
-    ObjectNode paths = doc.putObject("paths");
+    ObjectNode paths = (ObjectNode) doc.get("paths");
     String base = "/apis/" + group + "/" + version.getName() + "/" + plural;
     ObjectNode gvk = json.createObjectNode();
     gvk.put("group", group).put("version", version.getName()).put("kind", kind);
@@ -91,10 +106,8 @@ final class OpenApiV3 {
     ObjectNode item = paths.putObject(base + "/{name}");
     operation(item, "put", gvk);
     operation(item, "patch", gvk);
-    ObjectNode schemas = doc.putObject("components").putObject("schemas");
-    schemas.set(reverseDomain(group) + "." + version.getName() + "." + kind, schema);
-    schemas.set(OBJECT_META, objectMeta());
-    return doc;
+    ((ObjectNode) doc.at("/components/schemas"))
+        .set(reverseDomain(group) + "." + version.getName() + "." + kind, schema);
   }
 
   /**

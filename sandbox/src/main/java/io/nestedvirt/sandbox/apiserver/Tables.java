@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,8 +16,8 @@ import java.util.function.Function;
 
 /**
  * Server-side printing (meta.k8s.io/v1 Table), which kubectl get asks for: a real API server
- * renders a CRD's additionalPrinterColumns and its own columns for Nodes. Without it kubectl shows
- * only NAME and AGE.
+ * renders each CRD's additionalPrinterColumns and its own columns for Nodes. Without it kubectl
+ * shows only NAME and AGE.
  */
 final class Tables {
   record Column(
@@ -26,16 +27,23 @@ final class Tables {
   private final Clock clock;
   private final Map<String, List<Column>> byPlural;
 
+  /** {@code crdColumns}: each custom resource's printer columns, by its plural. */
   Tables(
       ObjectMapper json,
       Clock clock,
-      String crdPlural,
-      List<CustomResourceColumnDefinition> crdColumns) {
+      Map<String, List<CustomResourceColumnDefinition>> crdColumns) {
     this.json = json;
     this.clock = clock;
-    List<Column> pool = new ArrayList<>();
-    for (CustomResourceColumnDefinition c : crdColumns) {
-      pool.add(
+    Map<String, List<Column>> byPlural = new HashMap<>();
+    crdColumns.forEach((plural, columns) -> byPlural.put(plural, columns(columns)));
+    byPlural.put("nodes", nodeColumns());
+    this.byPlural = Map.copyOf(byPlural);
+  }
+
+  private static List<Column> columns(List<CustomResourceColumnDefinition> printerColumns) {
+    List<Column> columns = new ArrayList<>();
+    for (CustomResourceColumnDefinition c : printerColumns) {
+      columns.add(
           new Column(
               c.getName(),
               c.getType(),
@@ -43,7 +51,7 @@ final class Tables {
               c.getPriority() == null ? 0 : c.getPriority(),
               o -> JsonPath.read(o, c.getJsonPath())));
     }
-    this.byPlural = Map.of(crdPlural, pool, "nodes", nodeColumns());
+    return columns;
   }
 
   Optional<List<Column>> columnsFor(String plural) {

@@ -15,7 +15,7 @@ class SchemaDefaultsTest {
   void missingFieldsGetTheirDefaultsButAbsentObjectsStayAbsent() throws Exception {
     JsonNode schema =
         json.valueToTree(
-            EmbeddedApiServer.crd()
+            EmbeddedApiServer.crd("nestedvirtpools.nestedvirt.io")
                 .getSpec()
                 .getVersions()
                 .getFirst()

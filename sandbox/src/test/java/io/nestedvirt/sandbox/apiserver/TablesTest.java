@@ -16,14 +16,13 @@ class TablesTest {
 
   @Test
   void aPoolRowCarriesTheCrdColumnsWithTheAgeAsADuration() throws Exception {
-    var crd = EmbeddedApiServer.crd();
+    var crd = EmbeddedApiServer.crd("nestedvirtpools.nestedvirt.io");
     var version = crd.getSpec().getVersions().getFirst();
     Tables tables =
         new Tables(
             json,
             Clock.fixed(Instant.parse("2026-11-26T10:05:00Z"), ZoneOffset.UTC),
-            "nestedvirtpools",
-            version.getAdditionalPrinterColumns());
+            java.util.Map.of("nestedvirtpools", version.getAdditionalPrinterColumns()));
     JsonNode pool =
         json.readTree(
             """
