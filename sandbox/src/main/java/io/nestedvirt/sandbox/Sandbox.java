@@ -2,6 +2,7 @@ package io.nestedvirt.sandbox;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.OperatorRuntime;
 import io.nestedvirt.operator.agent.KvmVerdict;
 import io.nestedvirt.operator.agent.ProbeVerdicts;
@@ -18,19 +19,30 @@ import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
 import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The whole operator in one process: an embedded API server, the EC2 emulator seeded with an
  * EKS-like network, and the operator's real controllers talking to the emulator through the real
  * AWS SDK. Nothing is mocked inside the operator.
+ *
+ * <p>Or the stack alone ({@link #startStack}): everything but the operator, for an operator that
+ * runs as its own process, such as the production jar ({@link #operatorArguments}).
  */
 public final class Sandbox implements AutoCloseable {
   public static final String REGION = "us-east-1";
   public static final String KUBERNETES_VERSION = EmbeddedApiServer.KUBERNETES_VERSION;
+
+  /** The EC2 emulator takes any credentials; these are the ones the sandbox's operator uses. */
+  public static final String ACCESS_KEY = "sandbox";
+
+  public static final String SECRET_KEY = "sandbox";
 
   /** Sandbox knobs; the defaults make a pool converge in seconds. */
   public record Options(String clusterName, Duration refreshPeriod, Duration bootDelay) {
@@ -39,16 +51,19 @@ public final class Sandbox implements AutoCloseable {
     }
   }
 
+  private final Options options;
   private final EmbeddedApiServer api;
   private final Ec2Emulator ec2;
   private final KubeletSimulator kubelets;
   private final SandboxAgents agents;
+  // Null for the stack alone.
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
   private final OperatorMetrics metrics;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Sandbox(
+      Options options,
       EmbeddedApiServer api,
       Ec2Emulator ec2,
       KubeletSimulator kubelets,
@@ -56,6 +71,7 @@ public final class Sandbox implements AutoCloseable {
       AwsCloudProvider cloud,
       OperatorRuntime operator,
       OperatorMetrics metrics) {
+    this.options = options;
     this.api = api;
     this.ec2 = ec2;
     this.kubelets = kubelets;
@@ -65,25 +81,19 @@ public final class Sandbox implements AutoCloseable {
     this.metrics = metrics;
   }
 
+  /** The stack and the operator in this process. */
   public static Sandbox start(Options options) {
-    EmbeddedApiServer api = EmbeddedApiServer.start();
-    Ec2Emulator ec2 = Ec2Emulator.builder().bootDelay(options.bootDelay()).start();
-    ec2.seedCluster(options.clusterName());
-    // Plays each instance's kubelet; the verdict comes from the node agents below, not from it.
-    KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
-    kubelets.verdictPolicy(instance -> null);
-    SandboxAgents agents =
-        new SandboxAgents(api.client(), ec2, Sandbox::probe, Duration.ofSeconds(10));
+    Sandbox stack = startStack(options);
     OperatorMetrics metrics = OperatorMetrics.prometheus();
     AwsCloudProvider cloud =
         AwsCloudProvider.create(
             AwsSettings.of(options.clusterName(), REGION)
-                .withEndpointOverride(ec2.endpoint())
-                .withStaticCredentials("sandbox", "sandbox"),
+                .withEndpointOverride(stack.ec2.endpoint())
+                .withStaticCredentials(ACCESS_KEY, SECRET_KEY),
             metrics);
     OperatorRuntime operator =
         OperatorRuntime.start(
-            api.client(),
+            stack.api.client(),
             cloud,
             PoolSettings.defaults(options.clusterName())
                 .withRefreshPeriod(options.refreshPeriod())
@@ -92,7 +102,69 @@ public final class Sandbox implements AutoCloseable {
             Clock.systemUTC(),
             false, // the embedded API server has no server-side apply
             metrics);
-    return new Sandbox(api, ec2, kubelets, agents, cloud, operator, metrics);
+    return new Sandbox(
+        options, stack.api, stack.ec2, stack.kubelets, stack.agents, cloud, operator, metrics);
+  }
+
+  /**
+   * The stack without an operator: the API server, the EC2 emulator, the simulated kubelets and the
+   * node agents. An operator started with {@link #operatorArguments} makes the pools Ready.
+   */
+  public static Sandbox startStack(Options options) {
+    EmbeddedApiServer api = EmbeddedApiServer.start();
+    Ec2Emulator ec2 = Ec2Emulator.builder().bootDelay(options.bootDelay()).start();
+    ec2.seedCluster(options.clusterName());
+    // Plays each instance's kubelet; the verdict comes from the node agents below, not from it.
+    KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
+    kubelets.verdictPolicy(instance -> null);
+    SandboxAgents agents =
+        new SandboxAgents(api.client(), ec2, Sandbox::probe, Duration.ofSeconds(10));
+    return new Sandbox(options, api, ec2, kubelets, agents, null, null, null);
+  }
+
+  /**
+   * The arguments of the production jar that run it against this stack as the sandbox runs its own
+   * operator: the emulator as EC2, the cluster that bootstraps pools in eks mode, no leader
+   * election and no server-side apply (the embedded API server has none), /metrics on a free port.
+   * The process also needs {@code KUBECONFIG} for this API server and the emulator's credentials
+   * ({@link #operatorEnvironment}).
+   */
+  public List<String> operatorArguments() {
+    ClusterInfo cluster = cluster(options.clusterName());
+    return List.of(
+        "run",
+        "--cluster-name",
+        options.clusterName(),
+        "--region",
+        REGION,
+        "--endpoint-url",
+        ec2.endpoint().toString(),
+        "--cluster-endpoint",
+        cluster.apiServerEndpoint(),
+        "--cluster-ca",
+        cluster.certificateAuthorityBase64(),
+        "--service-cidr",
+        cluster.serviceCidr(),
+        "--refresh-period",
+        Durations.format(options.refreshPeriod()),
+        "--no-leader-election",
+        "--no-server-side-apply",
+        "--metrics-port",
+        "0");
+  }
+
+  /** The environment of that process, given the kubeconfig written for this API server. */
+  public static Map<String, String> operatorEnvironment(Path kubeconfig) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    env.put("AWS_ACCESS_KEY_ID", ACCESS_KEY);
+    env.put("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    return env;
+  }
+
+  /** Whether the operator runs in this process (false for {@link #startStack}). */
+  public boolean runsOperator() {
+    return operator != null;
   }
 
   /**
@@ -141,12 +213,20 @@ public final class Sandbox implements AutoCloseable {
 
   /** The operator's meters, as its {@code /metrics} would serve them. */
   public OperatorMetrics metrics() {
+    requireOperator();
     return metrics;
   }
 
   /** The operator's /metrics, /healthz and /readyz on {@code port} (0: any free port). */
   public MetricsServer serveMetrics(int port) {
+    requireOperator();
     return new MetricsServer(port, metrics::scrape, operator::health, operator::readiness);
+  }
+
+  private void requireOperator() {
+    if (operator == null) {
+      throw new IllegalStateException("no operator runs in this sandbox (the stack alone)");
+    }
   }
 
   public void apply(List<NestedVirtPool> pools) {
@@ -172,13 +252,17 @@ public final class Sandbox implements AutoCloseable {
     if (closed.getAndSet(true)) {
       return 0;
     }
-    operator.close();
+    if (operator != null) {
+      operator.close();
+    }
     // The simulated kubelets and agents go first too: they would chase the terminations by
     // deleting Nodes while the API server is closing.
     agents.close();
     kubelets.close();
     int terminated = ec2.terminateAll();
-    cloud.close();
+    if (cloud != null) {
+      cloud.close();
+    }
     ec2.close();
     api.close();
     return terminated;
@@ -189,14 +273,18 @@ public final class Sandbox implements AutoCloseable {
     if (closed.getAndSet(true)) {
       return;
     }
-    operator.close();
+    if (operator != null) {
+      operator.close();
+    }
     closeAllButOperator();
   }
 
   private void closeAllButOperator() {
     agents.close();
     kubelets.close();
-    cloud.close();
+    if (cloud != null) {
+      cloud.close();
+    }
     ec2.close();
     api.close();
   }

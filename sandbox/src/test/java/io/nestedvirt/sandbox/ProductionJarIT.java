@@ -13,11 +13,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
- * The production jar carries no demo or test code and still runs. It is the operator module's
- * artifact, packaged before this module in the reactor (hence failsafe, after this module's own
- * package phase); the enforcer rule in operator/pom.xml guards its dependencies, this the result.
+ * The production jar carries no demo or test code, still runs, and runs against the sandbox's
+ * stack. It is the operator module's artifact, packaged before this module in the reactor (hence
+ * failsafe, after this module's own package phase); the enforcer rule in operator/pom.xml guards
+ * its dependencies, this the result.
  */
 class ProductionJarIT {
   private static final Path JAR =
@@ -85,6 +88,37 @@ class ProductionJarIT {
     assertThat(run("run", "--help")).contains("--cluster-name");
     assertThat(run("agent", "--help")).contains("NestedVirtualizationReady");
     assertThat(run("kvm-check", "--help")).contains("--device");
+  }
+
+  /**
+   * The jar runs against the sandbox's stack as README's AOT training runs it: the sandbox without
+   * an operator starts {@code java -jar JAR run ...}, which makes the example pools Ready, and
+   * stops it with SIGTERM.
+   */
+  @Test
+  void runsAgainstTheSandboxStackUntilTheExamplePoolsAreReady(@TempDir Path tmp) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    int code =
+        new CommandLine(new SandboxCommand())
+            .execute(
+                "-f",
+                Path.of("..", "deploy", "examples").toString(),
+                "--no-operator",
+                "--kubeconfig-out",
+                tmp.resolve("kubeconfig").toString(),
+                "--until-ready",
+                "--timeout",
+                "90s",
+                "--boot-delay",
+                "200ms",
+                "--",
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                JAR.toString());
+    assertThat(code)
+        .as("the example pools Ready and the operator process stopped by SIGTERM (output above)")
+        .isZero();
   }
 
   /** java -jar JAR ARGS; the output, after asserting exit status 0. */

@@ -115,6 +115,48 @@ class SandboxCommandTest {
     assertThat(run.err).contains("does not exist");
   }
 
+  @Test
+  void theStackAloneSaysHowToRunTheProductionJarAgainstIt() throws IOException {
+    Path kubeconfig = tmp.resolve("nv.kubeconfig");
+    Run run =
+        run(
+            "-f",
+            EXAMPLES.toString(),
+            "--no-operator",
+            "--kubeconfig-out",
+            kubeconfig.toString(),
+            "--until-ready",
+            "--timeout",
+            "2s");
+
+    assertThat(run.code).as("no operator, so no pool becomes Ready").isEqualTo(1);
+    assertThat(Files.readString(kubeconfig)).contains("server: http://");
+    assertThat(run.out)
+        .contains("no operator in this process; run the production jar against this stack:")
+        .contains("KUBECONFIG=" + kubeconfig.toAbsolutePath())
+        .contains("AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox")
+        .containsPattern(
+            "-jar operator/target/nestedvirt-operator.jar run --cluster-name sandbox --region"
+                + " us-east-1 --endpoint-url http://127\\.0\\.0\\.1:\\d+ --cluster-endpoint"
+                + " https://sandbox.cluster.local --cluster-ca \\S+ --service-cidr 10.100.0.0/16")
+        .contains("--no-leader-election --no-server-side-apply --metrics-port 0");
+    assertThat(run.err).contains("kubevirt").contains("waiting for the operator");
+  }
+
+  @Test
+  void theStackAloneRefusesWhatNeedsTheOperatorInProcess() {
+    String examples = EXAMPLES.toString();
+    assertThat(run("-f", examples, "--no-operator").err)
+        .contains("--no-operator needs --kubeconfig-out FILE");
+    Run metrics =
+        run("-f", examples, "--no-operator", "--kubeconfig-out", "k", "--metrics-out", "m");
+    assertThat(metrics.code).isEqualTo(2);
+    assertThat(metrics.err).contains("with --no-operator, read that operator's own /metrics");
+    Run command = run("-f", examples, "--", "java", "-jar", "nestedvirt-operator.jar");
+    assertThat(command.code).isEqualTo(2);
+    assertThat(command.err).contains("add --no-operator");
+  }
+
   private static Object kind(Object item) {
     return ((Map<?, ?>) item).get("kind");
   }
