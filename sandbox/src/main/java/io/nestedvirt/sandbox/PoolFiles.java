@@ -19,10 +19,10 @@ import java.util.stream.Stream;
  * beside the examples). Other kinds (a KubeVirt CR, a RuntimeClass) and files that are not
  * Kubernetes YAML are skipped with a note: the sandbox runs only our operator.
  */
-final class PoolFiles {
+public final class PoolFiles {
   private PoolFiles() {}
 
-  static List<NestedVirtPool> read(KubernetesClient client, Path path, PrintStream notes) {
+  public static List<NestedVirtPool> read(KubernetesClient client, Path path, PrintStream notes) {
     List<NestedVirtPool> pools = new ArrayList<>();
     for (Path file : yamlFiles(path)) {
       List<HasMetadata> items;

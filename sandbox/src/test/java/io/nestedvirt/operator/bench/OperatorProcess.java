@@ -1,5 +1,8 @@
 package io.nestedvirt.operator.bench;
 
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.sandbox.PoolFiles;
+import io.nestedvirt.sandbox.kubelet.Verdict;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -39,6 +42,18 @@ final class OperatorProcess implements AutoCloseable {
   /** As above, with extra JVM options (for example {@code -XX:AOTCache=FILE}). */
   static OperatorProcess start(
       Path jar, BenchStack stack, Duration refreshPeriod, Path workDir, List<String> jvmOptions)
+      throws IOException {
+    return start(jar, stack, refreshPeriod, workDir, jvmOptions, "operator.log");
+  }
+
+  /** As above, with the process's output in {@code workDir/logName}. */
+  static OperatorProcess start(
+      Path jar,
+      BenchStack stack,
+      Duration refreshPeriod,
+      Path workDir,
+      List<String> jvmOptions,
+      String logName)
       throws IOException {
     Files.createDirectories(workDir);
     Path kubeconfig = workDir.resolve("kubeconfig");
@@ -101,7 +116,7 @@ final class OperatorProcess implements AutoCloseable {
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(workDir.resolve("operator.log").toFile());
+            .redirectOutput(workDir.resolve(logName).toFile());
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().put("AWS_ACCESS_KEY_ID", "bench");
     builder.environment().put("AWS_SECRET_ACCESS_KEY", "bench");
@@ -219,39 +234,39 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /**
-   * Trains a JDK AOT cache (JEP 483/514) for {@code jar}: one sandbox run until its pools are
-   * Ready, the way an admin would train one, with {@code -XX:AOTCacheOutput}. The cache is valid
-   * only for this JDK build and this jar path.
+   * Trains a JDK AOT cache (JEP 483/514) for {@code jar} as an admin trains one (README,
+   * Performance): the jar's {@code run}, started with {@code -XX:AOTCacheOutput}, against a stack
+   * holding the example pools (deploy/examples) until they are Ready, then stopped with SIGTERM;
+   * the JVM writes the cache as it exits. The cache is valid only for this JDK build and this jar
+   * path, which is why the production jar itself trains it.
    */
-  static void trainAotCache(Path jar, Path cache, Path workDir)
+  static void trainAotCache(Path jar, Path cache, Path workDir, Duration refreshPeriod)
       throws IOException, InterruptedException {
-    Files.createDirectories(workDir);
     Files.deleteIfExists(cache);
-    Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
-    Process p =
-        new ProcessBuilder(
-                java.toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-XX:AOTCacheOutput=" + cache,
-                "-jar",
-                jar.toString(),
-                "sandbox",
-                "--until-ready",
-                "--timeout",
-                "60s",
-                "--boot-delay",
-                "200ms")
-            .redirectErrorStream(true)
-            .redirectOutput(workDir.resolve("aot-training.log").toFile())
-            .start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException("AOT training did not finish in 180 s");
+    String log = "aot-training.log";
+    try (BenchStack stack = new BenchStack(Verdict::expectedFor)) {
+      List<NestedVirtPool> pools =
+          PoolFiles.read(stack.client(), Path.of("deploy", "examples"), System.err);
+      pools.forEach(p -> stack.client().resource(p).create());
+      OperatorProcess op =
+          start(jar, stack, refreshPeriod, workDir, List.of("-XX:AOTCacheOutput=" + cache), log);
+      try {
+        if (!stack.awaitReady(pools.size(), Duration.ofSeconds(120))) {
+          throw new IllegalStateException(
+              "AOT training: the example pools were not Ready within 120 s; see "
+                  + workDir.resolve(log));
+        }
+        // SIGTERM, as Kubernetes stops the pod; assembling the cache takes a few seconds more.
+        op.process.destroy();
+        if (!op.process.waitFor(180, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("AOT training: the operator did not exit in 180 s");
+        }
+      } finally {
+        op.close();
+      }
     }
-    if (p.exitValue() != 0 || !Files.exists(cache)) {
-      throw new IllegalStateException(
-          "AOT training failed (exit " + p.exitValue() + "); see " + workDir + "/aot-training.log");
+    if (!Files.exists(cache)) {
+      throw new IllegalStateException("AOT training wrote no cache; see " + workDir.resolve(log));
     }
   }
 
