@@ -62,7 +62,30 @@ class ContainerImageE2E {
     String out = run(inRoot(command));
     assertThat(out)
         .contains("Usage: nestedvirt-operator")
-        .contains("run", "sandbox", "agent", "kvm-check");
+        .contains("run", "agent", "kvm-check")
+        .as("the sandbox is its own jar, not in the image")
+        .doesNotContain("sandbox");
+  }
+
+  @Test
+  void theImageCarriesNoSandboxAndNoMockApiServerLibraries() throws IOException {
+    Path libs = root.resolve("app/libs");
+    assertThat(libs).isDirectory();
+    List<String> jars;
+    try (var files = Files.list(libs)) {
+      jars = files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+    assertThat(jars)
+        .as("the image's /app/libs")
+        .isNotEmpty()
+        .noneMatch(
+            j ->
+                j.startsWith("nestedvirt-sandbox")
+                    || j.startsWith("kubernetes-server-mock")
+                    || j.startsWith("mockwebserver")
+                    || j.startsWith("vertx-")
+                    || j.startsWith("netty-")
+                    || j.startsWith("bc"));
   }
 
   @Test
