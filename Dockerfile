@@ -5,7 +5,7 @@
 FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src
 COPY . .
-RUN ./mvnw -B -q package -DskipTests
+RUN ./mvnw -B -q package -DskipTests -pl operator -am
 
 FROM eclipse-temurin:25-jre
 COPY --from=build /src/operator/target/nestedvirt-operator.jar /app/nestedvirt-operator.jar

@@ -1,7 +1,6 @@
 package io.nestedvirt.operator;
 
 import io.nestedvirt.operator.agent.AgentCommand;
-import io.nestedvirt.operator.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,12 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs EC2 nested-virtualization node pools (NestedVirtPool) for Kubernetes.",
-    subcommands = {
-      RunCommand.class,
-      SandboxCommand.class,
-      AgentCommand.class,
-      KvmCheckCommand.class
-    })
+    subcommands = {RunCommand.class, AgentCommand.class, KvmCheckCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));

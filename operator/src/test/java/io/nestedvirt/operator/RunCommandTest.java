@@ -2,7 +2,6 @@ package io.nestedvirt.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,7 +43,7 @@ class RunCommandTest {
    */
   @Test
   void unreachableEc2EndsTheStartWithOneClearLine(@TempDir Path tmp) throws Exception {
-    try (EmbeddedApiServer api = EmbeddedApiServer.start()) {
+    try (MockApiServer api = MockApiServer.start()) {
       Path kubeconfig = tmp.resolve("kubeconfig");
       Files.writeString(kubeconfig, kubeconfig(api.client().getMasterUrl().toString()));
       System.setProperty("kubeconfig", kubeconfig.toString());

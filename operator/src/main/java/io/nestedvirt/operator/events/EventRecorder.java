@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
@@ -74,7 +75,11 @@ public final class EventRecorder {
   }
 
   private void record(HasMetadata about, String type, EventReason reason, String message) {
-    String subject = (about instanceof NestedVirtPool ? "pool" : about.getKind()) + " ";
+    String subject =
+        (about instanceof NestedVirtPool
+                ? "pool"
+                : about instanceof NestedVirtInstance ? "machine" : about.getKind())
+            + " ";
     if ("Warning".equals(type)) {
       log.warn("{}{}: {}", subject, about.getMetadata().getName(), message);
     } else {

@@ -167,7 +167,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
               ? listing.ofPool(pool.uid()).stream().map(Instance::id).toList()
               : List.of();
       if (!unclaimed.isEmpty()) {
-        cloud.terminate(unclaimed);
+        cloud.terminate(unclaimed).forEach(listing::recordState);
         log.warn(
             "pool {} deleted: terminated {}, which no machine claimed", pool.name(), unclaimed);
       }

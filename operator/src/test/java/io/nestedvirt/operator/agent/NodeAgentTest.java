@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nestedvirt.operator.MockApiServer;
 import io.nestedvirt.operator.agent.kvm.KvmProbe;
 import io.nestedvirt.operator.metrics.MetricsServer;
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The agent end to end on one node: the real probe, the condition, health and metrics. */
 class NodeAgentTest {
-  private final EmbeddedApiServer api = EmbeddedApiServer.start();
+  private final MockApiServer api = MockApiServer.start();
   private final PrometheusMeterRegistry metrics =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
+import io.nestedvirt.operator.MockApiServer;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class NodeConditionWriterTest {
-  private final EmbeddedApiServer api = EmbeddedApiServer.start();
+  private final MockApiServer api = MockApiServer.start();
   private final NodeConditionWriter writer = new NodeConditionWriter(api.client());
   private final Instant t0 = Instant.parse("2026-11-26T01:00:00Z");
 

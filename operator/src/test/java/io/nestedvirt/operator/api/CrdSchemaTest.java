@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
+import io.nestedvirt.operator.MockApiServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * kube-apiserver; here we check that the schema asks for it.)
  */
 class CrdSchemaTest {
-  private final CustomResourceDefinition crd = EmbeddedApiServer.crd();
+  private final CustomResourceDefinition crd = MockApiServer.crd("nestedvirtpools.nestedvirt.io");
   private final CustomResourceDefinitionVersion version = crd.getSpec().getVersions().get(0);
   private final JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
   private final JSONSchemaProps spec = root.getProperties().get("spec");

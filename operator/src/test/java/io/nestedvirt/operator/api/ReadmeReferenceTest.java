@@ -3,7 +3,7 @@ package io.nestedvirt.operator.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
+import io.nestedvirt.operator.MockApiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,7 @@ class ReadmeReferenceTest {
   void everySpecFieldIsInTheReadmeReference() throws IOException {
     String readme = Files.readString(Path.of("..", "README.md"));
     JSONSchemaProps spec =
-        EmbeddedApiServer.crd()
+        MockApiServer.crd("nestedvirtpools.nestedvirt.io")
             .getSpec()
             .getVersions()
             .get(0)

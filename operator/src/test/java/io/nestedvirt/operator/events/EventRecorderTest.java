@@ -3,10 +3,10 @@ package io.nestedvirt.operator.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.nestedvirt.operator.MockApiServer;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.metrics.Scrape;
-import io.nestedvirt.operator.sandbox.EmbeddedApiServer;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class EventRecorderTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
 
-  private final EmbeddedApiServer api = EmbeddedApiServer.start();
+  private final MockApiServer api = MockApiServer.start();
   private final OperatorMetrics metrics = OperatorMetrics.prometheus();
   private Instant now = T0;
   private final Clock clock =

@@ -1,0 +1,146 @@
+package io.nestedvirt.operator.e2e;
+
+import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The real-peer stack, started once per test JVM and shared by the *E2E classes: a real API server,
+ * moto, and the operator process authenticated as its ServiceAccount. Stopped when the JVM exits.
+ *
+ * <p>The operator runs with leader election, as in production, so that exactly one operator
+ * reconciles in the whole tier even while {@link LeaderElectionE2E} runs more replicas; that test
+ * ends the holder (twice), and the replica that took over serves the tests that follow.
+ */
+final class E2E {
+  static final String CLUSTER = "e2e";
+  private static Stack stack;
+  private static final java.util.List<OperatorProcess> replicas = new java.util.ArrayList<>();
+
+  /** A failed start is not retried by every test: they all fail with its cause at once. */
+  private static IllegalStateException startFailure;
+
+  record Stack(
+      E2EEnvironment env,
+      RealCluster cluster,
+      Moto moto,
+      MotoKubelets kubelets,
+      OperatorProcess operator) {}
+
+  private E2E() {}
+
+  static synchronized Stack stack() {
+    if (startFailure != null) {
+      throw startFailure;
+    }
+    if (stack == null) {
+      try {
+        E2EEnvironment env = E2EEnvironment.load();
+        System.out.printf(
+            "e2e: kube-apiserver v%s, kube-controller-manager %s, etcd v%s, moto %s%n",
+            env.kubernetesVersion(),
+            RealCluster.controllerManagerVersion(env),
+            env.etcdVersion(),
+            env.motoVersion());
+        RealCluster cluster = new RealCluster(env);
+        Moto moto = new Moto(env, CLUSTER);
+        MotoKubelets kubelets =
+            new MotoKubelets(
+                moto.ec2,
+                new KubeletSimulator(
+                    cluster.admin,
+                    KubeletSimulator.Settings.defaults()
+                        .withRegistrationDelay(Duration.ofMillis(200))
+                        .withVerificationDelay(Duration.ofMillis(200))));
+        OperatorProcess operator =
+            new OperatorProcess(env, cluster.operatorKubeconfig(), moto, CLUSTER, "operator");
+        stack = new Stack(env, cluster, moto, kubelets, operator);
+        Runtime.getRuntime().addShutdownHook(new Thread(E2E::stop));
+      } catch (IOException | RuntimeException e) {
+        startFailure =
+            new IllegalStateException("the E2E stack did not start: " + e.getMessage(), e);
+        throw startFailure;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return stack;
+  }
+
+  /** Another operator replica against the stack, stopped with it. */
+  static synchronized OperatorProcess startReplica(String name) throws IOException {
+    Stack s = stack();
+    OperatorProcess replica =
+        new OperatorProcess(s.env(), s.cluster().operatorKubeconfig(), s.moto(), CLUSTER, name);
+    replicas.add(replica);
+    return replica;
+  }
+
+  /** Every operator process started against the stack, alive or not: its own and the replicas. */
+  static synchronized java.util.List<OperatorProcess> operators() {
+    java.util.List<OperatorProcess> all = new java.util.ArrayList<>();
+    all.add(stack().operator());
+    all.addAll(replicas);
+    return all;
+  }
+
+  /** The live operator that says, in its metrics, that it holds the lease. */
+  static OperatorProcess leader() {
+    return operators().stream()
+        .filter(OperatorProcess::isAlive)
+        .filter(
+            p -> {
+              try {
+                return p.scrape().sum("nestedvirt_leader") == 1;
+              } catch (IOException | RuntimeException e) {
+                return false;
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+              }
+            })
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no live operator says it leads"));
+  }
+
+  private static void stop() {
+    try {
+      stack.operator().close();
+      synchronized (E2E.class) {
+        for (OperatorProcess replica : replicas) {
+          replica.close();
+        }
+      }
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
+    }
+    stack.kubelets().close();
+    stack.moto().close();
+    stack.cluster().close();
+  }
+
+  /**
+   * Waits until the pool is Ready for its current generation with {@code replicas} instances, all
+   * of them verified nodes; returns it as it then is.
+   */
+  static io.nestedvirt.operator.api.v1alpha1.NestedVirtPool awaitReady(
+      io.fabric8.kubernetes.client.KubernetesClient admin, String name, int replicas) {
+    var pools = admin.resources(io.nestedvirt.operator.api.v1alpha1.NestedVirtPool.class);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              var p = pools.withName(name).get();
+              return p != null
+                  && p.getStatus() != null
+                  && p.getMetadata().getGeneration().equals(p.getStatus().observedGeneration)
+                  && p.getStatus().readyReplicas == replicas
+                  && p.getStatus().replicas == replicas
+                  && p.getStatus().conditions.stream()
+                      .anyMatch(c -> c.type.equals("Ready") && c.status.equals("True"));
+            });
+    return pools.withName(name).get();
+  }
+}

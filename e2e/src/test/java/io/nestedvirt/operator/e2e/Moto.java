@@ -1,0 +1,129 @@
+package io.nestedvirt.operator.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+/**
+ * moto's EC2 server, an emulator this project did not write, on a loopback port, seeded with an
+ * EKS-like network for one cluster.
+ */
+final class Moto implements AutoCloseable {
+  static final String REGION = "us-east-1";
+
+  final URI endpoint;
+  final Ec2Client ec2;
+  final List<String> subnetIds = new ArrayList<>();
+  final String securityGroupId;
+  final String imageId;
+  private final Process process;
+
+  Moto(E2EEnvironment env, String clusterName) throws IOException, InterruptedException {
+    int port = freePort();
+    endpoint = URI.create("http://127.0.0.1:" + port);
+    process =
+        new ProcessBuilder(env.moto().toString(), "-H", "127.0.0.1", "-p", String.valueOf(port))
+            .redirectErrorStream(true)
+            .redirectOutput(env.logs().resolve("moto.log").toFile())
+            .start();
+    awaitUp();
+    ec2 =
+        Ec2Client.builder()
+            .endpointOverride(endpoint)
+            .region(Region.of(REGION))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+            .httpClientBuilder(ApacheHttpClient.builder())
+            .build();
+    String clusterTag = "kubernetes.io/cluster/" + clusterName;
+    String vpc = ec2.createVpc(r -> r.cidrBlock("10.0.0.0/16")).vpc().vpcId();
+    String[] zones = {"us-east-1a", "us-east-1b", "us-east-1c"};
+    for (int i = 0; i < zones.length; i++) {
+      String cidr = "10.0." + (i * 32) + ".0/19";
+      String zone = zones[i];
+      subnetIds.add(
+          ec2.createSubnet(
+                  r ->
+                      r.vpcId(vpc)
+                          .cidrBlock(cidr)
+                          .availabilityZone(zone)
+                          .tagSpecifications(tags(ResourceType.SUBNET, clusterTag, "shared")))
+              .subnet()
+              .subnetId());
+    }
+    securityGroupId =
+        ec2.createSecurityGroup(
+                r ->
+                    r.vpcId(vpc)
+                        .groupName("eks-cluster-sg-" + clusterName)
+                        .description("cluster security group")
+                        .tagSpecifications(tags(ResourceType.SECURITY_GROUP, clusterTag, "owned")))
+            .groupId();
+    imageId =
+        ec2
+            .describeImages(
+                r ->
+                    r.owners("amazon")
+                        .filters(Filter.builder().name("architecture").values("x86_64").build()))
+            .images()
+            .stream()
+            .map(Image::imageId)
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("moto lists no x86_64 Amazon image"));
+  }
+
+  private static TagSpecification tags(ResourceType type, String key, String value) {
+    return TagSpecification.builder()
+        .resourceType(type)
+        .tags(Tag.builder().key(key).value(value).build())
+        .build();
+  }
+
+  private void awaitUp() throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("moto_server exited; see e2e/target/e2e-logs/moto.log");
+      }
+      try {
+        http.send(
+            HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException("moto_server did not answer within 60 s");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    ec2.close();
+    process.destroy();
+  }
+}

@@ -1,0 +1,87 @@
+package io.nestedvirt.sandbox.apiserver;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import java.util.List;
+
+/** One resource as discovery announces it: enough for kubectl to map a name to a path. */
+record ApiResource(
+    String group,
+    String version,
+    String plural,
+    String singular,
+    String kind,
+    boolean namespaced,
+    List<String> shortNames,
+    boolean hasStatus,
+    boolean hasScale) {
+
+  static final List<String> VERBS =
+      List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+
+  /** The built-in kinds the sandbox holds (or a user may reasonably create) in the mock. */
+  static final List<ApiResource> BUILT_IN =
+      List.of(
+          core("namespaces", "namespace", "Namespace", false, List.of("ns"), true),
+          core("nodes", "node", "Node", false, List.of("no"), true),
+          core("pods", "pod", "Pod", true, List.of("po"), true),
+          core("events", "event", "Event", true, List.of("ev"), false),
+          core("configmaps", "configmap", "ConfigMap", true, List.of("cm"), false),
+          core("secrets", "secret", "Secret", true, List.of(), false),
+          core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), false),
+          new ApiResource(
+              "coordination.k8s.io",
+              "v1",
+              "leases",
+              "lease",
+              "Lease",
+              true,
+              List.of(),
+              false,
+              false),
+          new ApiResource(
+              "apiextensions.k8s.io",
+              "v1",
+              "customresourcedefinitions",
+              "customresourcedefinition",
+              "CustomResourceDefinition",
+              false,
+              List.of("crd", "crds"),
+              true,
+              false));
+
+  private static ApiResource core(
+      String plural,
+      String singular,
+      String kind,
+      boolean namespaced,
+      List<String> shortNames,
+      boolean hasStatus) {
+    return new ApiResource(
+        "", "v1", plural, singular, kind, namespaced, shortNames, hasStatus, false);
+  }
+
+  /** The served versions of a CRD, as a real API server derives them. */
+  static List<ApiResource> of(CustomResourceDefinition crd) {
+    var spec = crd.getSpec();
+    var names = spec.getNames();
+    return spec.getVersions().stream()
+        .filter(v -> Boolean.TRUE.equals(v.getServed()))
+        .map(
+            v ->
+                new ApiResource(
+                    spec.getGroup(),
+                    v.getName(),
+                    names.getPlural(),
+                    names.getSingular(),
+                    names.getKind(),
+                    "Namespaced".equals(spec.getScope()),
+                    names.getShortNames() == null ? List.of() : names.getShortNames(),
+                    v.getSubresources() != null && v.getSubresources().getStatus() != null,
+                    v.getSubresources() != null && v.getSubresources().getScale() != null))
+        .toList();
+  }
+
+  String groupVersion() {
+    return group.isEmpty() ? version : group + "/" + version;
+  }
+}

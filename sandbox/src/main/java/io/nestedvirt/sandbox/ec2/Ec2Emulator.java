@@ -1,0 +1,355 @@
+package io.nestedvirt.sandbox.ec2;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * An in-process EC2 (and SSM GetParameter) endpoint for tests and the sandbox, spoken to with the
+ * real AWS SDK through {@code endpointOverride(emulator.endpoint())}, region us-east-1 and any
+ * static credentials (signatures are not checked).
+ *
+ * <p>Instance states follow the clock: pending for {@code bootDelay}, then running; after
+ * TerminateInstances, shutting-down for {@code shutdownDelay}, then terminated, visible for {@code
+ * terminatedRetention}, then gone. States are evaluated on every request; with the system clock a
+ * ticker also evaluates them so that state listeners hear of changes without a request.
+ */
+public final class Ec2Emulator implements AutoCloseable {
+  /** The EKS-optimized AMI parameter for a Kubernetes version, as AWS publishes it. */
+  public static String eksAmiParameter(String kubernetesVersion) {
+    return "/aws/service/eks/optimized-ami/"
+        + kubernetesVersion
+        + "/amazon-linux-2023/x86_64/standard/recommended/image_id";
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService ticker;
+  private final Ec2State state;
+  private final Faults faults = new Faults();
+  private final CallCounts calls = new CallCounts();
+
+  private Ec2Emulator(Builder builder) {
+    InstanceCatalog catalog = new InstanceCatalog();
+    this.state =
+        new Ec2State(
+            builder.clock,
+            builder.bootDelay,
+            builder.shutdownDelay,
+            builder.terminatedRetention,
+            catalog,
+            faults,
+            builder.seed);
+    Ec2Handler handler =
+        new Ec2Handler(
+            new InstanceActions(state),
+            new ResourceActions(state, catalog),
+            new SsmHandler(state, faults),
+            faults,
+            calls);
+    try {
+      server =
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), builder.port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot bind the EC2 emulator to port " + builder.port, e);
+    }
+    server.createContext("/", handler);
+    executor = Executors.newVirtualThreadPerTaskExecutor();
+    server.setExecutor(executor);
+    server.start();
+    Duration tick = builder.tickInterval;
+    if (tick == null && builder.clock == InstantSource.system()) {
+      tick = Duration.ofMillis(100);
+    }
+    if (tick != null && !tick.isZero()) {
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> Thread.ofPlatform().daemon().name("ec2-emulator-ticker").unstarted(r));
+      ticker.scheduleWithFixedDelay(
+          state::tick, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+    } else {
+      ticker = null;
+    }
+  }
+
+  /** An emulator on an ephemeral loopback port with the system clock and default delays. */
+  public static Ec2Emulator start() {
+    return builder().start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Options; every one has a default. */
+  public static final class Builder {
+    private InstantSource clock = InstantSource.system();
+    private Duration bootDelay = Duration.ofSeconds(2);
+    private Duration shutdownDelay = Duration.ofSeconds(2);
+    private Duration terminatedRetention = Duration.ofHours(1);
+    private Duration tickInterval;
+    private int port;
+    private long seed = System.nanoTime();
+
+    private Builder() {}
+
+    /** The clock lifecycles follow; an injected clock disables the ticker unless one is set. */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Time from pending to running (default 2 s; zero: running on the next request). */
+    public Builder bootDelay(Duration delay) {
+      this.bootDelay = delay;
+      return this;
+    }
+
+    /** Time from shutting-down to terminated (default 2 s). */
+    public Builder shutdownDelay(Duration delay) {
+      this.shutdownDelay = delay;
+      return this;
+    }
+
+    /** How long terminated instances stay visible (default 1 hour, like EC2). */
+    public Builder terminatedRetention(Duration retention) {
+      this.terminatedRetention = retention;
+      return this;
+    }
+
+    /** How often lifecycles are evaluated without requests; zero disables the ticker. */
+    public Builder tickInterval(Duration interval) {
+      this.tickInterval = interval;
+      return this;
+    }
+
+    /** Port on 127.0.0.1 (default 0: ephemeral). */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** Seed for generated ids, for reproducible runs. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Ec2Emulator start() {
+      return new Ec2Emulator(this);
+    }
+  }
+
+  /** {@code http://127.0.0.1:<port>}, for {@code endpointOverride} of Ec2Client and SsmClient. */
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  @Override
+  public void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  // ---- seeding ----
+
+  /** What {@link #seedCluster} created. */
+  public record SeededCluster(
+      String vpcId, List<EmulatedSubnet> subnets, String securityGroupId, String imageId) {
+    public List<String> subnetIds() {
+      return subnets.stream().map(EmulatedSubnet::id).toList();
+    }
+  }
+
+  /**
+   * An EKS-like cluster network: a VPC 10.0.0.0/16, one /19 subnet in each of us-east-1a/b/c tagged
+   * {@code kubernetes.io/cluster/<name>=shared}, a security group tagged {@code ...=owned}, an
+   * x86_64 EKS AMI, and the EKS AMI SSM parameters for Kubernetes 1.30 to 1.35 pointing at it.
+   */
+  public SeededCluster seedCluster(String clusterName) {
+    String clusterTag = "kubernetes.io/cluster/" + clusterName;
+    String vpcId = addVpc("10.0.0.0/16");
+    List<EmulatedSubnet> subnets = new ArrayList<>();
+    String[] zones = {"us-east-1a", "us-east-1b", "us-east-1c"};
+    for (int i = 0; i < zones.length; i++) {
+      subnets.add(
+          addSubnet(
+              vpcId,
+              zones[i],
+              "10.0." + (i * 32) + ".0/19",
+              Map.of(clusterTag, "shared", "Name", clusterName + "-private-" + zones[i])));
+    }
+    EmulatedSecurityGroup group =
+        addSecurityGroup(
+            vpcId,
+            "eks-cluster-sg-" + clusterName,
+            Map.of(clusterTag, "owned", "Name", "eks-cluster-sg-" + clusterName));
+    EmulatedImage image =
+        state.addImage(
+            "amazon-eks-node-al2023-x86_64-standard-1.35-v20261101", "x86_64", "amazon", Map.of());
+    for (int minor = 30; minor <= 35; minor++) {
+      putParameter(eksAmiParameter("1." + minor), image.id());
+    }
+    return new SeededCluster(vpcId, List.copyOf(subnets), group.id(), image.id());
+  }
+
+  /** A VPC (with its {@code default} security group); returns its id. */
+  public String addVpc(String cidrBlock) {
+    return state.addVpc(cidrBlock);
+  }
+
+  public EmulatedSubnet addSubnet(
+      String vpcId, String zone, String cidrBlock, Map<String, String> tags) {
+    return state.addSubnet(vpcId, zone, cidrBlock, tags);
+  }
+
+  public EmulatedSecurityGroup addSecurityGroup(
+      String vpcId, String name, Map<String, String> tags) {
+    return state.addSecurityGroup(vpcId, name, tags);
+  }
+
+  /** An image owned by this account; architecture {@code x86_64} or {@code arm64}. */
+  public EmulatedImage addImage(String name, String architecture, Map<String, String> tags) {
+    return state.addImage(name, architecture, null, tags);
+  }
+
+  /** Creates or overwrites (bumping the version) an SSM String parameter. */
+  public void putParameter(String name, String value) {
+    state.putParameter(name, value);
+  }
+
+  // ---- observation ----
+
+  /** Every instance still visible (including terminated ones within retention), launch order. */
+  public List<EmulatedInstance> instances() {
+    return state.instances();
+  }
+
+  /**
+   * Terminates every instance that is still active, as a user tearing down the sandbox would;
+   * returns how many it terminated.
+   */
+  public int terminateAll() {
+    List<String> active =
+        state.instances().stream()
+            .filter(i -> i.state().isActive())
+            .map(EmulatedInstance::id)
+            .toList();
+    if (active.isEmpty()) {
+      return 0;
+    }
+    return (int) state.terminate(active).stream().filter(t -> t.previous().isActive()).count();
+  }
+
+  /**
+   * Called with the new snapshot whenever an instance appears (pending) or changes state, in order,
+   * on the thread whose request or tick caused it, never under the emulator's lock.
+   */
+  public void onStateChange(Consumer<EmulatedInstance> listener) {
+    state.addListener(listener);
+  }
+
+  /** Evaluates lifecycles against the clock now (e.g. after a test advanced its clock). */
+  public void tick() {
+    state.tick();
+  }
+
+  /** Calls received for an action (EC2 action or SSM operation name), failed ones included. */
+  public int calls(String action) {
+    return calls.get(action);
+  }
+
+  public Map<String, Integer> callCounts() {
+    return calls.snapshot();
+  }
+
+  public void resetCalls() {
+    calls.reset();
+  }
+
+  // ---- faults ----
+
+  /** The next {@code times} calls of the action fail with {@code RequestLimitExceeded} (503). */
+  public void throttle(String action, int times) {
+    faults.failNext(
+        action, times, new Ec2Error(503, "RequestLimitExceeded", "Request limit exceeded."));
+  }
+
+  /** The next {@code times} calls of the action fail with {@code InternalError} (500). */
+  public void failWithInternalError(String action, int times) {
+    faults.failNext(
+        action,
+        times,
+        new Ec2Error(
+            500,
+            "InternalError",
+            "An internal error has occurred. Please try again; if the problem persists, contact"
+                + " AWS Support."));
+  }
+
+  /**
+   * The next {@code times} calls of the action take effect but answer {@code InternalError} (500),
+   * as when a response is lost: the SDK retries RunInstances with the same (auto-generated)
+   * ClientToken, so idempotency decides whether instances are launched twice.
+   */
+  public void failWithInternalErrorAfterApplying(String action, int times) {
+    faults.failNext(
+        Faults.afterApplying(action),
+        times,
+        new Ec2Error(500, "InternalError", "An internal error has occurred."));
+  }
+
+  /** The next {@code times} calls of the action fail with {@code Unavailable} (503). */
+  public void failWithUnavailable(String action, int times) {
+    faults.failNext(
+        action,
+        times,
+        new Ec2Error(503, "Unavailable", "The service is unavailable. Please try again shortly."));
+  }
+
+  /**
+   * The next {@code times} launches of this type (in {@code zone}, or anywhere when null) fail with
+   * {@code InsufficientInstanceCapacity}, which EC2 sends as HTTP 500 (so SDK retries consume it).
+   */
+  public void insufficientCapacity(String instanceType, String zone, int times) {
+    faults.insufficientCapacity(instanceType, zone, times);
+  }
+
+  /**
+   * The next {@code instances} launched with nested virtualization come up without it, and
+   * DescribeInstances says so: a launch path that silently drops the option.
+   */
+  public void dropNestedVirtualization(int instances) {
+    faults.dropNestedVirtualization(instances);
+  }
+
+  /** Launches of this type (in {@code zone}, or anywhere) fail until {@link #clearFaults}. */
+  public void insufficientCapacity(String instanceType, String zone) {
+    faults.insufficientCapacity(instanceType, zone, Faults.UNTIL_CLEARED);
+  }
+
+  public void clearCapacityFaults() {
+    faults.clearCapacityFaults();
+  }
+
+  public void clearFaults() {
+    faults.clear();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * An in-process EC2 emulator ({@link io.nestedvirt.sandbox.ec2.Ec2Emulator}) spoken to with the
+ * real AWS SDK v2 over HTTP, for tests and the sandbox.
+ *
+ * <p>Wire behaviour it reproduces, checked against the SDK 2.57.8 model and a captured request:
+ *
+ * <ul>
+ *   <li>Requests: EC2 Query (form POST, {@code Action}, {@code Version=2016-11-15}, lists as {@code
+ *       Name.N}); SSM is AWS JSON 1.1 told apart by {@code X-Amz-Target}.
+ *   <li>Responses: camelCase elements ({@code reservationSet/item/instancesSet/item}, {@code
+ *       cpuOptions/nestedVirtualization}, {@code processorInfo/supportedFeatures/item}) in {@code
+ *       http://ec2.amazonaws.com/doc/2016-11-15/}; errors as {@code
+ *       Response/Errors/Error/{Code,Message}} plus {@code RequestID}.
+ *   <li>Statuses: client errors 400; {@code RequestLimitExceeded} 503 (the SDK classifies
+ *       throttling by code); {@code InternalError} 500; {@code Unavailable} 503; {@code
+ *       InsufficientInstanceCapacity} 500, a server error the SDKs retry.
+ *   <li>Ids: unknown ids in {@code InstanceId.N}, {@code SubnetId.N}, {@code GroupId.N} and {@code
+ *       ImageId.N} fail the whole call with {@code *.NotFound}; malformed instance and image ids
+ *       fail with {@code *.Malformed}; filters that match nothing answer an empty set. Unknown
+ *       filter names are {@code InvalidParameterValue}.
+ *   <li>Paging: DescribeInstances returns everything without {@code MaxResults} (5..1000, not
+ *       combinable with {@code InstanceId.N}); DescribeInstanceTypes pages at 100 even without it.
+ * </ul>
+ *
+ * <p>Not modelled: eventual consistency (a launched instance is visible at once), stop/start,
+ * network interfaces, volumes as resources of their own (no DescribeVolumes), request signing.
+ */
+package io.nestedvirt.sandbox.ec2;

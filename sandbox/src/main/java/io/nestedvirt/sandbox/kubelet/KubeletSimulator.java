@@ -1,0 +1,502 @@
+package io.nestedvirt.sandbox.kubelet;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.sandbox.ec2.Ec2Emulator;
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays the kubelets of EC2 instances against a Kubernetes API server:
+ *
+ * <ul>
+ *   <li>an instance that becomes running registers, after {@link Settings#registrationDelay}, a
+ *       Node named by its private DNS name, with {@code spec.providerID = aws:///<zone>/<id>}, the
+ *       labels a kubelet and the AWS cloud controller set, the {@code --node-labels} and {@code
+ *       --register-with-taints} of its user data ({@link RegistrationParser}), then posts status
+ *       through {@code nodes/status}: Ready, addresses, nodeInfo, capacity;
+ *   <li>after {@link Settings#verificationDelay} it writes {@code NestedVirtualizationReady} as the
+ *       node agent will, from the instance's CPU options ({@link Verdict#expectedFor}), unless a
+ *       test overrides the verdict;
+ *   <li>an instance that shuts down or terminates has its Node deleted; one that stops keeps it (a
+ *       kubelet does not remove its Node; marking it NotReady is the node lifecycle controller's
+ *       job), and registers again when it runs again.
+ * </ul>
+ *
+ * <p>After registration it never writes labels, taints or anything else outside status, and in
+ * status it replaces only the conditions it owns (by read, modify and a merge patch guarded by the
+ * resourceVersion), so what the operator or others add to the Node stays.
+ *
+ * <p>Not simulated: periodic heartbeats and node leases (conditions are written when something
+ * changes), the cloud controller's uninitialized taint, and anything running on the node.
+ *
+ * <p>All work runs on one scheduler thread, in the order instances were observed; API errors are
+ * logged and retried after {@link Settings#retryInterval}, never thrown to the caller of {@link
+ * #observe}.
+ */
+public final class KubeletSimulator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeletSimulator.class);
+
+  private static final int CONFLICT_ATTEMPTS = 5;
+  private static final int DELETE_ATTEMPTS = 10;
+
+  /**
+   * How the simulated kubelets behave; {@link #defaults()} and the {@code with...} methods make
+   * one.
+   *
+   * @param registrationDelay from running to the Node's creation (a real kubelet takes tens of
+   *     seconds; default 1 s)
+   * @param verificationDelay from registration to the first {@code NestedVirtualizationReady}
+   *     (default 1 s)
+   * @param kubeletVersion {@code status.nodeInfo.kubeletVersion} (default v1.34.4)
+   * @param retryInterval wait before retrying a failed API call (default 1 s)
+   * @param clock the time written into conditions (default the system clock)
+   */
+  public record Settings(
+      Duration registrationDelay,
+      Duration verificationDelay,
+      String kubeletVersion,
+      Duration retryInterval,
+      InstantSource clock) {
+    public Settings {
+      requireNotNegative(registrationDelay, "registrationDelay");
+      requireNotNegative(verificationDelay, "verificationDelay");
+      requireNotNegative(retryInterval, "retryInterval");
+      Objects.requireNonNull(kubeletVersion, "kubeletVersion");
+      Objects.requireNonNull(clock, "clock");
+    }
+
+    public static Settings defaults() {
+      return new Settings(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(1),
+          "v1.34.4",
+          Duration.ofSeconds(1),
+          InstantSource.system());
+    }
+
+    public Settings withRegistrationDelay(Duration delay) {
+      return new Settings(delay, verificationDelay, kubeletVersion, retryInterval, clock);
+    }
+
+    public Settings withVerificationDelay(Duration delay) {
+      return new Settings(registrationDelay, delay, kubeletVersion, retryInterval, clock);
+    }
+
+    public Settings withKubeletVersion(String version) {
+      return new Settings(registrationDelay, verificationDelay, version, retryInterval, clock);
+    }
+
+    public Settings withRetryInterval(Duration interval) {
+      return new Settings(registrationDelay, verificationDelay, kubeletVersion, interval, clock);
+    }
+
+    public Settings withClock(InstantSource source) {
+      return new Settings(
+          registrationDelay, verificationDelay, kubeletVersion, retryInterval, source);
+    }
+
+    private static void requireNotNegative(Duration d, String name) {
+      if (d == null || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be zero or positive, not " + d);
+      }
+    }
+  }
+
+  private enum Phase {
+    /** Pending or stopped: no kubelet runs. */
+    WAITING,
+    /** Running; registration scheduled (or withheld by a test). */
+    BOOTING,
+    /** The Node exists and its kubelet posts status. */
+    REGISTERED
+  }
+
+  /** One instance's kubelet. Touched only on the scheduler thread. */
+  private static final class Kubelet {
+    SimulatedInstance instance;
+    Phase phase = Phase.WAITING;
+    String bootId;
+    boolean verificationDue;
+    ScheduledFuture<?> next;
+
+    Kubelet(SimulatedInstance instance) {
+      this.instance = instance;
+    }
+
+    String nodeName() {
+      return instance.nodeName();
+    }
+
+    void cancel() {
+      if (next != null) {
+        next.cancel(false);
+        next = null;
+      }
+    }
+  }
+
+  private final KubernetesClient client;
+  private final Settings settings;
+  private final ScheduledExecutorService scheduler;
+
+  // Scheduler thread only.
+  private final Map<String, Kubelet> kubelets = new HashMap<>();
+  private final Set<String> gone = new HashSet<>();
+
+  // Any thread.
+  private final Set<String> neverRegisterIds = ConcurrentHashMap.newKeySet();
+  private final List<Predicate<SimulatedInstance>> neverRegisterWhen = new CopyOnWriteArrayList<>();
+  private final Map<String, Optional<Verdict>> verdictOverrides = new ConcurrentHashMap<>();
+  private volatile Function<SimulatedInstance, Verdict> verdictPolicy = Verdict::expectedFor;
+  private volatile boolean closed;
+
+  public KubeletSimulator(KubernetesClient client) {
+    this(client, Settings.defaults());
+  }
+
+  public KubeletSimulator(KubernetesClient client, Settings settings) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("kubelet-simulator").unstarted(r));
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /**
+   * Follows the emulator's instances: those it has now, and every state change from here on. The
+   * emulator offers no way to remove a listener; after {@link #close} the listener does nothing.
+   */
+  public KubeletSimulator attach(Ec2Emulator emulator) {
+    emulator.onStateChange(instance -> observe(SimulatedInstance.of(instance)));
+    emulator.instances().forEach(instance -> observe(SimulatedInstance.of(instance)));
+    return this;
+  }
+
+  /**
+   * Tells the simulator an instance's current state. Cheap, never blocks on the API server and
+   * never throws; repeating a state (a poller seeing the same instance again) changes nothing.
+   */
+  public void observe(SimulatedInstance instance) {
+    Objects.requireNonNull(instance, "instance");
+    submit("observe " + instance.id(), () -> handle(instance));
+  }
+
+  // ---- test overrides ----
+
+  /** The instance's kubelet never registers (no effect once it has). */
+  public void neverRegister(String instanceId) {
+    neverRegisterIds.add(instanceId);
+  }
+
+  /**
+   * Instances matching {@code predicate} never register; checked when registration is due, so it
+   * works with a zero registration delay (e.g. {@code i -> "broken".equals(i.tags().get("pool"))}).
+   */
+  public void neverRegisterWhen(Predicate<SimulatedInstance> predicate) {
+    neverRegisterWhen.add(Objects.requireNonNull(predicate, "predicate"));
+  }
+
+  /** The instance's Node registers but never gets {@code NestedVirtualizationReady}. */
+  public void neverVerify(String instanceId) {
+    verdictOverrides.put(instanceId, Optional.empty());
+  }
+
+  /**
+   * The verdict the instance's node reports from now on. When the node has already reported one,
+   * the condition is rewritten at once (with a new {@code lastTransitionTime} when the status
+   * flips).
+   */
+  public void setVerdict(String instanceId, Verdict verdict) {
+    verdictOverrides.put(instanceId, Optional.of(Objects.requireNonNull(verdict, "verdict")));
+    submit(
+        "verdict " + instanceId,
+        () -> {
+          Kubelet kubelet = kubelets.get(instanceId);
+          if (kubelet != null && kubelet.phase == Phase.REGISTERED && kubelet.verificationDue) {
+            step(kubelet, "report verification", this::reportVerification);
+          }
+        });
+  }
+
+  /** {@link #setVerdict} with {@link Verdict#probeFailed}. */
+  public void failVerification(String instanceId, String detail) {
+    setVerdict(instanceId, Verdict.probeFailed(detail));
+  }
+
+  /**
+   * The verdict of every instance without its own override (default {@link Verdict#expectedFor});
+   * applies to verifications still to come. A policy that returns null withholds the condition.
+   */
+  public void verdictPolicy(Function<SimulatedInstance, Verdict> policy) {
+    this.verdictPolicy = Objects.requireNonNull(policy, "policy");
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    scheduler.shutdownNow();
+    try {
+      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("kubelet simulator: scheduler did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- lifecycle, on the scheduler thread ----
+
+  private void handle(SimulatedInstance instance) {
+    String id = instance.id();
+    if (gone.contains(id)) {
+      return;
+    }
+    Kubelet kubelet = kubelets.computeIfAbsent(id, unused -> new Kubelet(instance));
+    kubelet.instance = instance;
+    switch (instance.state()) {
+      case PENDING -> {}
+      case RUNNING -> {
+        if (kubelet.phase == Phase.WAITING) {
+          kubelet.phase = Phase.BOOTING;
+          kubelet.bootId = UUID.randomUUID().toString();
+          schedule(kubelet, "register", this::register, settings.registrationDelay());
+        }
+      }
+      case STOPPING, STOPPED -> {
+        kubelet.cancel();
+        kubelet.phase = Phase.WAITING;
+        kubelet.verificationDue = false;
+      }
+      case SHUTTING_DOWN, TERMINATED -> {
+        kubelet.cancel();
+        kubelets.remove(id);
+        gone.add(id);
+        deleteNode(instance, 1);
+      }
+    }
+  }
+
+  private void register(Kubelet kubelet) {
+    SimulatedInstance instance = kubelet.instance;
+    if (neverRegisterIds.contains(instance.id())
+        || neverRegisterWhen.stream().anyMatch(p -> p.test(instance))) {
+      LOG.info("kubelet of {}: never registers (test override)", instance.id());
+      return;
+    }
+    Node node =
+        SimulatedNodes.registration(instance, RegistrationParser.parse(instance.userData()));
+    try {
+      client.nodes().resource(node).create();
+      LOG.info("kubelet of {}: registered node {}", instance.id(), node.getMetadata().getName());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      // Registered before (a restart, or a retry after a failed status write): carry on, unless
+      // the name belongs to another instance.
+      Node existing = client.nodes().withName(node.getMetadata().getName()).get();
+      if (existing != null && !instance.providerId().equals(providerId(existing))) {
+        LOG.warn(
+            "kubelet of {}: node {} exists with providerID {}; not taking it over",
+            instance.id(),
+            node.getMetadata().getName(),
+            providerId(existing));
+        return;
+      }
+    }
+    kubelet.phase = Phase.REGISTERED;
+    writeStatus(
+        kubelet,
+        SimulatedNodes.kubeletConditions(settings.clock().instant()),
+        status ->
+            SimulatedNodes.setKubeletStatusFields(
+                status, instance, settings.kubeletVersion(), kubelet.bootId));
+    schedule(kubelet, "verify", this::verify, settings.verificationDelay());
+  }
+
+  private void verify(Kubelet kubelet) {
+    kubelet.verificationDue = true;
+    reportVerification(kubelet);
+  }
+
+  private void reportVerification(Kubelet kubelet) {
+    Optional<Verdict> verdict = verdictOverrides.get(kubelet.instance.id());
+    if (verdict == null) {
+      verdict = Optional.ofNullable(verdictPolicy.apply(kubelet.instance));
+    }
+    if (verdict.isEmpty()) {
+      LOG.info("kubelet of {}: never reports verification (test override)", kubelet.instance.id());
+      return;
+    }
+    Instant now = settings.clock().instant();
+    writeStatus(kubelet, List.of(SimulatedNodes.verification(verdict.get(), now)), status -> {});
+    LOG.info(
+        "kubelet of {}: {}={} ({})",
+        kubelet.instance.id(),
+        SimulatedNodes.CONDITION_NESTED_VIRTUALIZATION_READY,
+        verdict.get().status(),
+        verdict.get().reason());
+  }
+
+  /**
+   * Replaces the given conditions (and sets the other fields) in the Node's status: read the Node,
+   * change only those, and write it back through {@code nodes/status} (PUT) guarded by the
+   * resourceVersion read, retried on conflict. Not a merge patch: it replaces the whole conditions
+   * list on a real API server and appends to it on fabric8's mock; not a strategic merge patch
+   * (which merges conditions by type): the mock refuses it.
+   */
+  private void writeStatus(
+      Kubelet kubelet, List<NodeCondition> conditions, Consumer<NodeStatus> fields) {
+    String name = kubelet.nodeName();
+    for (int attempt = 1; ; attempt++) {
+      Node node = client.nodes().withName(name).get();
+      if (node == null) {
+        LOG.warn("kubelet of {}: node {} is gone; status not written", kubelet.instance.id(), name);
+        return;
+      }
+      NodeStatus status = node.getStatus() == null ? new NodeStatus() : node.getStatus();
+      fields.accept(status);
+      status.setConditions(SimulatedNodes.merge(status.getConditions(), conditions));
+      node.setStatus(status);
+      try {
+        client.nodes().resource(node).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= CONFLICT_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Deletes the instance's Node if it is this instance's (by providerID); retries on errors. */
+  private void deleteNode(SimulatedInstance instance, int attempt) {
+    String name = instance.nodeName();
+    try {
+      Node node = client.nodes().withName(name).get();
+      if (node == null) {
+        return;
+      }
+      if (!instance.providerId().equals(providerId(node))) {
+        LOG.warn(
+            "instance {} is {}, but node {} has providerID {}; leaving it",
+            instance.id(),
+            instance.state().wireName(),
+            name,
+            providerId(node));
+        return;
+      }
+      client.nodes().withName(name).delete();
+      LOG.info(
+          "instance {} is {}: deleted node {}", instance.id(), instance.state().wireName(), name);
+    } catch (RuntimeException e) {
+      if (attempt >= DELETE_ATTEMPTS) {
+        LOG.warn("instance {}: giving up deleting node {}: {}", instance.id(), name, e.toString());
+        return;
+      }
+      LOG.warn(
+          "instance {}: deleting node {} failed, will retry: {}",
+          instance.id(),
+          name,
+          e.toString());
+      schedulePlain(
+          "delete node " + name, () -> deleteNode(instance, attempt + 1), settings.retryInterval());
+    }
+  }
+
+  // ---- scheduling ----
+
+  /** Runs {@code action} for the kubelet after {@code delay}, if it is still the current one. */
+  private void schedule(Kubelet kubelet, String what, Consumer<Kubelet> action, Duration delay) {
+    kubelet.cancel();
+    try {
+      kubelet.next =
+          scheduler.schedule(
+              () -> step(kubelet, what, action), delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // Closed meanwhile.
+    }
+  }
+
+  /** Runs one step now; on failure logs it and retries it after the retry interval. */
+  private void step(Kubelet kubelet, String what, Consumer<Kubelet> action) {
+    if (closed || kubelets.get(kubelet.instance.id()) != kubelet) {
+      return;
+    }
+    try {
+      action.accept(kubelet);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "kubelet of {}: {} failed, will retry in {}: {}",
+          kubelet.instance.id(),
+          what,
+          settings.retryInterval(),
+          e.toString());
+      schedule(kubelet, what, action, settings.retryInterval());
+    }
+  }
+
+  private void schedulePlain(String what, Runnable task, Duration delay) {
+    try {
+      scheduler.schedule(() -> safely(what, task), delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // Closed meanwhile.
+    }
+  }
+
+  private void submit(String what, Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      scheduler.execute(() -> safely(what, task));
+    } catch (RejectedExecutionException closing) {
+      // Closed meanwhile.
+    }
+  }
+
+  private void safely(String what, Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      LOG.warn("kubelet simulator: {} failed: {}", what, e.toString(), e);
+    }
+  }
+
+  private static String providerId(Node node) {
+    return node.getSpec() == null ? null : node.getSpec().getProviderID();
+  }
+}

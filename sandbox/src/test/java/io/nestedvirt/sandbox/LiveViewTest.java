@@ -1,0 +1,146 @@
+package io.nestedvirt.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.nestedvirt.operator.api.v1alpha1.Condition;
+import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The sandbox's live view: what it shows, and that only a terminal gets escape codes. */
+class LiveViewTest {
+  private static final Instant NOW = Instant.parse("2026-11-26T10:00:30Z");
+
+  @Test
+  void aPoolRowCountsItsInstancesByPhase() {
+    NestedVirtPool pool = pool("kubevirt", 4, "Launching", "Joining", "Verifying", "Ready");
+
+    PoolRow row = PoolRow.of(pool);
+
+    assertThat(row).isEqualTo(new PoolRow("kubevirt", 4, 1, 1, 1, 1, "InstancesStarting"));
+  }
+
+  @Test
+  void theViewShowsEachPoolAndTheNewestEventsLast() {
+    List<Event> events =
+        List.of(
+            event("kubevirt", "Launched", "launched 1 m8i.2xlarge", "2026-11-26T10:00:05Z"),
+            event("kata", "CapacityFallback", "c8i.xlarge has no capacity", "2026-11-26T10:00:20Z"),
+            event("kata", "Launched", "launched 1 m8i.xlarge", "2026-11-26T10:00:10Z"));
+
+    List<String> lines =
+        LiveView.render(
+            Duration.ofSeconds(75),
+            List.of(PoolRow.of(pool("kubevirt", 3, "Ready", "Ready", "Verifying"))),
+            EventRow.latest(events, 2),
+            NOW,
+            false);
+
+    assertThat(lines.getFirst()).contains("1:15").contains("1 pool(s)").contains("Ctrl-C");
+    assertThat(lines)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .containsPattern("^kubevirt\\s+3\\s+0\\s+0\\s+1\\s+2\\s+InstancesStarting$"));
+    int launched = indexOf(lines, "launched 1 m8i.xlarge");
+    int fallback = indexOf(lines, "c8i.xlarge has no capacity");
+    assertThat(indexOf(lines, "launched 1 m8i.2xlarge")).as("only the newest 2").isEqualTo(-1);
+    assertThat(launched).isPositive().isLessThan(fallback);
+    assertThat(lines.get(fallback)).contains("10s").contains("CapacityFallback").contains("kata");
+  }
+
+  @Test
+  void aTerminalGetsTheViewRedrawnInPlaceAndAPipeGetsPlainLines() {
+    ByteArrayOutputStream terminal = new ByteArrayOutputStream();
+    ProgressDisplay live = ProgressDisplay.choose(true, print(terminal));
+    live.update(Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), false);
+    live.update(Duration.ofSeconds(2), List.of(pool("kata", 2, "Ready")), List.of(), false);
+
+    ByteArrayOutputStream pipe = new ByteArrayOutputStream();
+    ProgressDisplay plain = ProgressDisplay.choose(false, print(pipe));
+    plain.update(Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), false);
+    plain.update(Duration.ofSeconds(2), List.of(pool("kata", 2, "Launching")), List.of(), false);
+
+    String frames = terminal.toString(StandardCharsets.UTF_8);
+    assertThat(live.live()).isTrue();
+    assertThat(frames).as("the second frame moves back over the first").contains("\u001b[");
+    assertThat(frames.split("\u001b\\[\\d+F")).hasSize(2);
+    plain.update(Duration.ofSeconds(3), List.of(), List.of(), false);
+
+    String lines = pipe.toString(StandardCharsets.UTF_8);
+    assertThat(plain.live()).isFalse();
+    assertThat(lines).doesNotContain("\u001b").contains("kata");
+    assertThat(lines.lines())
+        .as("a line only when progress changes, and one when the pool is gone")
+        .hasSize(2)
+        .last()
+        .asString()
+        .contains("kata")
+        .endsWith("deleted");
+  }
+
+  private static int indexOf(List<String> lines, String text) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static PrintStream print(ByteArrayOutputStream out) {
+    return new PrintStream(out, true, StandardCharsets.UTF_8);
+  }
+
+  private static NestedVirtPool pool(String name, int replicas, String... phases) {
+    NestedVirtPool pool = new NestedVirtPool();
+    pool.getMetadata().setName(name);
+    pool.getMetadata().setGeneration(1L);
+    NestedVirtPoolSpec spec = new NestedVirtPoolSpec();
+    spec.replicas = replicas;
+    pool.setSpec(spec);
+    NestedVirtPoolStatus status = new NestedVirtPoolStatus();
+    for (String phase : phases) {
+      InstanceStatus i = new InstanceStatus();
+      i.phase = phase;
+      status.instances.add(i);
+    }
+    Condition ready = new Condition();
+    ready.type = "Ready";
+    boolean allReady = List.of(phases).stream().allMatch("Ready"::equals);
+    ready.status = allReady && phases.length == replicas ? "True" : "False";
+    ready.reason = "True".equals(ready.status) ? "Ready" : "InstancesStarting";
+    ready.message = "";
+    status.conditions.add(ready);
+    status.replicas = phases.length;
+    pool.setStatus(status);
+    return pool;
+  }
+
+  private static Event event(String object, String reason, String message, String at) {
+    return new EventBuilder()
+        .withNewMetadata()
+        .withName(object + "." + reason)
+        .withNamespace("default")
+        .endMetadata()
+        .withNewInvolvedObject()
+        .withKind("NestedVirtPool")
+        .withName(object)
+        .endInvolvedObject()
+        .withType("Normal")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastTimestamp(at)
+        .build();
+  }
+}
