@@ -9,6 +9,7 @@ import io.nestedvirt.operator.agent.KvmVerdict;
 import io.nestedvirt.operator.agent.ProbeVerdicts;
 import io.nestedvirt.operator.agent.kvm.KvmProbe;
 import io.nestedvirt.operator.agent.kvm.ProbeResult;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsSettings;
@@ -237,6 +238,11 @@ public final class Sandbox implements AutoCloseable {
 
   public List<NestedVirtPool> pools() {
     return client().resources(NestedVirtPool.class).list().getItems();
+  }
+
+  /** Every pool's machines, as the operator created them. */
+  public List<NestedVirtInstance> machines() {
+    return client().resources(NestedVirtInstance.class).list().getItems();
   }
 
   /** The Events the operator recorded (it writes them to "default", as for any cluster object). */

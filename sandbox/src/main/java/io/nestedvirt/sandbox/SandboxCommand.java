@@ -52,7 +52,9 @@ public final class SandboxCommand implements Callable<Integer> {
           "How long --until-ready waits, for example 90s or 2m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--dump", description = "On exit, write the pools and nodes as YAML to FILE.")
+  @Option(
+      names = "--dump",
+      description = "On exit, write the pools, their machines and the nodes as YAML to FILE.")
   Path dump;
 
   @Option(
@@ -231,7 +233,7 @@ public final class SandboxCommand implements Callable<Integer> {
     }
     if (dump != null) {
       writeDump(sandbox, dump);
-      System.out.println("sandbox: wrote pools and nodes to " + dump);
+      System.out.println("sandbox: wrote pools, machines and nodes to " + dump);
     }
     if (!untilReady) {
       int terminated = sandbox.shutDown();
@@ -319,6 +321,7 @@ public final class SandboxCommand implements Callable<Integer> {
 
   private static void writeDump(Sandbox sandbox, Path path) throws java.io.IOException {
     List<HasMetadata> items = new ArrayList<>(sandbox.pools());
+    items.addAll(sandbox.machines());
     List<Node> nodes = sandbox.client().nodes().list().getItems();
     items.addAll(nodes);
     // A plain v1 List (KubernetesList cannot hold our custom resource), readable by kubectl.

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
-import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
@@ -111,9 +110,7 @@ class LiveViewTest {
     pool.setSpec(spec);
     NestedVirtPoolStatus status = new NestedVirtPoolStatus();
     for (String phase : phases) {
-      InstanceStatus i = new InstanceStatus();
-      i.phase = phase;
-      status.instances.add(i);
+      status.phaseCounts.merge(phase, 1, Integer::sum);
     }
     Condition ready = new Condition();
     ready.type = "Ready";

@@ -49,7 +49,19 @@ class SandboxCommandTest {
     List<?> items = (List<?>) list.get("items");
     List<?> pools = items.stream().filter(i -> "NestedVirtPool".equals(kind(i))).toList();
     List<?> nodes = items.stream().filter(i -> "Node".equals(kind(i))).toList();
+    List<?> machines = items.stream().filter(i -> "NestedVirtInstance".equals(kind(i))).toList();
     assertThat(pools).hasSize(2);
+    assertThat(machines).as("one NestedVirtInstance per instance").hasSize(5);
+    for (Object machine : machines) {
+      Map<?, ?> status = (Map<?, ?>) ((Map<?, ?>) machine).get("status");
+      assertThat(status.get("phase")).isEqualTo("Ready");
+      assertThat(nodes)
+          .as("the machine's node is in the dump")
+          .anySatisfy(
+              n ->
+                  assertThat(((Map<?, ?>) ((Map<?, ?>) n).get("metadata")).get("name"))
+                      .isEqualTo(status.get("nodeName")));
+    }
     assertThat(nodes).as("3 kubevirt and 2 kata nodes joined").hasSize(5);
     for (Object node : nodes) {
       @SuppressWarnings("unchecked")

@@ -109,6 +109,7 @@ class SandboxMetricsTest {
               assertThat(m.sum("nestedvirt_events_total")).isEqualTo(sum(events));
               assertThat(events)
                   .containsEntry("NodeVerified", 5L)
+                  .containsEntry("ScalingUp", 2L)
                   .containsEntry("ScalingDown", 1L)
                   .containsEntry("Terminating", 1L);
               assertThat(events.get("Launched"))
@@ -173,7 +174,7 @@ class SandboxMetricsTest {
         .atMost(Duration.ofSeconds(30))
         .until(() -> get("/readyz").statusCode() == 503);
     assertThat(get("/readyz").body())
-        .isEqualTo("unhealthy event sources: nestedvirtpool/instances\n");
+        .isEqualTo("unhealthy event sources: nestedvirtinstance/instances\n");
     assertThat(get("/healthz").statusCode()).as("no restart for an AWS outage").isEqualTo(200);
     assertThat(
             Scrape.parse(get("/metrics").body())
@@ -221,8 +222,8 @@ class SandboxMetricsTest {
                         NestedVirtPool p = pools.get(e.getKey());
                         return p != null
                             && PoolProgress.isReady(p)
-                            && p.getStatus().instances.stream()
-                                    .filter(i -> !"Terminating".equals(i.phase))
+                            && sandbox.machines().stream()
+                                    .filter(m -> e.getKey().equals(m.poolName()))
                                     .count()
                                 == e.getValue();
                       });
