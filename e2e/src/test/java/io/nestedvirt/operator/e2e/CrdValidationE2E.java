@@ -188,6 +188,63 @@ class CrdValidationE2E {
   }
 
   @Test
+  void aMachinesSpecIsImmutable() {
+    var machines = admin.resources(io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance.class);
+    var machine = new io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance();
+    machine.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("immutable-abcde")
+            .withLabels(java.util.Map.of("nestedvirt.io/pool", "no-such-pool"))
+            .build());
+    var spec = new io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec();
+    spec.instanceType = "m8i.large";
+    spec.subnetId = "subnet-0123456789abcdef0";
+    spec.zone = "us-east-1a";
+    spec.capacityType = io.nestedvirt.operator.api.v1alpha1.CapacityType.ON_DEMAND;
+    spec.launchSettingsHash = "0123456789abcdef";
+    machine.setSpec(spec);
+    machines.resource(machine).create();
+    try {
+      assertThatThrownBy(
+              () ->
+                  machines
+                      .withName("immutable-abcde")
+                      .edit(
+                          m -> {
+                            m.getSpec().instanceType = "c8i.large";
+                            return m;
+                          }))
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+          .hasMessageContaining("spec is immutable")
+          .hasMessageContaining("delete the NestedVirtInstance to replace it");
+    } finally {
+      // Whatever finalizer the operator added goes with the object: nothing was launched for it.
+      machines
+          .withName("immutable-abcde")
+          .edit(
+              m -> {
+                m.getMetadata().setFinalizers(java.util.List.of());
+                return m;
+              });
+      machines.withName("immutable-abcde").delete();
+    }
+  }
+
+  @Test
+  void kubectlExplainDescribesBothKinds() {
+    Tool.Result machine =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(30))
+            .until(
+                () -> E2E.stack().cluster().kubectl("explain", "nvi.status"), r -> r.code() == 0);
+    assertThat(machine.output())
+        .contains("KIND:       NestedVirtInstance")
+        .contains("nodeName")
+        .contains("Pinned once bound");
+  }
+
+  @Test
   void kubectlExplainPrintsTheFieldDescriptions() {
     // Discovery can lag a moment behind a newly established CRD.
     Tool.Result result =

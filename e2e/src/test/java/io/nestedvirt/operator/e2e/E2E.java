@@ -70,9 +70,15 @@ final class E2E {
 
   /** Another operator replica against the stack, stopped with it. */
   static synchronized OperatorProcess startReplica(String name) throws IOException {
+    return startReplica(name, stack().moto().endpoint);
+  }
+
+  /** Another operator replica whose EC2 requests go to {@code ec2} (a proxy in front of moto). */
+  static synchronized OperatorProcess startReplica(String name, java.net.URI ec2)
+      throws IOException {
     Stack s = stack();
     OperatorProcess replica =
-        new OperatorProcess(s.env(), s.cluster().operatorKubeconfig(), s.moto(), CLUSTER, name);
+        new OperatorProcess(s.env(), s.cluster().operatorKubeconfig(), ec2, CLUSTER, name);
     replicas.add(replica);
     return replica;
   }
@@ -118,6 +124,25 @@ final class E2E {
     stack.kubelets().close();
     stack.moto().close();
     stack.cluster().close();
+  }
+
+  /** The pool's machines (NestedVirtInstances) as the API server holds them. */
+  static java.util.List<io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance> machines(
+      io.fabric8.kubernetes.client.KubernetesClient admin, String pool) {
+    return admin
+        .resources(io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance.class)
+        .withLabel(io.nestedvirt.operator.api.v1alpha1.NestedVirtPool.POOL_LABEL, pool)
+        .list()
+        .getItems();
+  }
+
+  /** The nodes of the pool's Ready machines. */
+  static java.util.List<String> readyNodes(
+      io.fabric8.kubernetes.client.KubernetesClient admin, String pool) {
+    return machines(admin, pool).stream()
+        .filter(m -> m.getStatus() != null && "Ready".equals(m.getStatus().phase))
+        .map(m -> m.getStatus().nodeName)
+        .toList();
   }
 
   /**

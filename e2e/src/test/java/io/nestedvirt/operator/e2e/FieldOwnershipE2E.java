@@ -21,8 +21,8 @@ class FieldOwnershipE2E {
     Path v1 = manifest("owned", 1, "team: virt");
     Tool.Result created = stack.cluster().kubectl("apply", "-f", v1.toString());
     assertThat(created.code()).as(created.output()).isZero();
-    NestedVirtPool first = E2E.awaitReady(admin, "owned", 1);
-    String launchedId = first.getStatus().instances.get(0).id;
+    E2E.awaitReady(admin, "owned", 1);
+    String launchedId = E2E.machines(admin, "owned").getFirst().getStatus().instanceId;
 
     // Client-side apply of an edited manifest (what `kubectl apply` does by default).
     Path v2 = manifest("owned", 1, "team: virtualization");
@@ -30,7 +30,10 @@ class FieldOwnershipE2E {
     assertThat(clientSide.code()).as(clientSide.output()).isZero();
     NestedVirtPool afterClientSide = get("owned");
     assertThat(afterClientSide.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
-    assertThat(afterClientSide.getStatus().instances).extracting(i -> i.id).contains(launchedId);
+    assertThat(afterClientSide.getStatus().readyReplicas).isEqualTo(1);
+    assertThat(E2E.machines(admin, "owned"))
+        .extracting(m -> m.getStatus().instanceId)
+        .contains(launchedId);
     assertThat(afterClientSide.getMetadata().getLabels()).containsEntry("team", "virtualization");
 
     // Server-side apply by another manager (what Argo CD / Flux do), without status or finalizers.
@@ -48,7 +51,10 @@ class FieldOwnershipE2E {
     assertThat(serverSide.code()).as(serverSide.output()).isZero();
     NestedVirtPool afterServerSide = E2E.awaitReady(admin, "owned", 2);
     assertThat(afterServerSide.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
-    assertThat(afterServerSide.getStatus().instances).extracting(i -> i.id).contains(launchedId);
+    assertThat(afterServerSide.getStatus().readyReplicas).isEqualTo(2);
+    assertThat(E2E.machines(admin, "owned"))
+        .extracting(m -> m.getStatus().instanceId)
+        .contains(launchedId);
 
     // The operator's writes left every user field as the user set it.
     assertThat(afterServerSide.getMetadata().getLabels()).containsEntry("team", "virtualization");

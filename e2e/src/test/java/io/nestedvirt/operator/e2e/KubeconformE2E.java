@@ -47,7 +47,7 @@ class KubeconformE2E {
     assertThat(r.code()).as(r.output()).isZero();
     // 14 objects in the rendered chart, 2 pools, a RuntimeClass, a pod; skipped by name: the
     // KubeVirt CR, the VirtualMachine and the Argo CD Application.
-    assertThat(r.output()).contains("Valid: 18, Invalid: 0, Errors: 0, Skipped: 3");
+    assertThat(r.output()).contains("Valid: 19, Invalid: 0, Errors: 0, Skipped: 3");
   }
 
   @Test

@@ -49,7 +49,7 @@ class LeaderElectionE2E {
     E2E.awaitReady(admin, "leader-first", 1);
     assertThat(first.logText())
         .as("the lease holder launches the pool's instance")
-        .contains("pool leader-first: launched");
+        .containsPattern("machine leader-first-[a-z0-9]{5}: launched i-");
     assertThat(second.logText())
         .as("the standby neither reconciles nor launches anything")
         .doesNotContain("pool leader-first")
@@ -100,7 +100,7 @@ class LeaderElectionE2E {
     assertThat(second.logText())
         .as("the new holder reconciles")
         .contains("leader election: " + second.name + " leads")
-        .contains("pool leader-second: launched");
+        .containsPattern("machine leader-second-[a-z0-9]{5}: launched i-");
 
     var pools = admin.resources(NestedVirtPool.class);
     pools.withName("leader-first").delete();
@@ -156,7 +156,8 @@ class LeaderElectionE2E {
         .until(() -> successor.name.equals(holder()));
     apply("leader-successor");
     E2E.awaitReady(admin, "leader-successor", 1);
-    assertThat(successor.logText()).contains("pool leader-successor: launched");
+    assertThat(successor.logText())
+        .containsPattern("machine leader-successor-[a-z0-9]{5}: launched i-");
     var pools = admin.resources(NestedVirtPool.class);
     pools.withName("leader-successor").delete();
     await("the successor deletes the pool")

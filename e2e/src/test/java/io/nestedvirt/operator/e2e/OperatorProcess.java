@@ -38,6 +38,12 @@ final class OperatorProcess implements AutoCloseable {
 
   OperatorProcess(E2EEnvironment env, Path kubeconfig, Moto moto, String cluster, String name)
       throws IOException {
+    this(env, kubeconfig, moto.endpoint, cluster, name);
+  }
+
+  /** An operator whose EC2 requests go to {@code ec2} (moto, or a test's proxy in front of it). */
+  OperatorProcess(E2EEnvironment env, Path kubeconfig, URI ec2, String cluster, String name)
+      throws IOException {
     this.name = name;
     log = env.logs().resolve(name + ".log");
     List<String> command = env.operatorCommand("run");
@@ -48,7 +54,7 @@ final class OperatorProcess implements AutoCloseable {
             "--region",
             Moto.REGION,
             "--endpoint-url",
-            moto.endpoint.toString(),
+            ec2.toString(),
             "--refresh-period",
             "1s",
             "--kubernetes-version",

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.Tags;
 import java.nio.file.Files;
@@ -22,8 +23,9 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
  * The core lifecycle against the real API server (server-side apply on, the operator running as its
- * ServiceAccount in its own process) and moto as EC2: create 3, scale through the scale subresource
- * with kubectl, delete.
+ * ServiceAccount in its own process) and moto as EC2: create 3, replace one machine with kubectl
+ * delete nvi, scale through the scale subresource with kubectl, delete; the machines go before the
+ * pool, behind their finalizers.
  */
 class PoolLifecycleE2E {
   private final E2E.Stack stack = E2E.stack();
@@ -31,7 +33,7 @@ class PoolLifecycleE2E {
 
   /**
    * The operator runs with {@code --log-format json}: every line it writes is one JSON object, and
-   * a decision's line carries the pool and instance in its MDC.
+   * a decision's line carries the pool, the machine and the instance in its MDC.
    */
   private static void assertLaunchesLoggedAsJson(OperatorProcess operator, String pool)
       throws Exception {
@@ -44,18 +46,21 @@ class PoolLifecycleE2E {
     }
     assertThat(lines)
         .filteredOn(
-            l -> l.path("formattedMessage").asText().startsWith("pool " + pool + ": launched"))
-        .isNotEmpty()
+            l ->
+                l.path("formattedMessage").asText().startsWith("machine " + pool + "-")
+                    && l.path("formattedMessage").asText().contains(": launched i-"))
+        .hasSizeGreaterThanOrEqualTo(3)
         .allSatisfy(
             l -> {
               assertThat(l.path("level").asText()).isEqualTo("INFO");
               assertThat(l.path("mdc").path("pool").asText()).isEqualTo(pool);
+              assertThat(l.path("mdc").path("machine").asText()).startsWith(pool + "-");
               assertThat(l.path("mdc").path("instance").asText()).startsWith("i-");
             });
   }
 
   @Test
-  void createScaleAndDeleteAPool() throws Exception {
+  void createReplaceScaleAndDeleteAPool() throws Exception {
     Path manifest = Files.createTempFile("life", ".yaml");
     Files.writeString(
         manifest,
@@ -86,12 +91,60 @@ class PoolLifecycleE2E {
     }
     assertThat(running.stream().map(i -> i.placement().availabilityZone()).distinct()).hasSize(3);
     assertThat(ready.getMetadata().getFinalizers()).contains("nestedvirt.io/finalizer");
+    List<NestedVirtInstance> machines = E2E.machines(admin, "life");
+    assertThat(machines)
+        .hasSize(3)
+        .allSatisfy(
+            m -> {
+              assertThat(m.getMetadata().getFinalizers()).contains("nestedvirt.io/termination");
+              assertThat(m.getMetadata().getOwnerReferences())
+                  .singleElement()
+                  .satisfies(o -> assertThat(o.getUid()).isEqualTo(uid));
+              assertThat(m.getStatus().phase).isEqualTo("Ready");
+            });
+    assertThat(machines)
+        .extracting(m -> m.getStatus().instanceId)
+        .containsExactlyInAnyOrderElementsOf(running.stream().map(Instance::instanceId).toList());
     OperatorProcess leader = E2E.leader();
     assertThat(leader.scrape().sum("nestedvirt_instances_launched_total", "pool", "life"))
         .isEqualTo(3);
     assertThat(leader.get("/readyz").statusCode()).isEqualTo(200);
     assertThat(leader.get("/healthz").statusCode()).isEqualTo(200);
     assertLaunchesLoggedAsJson(leader, "life");
+
+    Tool.Result listed = stack.cluster().kubectl("get", "nvi", "-l", "nestedvirt.io/pool=life");
+    assertThat(listed.output())
+        .containsPattern("NAME\\s+AGE\\s+POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE")
+        .containsPattern(
+            "life-[a-z0-9]{5}\\s+\\S+\\s+life\\s+c8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
+    Tool.Result category = stack.cluster().kubectl("get", "nestedvirt");
+    assertThat(category.output())
+        .as("kubectl get nestedvirt lists pools and machines")
+        .contains("nestedvirtpool.nestedvirt.io/life")
+        .containsPattern("nestedvirtinstance.nestedvirt.io/life-[a-z0-9]{5}");
+
+    // Replacing one machine: delete it; it drains and terminates, and the pool launches another.
+    NestedVirtInstance victim = machines.getFirst();
+    String replaced = victim.getStatus().instanceId;
+    Tool.Result deleted =
+        stack.cluster().kubectl("delete", "nvi", victim.getMetadata().getName(), "--wait=true");
+    assertThat(deleted.code()).as(deleted.output()).isZero();
+    assertThat(instances("life", "shutting-down", "terminated"))
+        .extracting(Instance::instanceId)
+        .contains(replaced);
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                E2E.machines(admin, "life").stream()
+                        .filter(m -> m.getStatus() != null && "Ready".equals(m.getStatus().phase))
+                        .count()
+                    == 3);
+    E2E.awaitReady(admin, "life", 3);
+    assertThat(instances("life", "running", "pending"))
+        .extracting(Instance::instanceId)
+        .hasSize(3)
+        .doesNotContain(replaced);
 
     Tool.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
     assertThat(scaled.code()).as(scaled.output()).isZero();
@@ -108,14 +161,15 @@ class PoolLifecycleE2E {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> admin.resources(NestedVirtPool.class).withName("life").get() == null);
+    assertThat(E2E.machines(admin, "life")).as("the machines went before the pool").isEmpty();
     assertThat(instances("life", "running", "pending"))
         .as("every instance of the deleted pool is shutting down or gone")
         .isEmpty();
     assertThat(
             instances(
                 "life", "running", "pending", "shutting-down", "terminated", "stopping", "stopped"))
-        .as("no instance launched twice")
-        .hasSize(5);
+        .as("no instance launched twice: 3, a successor, and 2 more")
+        .hasSize(6);
   }
 
   private List<Instance> instances(String pool, String... states) {

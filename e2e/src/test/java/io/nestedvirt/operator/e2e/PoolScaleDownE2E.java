@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.Tags;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,11 +45,8 @@ class PoolScaleDownE2E {
         """
             .formatted(stack.moto().imageId));
     assertThat(stack.cluster().kubectl("apply", "-f", manifest.toString()).code()).isZero();
-    List<String> nodes =
-        E2E.awaitReady(admin, "budget", 4).getStatus().instances.stream()
-            .map((InstanceStatus s) -> s.node)
-            .filter(Objects::nonNull)
-            .toList();
+    E2E.awaitReady(admin, "budget", 4);
+    List<String> nodes = E2E.readyNodes(admin, "budget");
     assertThat(nodes).hasSize(4);
 
     String ns = Workloads.namespace(admin, "pool-scale-down");
@@ -72,7 +67,7 @@ class PoolScaleDownE2E {
       Tool.Result scaled = stack.cluster().kubectl("scale", "nvp/budget", "--replicas=1");
       assertThat(scaled.code()).as(scaled.output()).isZero();
 
-      NestedVirtPool one = E2E.awaitReady(admin, "budget", 1);
+      E2E.awaitReady(admin, "budget", 1);
 
       assertThat(ready.lowest())
           .as("Ready pods never below 3 of 4 (maxUnavailable 1); lowest at %s", ready.lowestState())
@@ -81,12 +76,7 @@ class PoolScaleDownE2E {
           .as("the pods of the three removed nodes were evicted")
           .hasSize(3);
       assertThat(kubelets.failures).isEmpty();
-      String kept =
-          one.getStatus().instances.stream()
-              .filter(s -> "Ready".equals(s.phase))
-              .map(s -> s.node)
-              .findFirst()
-              .orElseThrow();
+      String kept = E2E.readyNodes(admin, "budget").getFirst();
       for (String node : nodes) {
         if (!node.equals(kept)) {
           await()

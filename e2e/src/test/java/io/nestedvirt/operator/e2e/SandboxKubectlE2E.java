@@ -109,7 +109,15 @@ class SandboxKubectlE2E {
 
       assertThat(kubectl(kubeconfig, "describe", "nvp", "extra"))
           .contains("Events:")
-          .contains("Launched");
+          .contains("ScalingUp");
+      assertThat(kubectl(kubeconfig, "get", "nvi", "-l", "nestedvirt.io/pool=extra"))
+          .containsPattern("POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE")
+          .containsPattern(
+              "extra-[a-z0-9]{5}\\s+\\S+\\s+extra\\s+c8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
+      assertThat(kubectl(kubeconfig, "get", "nestedvirt"))
+          .as("the category lists pools and machines")
+          .contains("nestedvirtpool.nestedvirt.io/extra")
+          .containsPattern("nestedvirtinstance.nestedvirt.io/extra-[a-z0-9]{5}");
       assertThat(kubectl(kubeconfig, "explain", "nvp.spec"))
           .contains("instanceTypes")
           .contains("How many instances the pool keeps");

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -165,6 +166,49 @@ final class BenchStack implements AutoCloseable {
       Thread.sleep(100);
     }
     return true;
+  }
+
+  /**
+   * The operator's writes to the API server since the last call, by kind, read from the embedded
+   * server's request log (which also drains it). The simulated kubelets' own writes (Node creation,
+   * Node status) are left out: what is counted is what the operator costs.
+   */
+  Map<String, Integer> operatorWritesSinceLastCall() {
+    Map<String, Integer> writes = new java.util.TreeMap<>();
+    for (String request : api.takeRequests()) {
+      String kind = operatorWrite(request);
+      if (kind != null) {
+        writes.merge(kind, 1, Integer::sum);
+      }
+    }
+    return writes;
+  }
+
+  /** "METHOD path" as an operator write, e.g. "create NestedVirtInstance"; null if not one. */
+  static String operatorWrite(String request) {
+    int space = request.indexOf(' ');
+    String method = request.substring(0, space);
+    String path = request.substring(space + 1).split("\\?")[0];
+    if (method.equals("GET")) {
+      return null;
+    }
+    String verb =
+        switch (method) {
+          case "POST" -> "create";
+          case "DELETE" -> "delete";
+          default -> "update";
+        };
+    if (path.startsWith("/apis/nestedvirt.io/")) {
+      String kind = path.contains("/nestedvirtinstances") ? "NestedVirtInstance" : "NestedVirtPool";
+      return verb + " " + kind + (path.endsWith("/status") ? " status" : "");
+    }
+    if (path.startsWith("/api/v1/namespaces/default/events")) {
+      return verb + " Event";
+    }
+    if (path.startsWith("/api/v1/nodes/") && !path.endsWith("/status") && !verb.equals("delete")) {
+      return verb + " Node";
+    }
+    return null;
   }
 
   @Override

@@ -41,7 +41,8 @@ import java.util.function.Function;
  *   <li>scale: the operator as its own process with P pools x R nodes: start-up, convergence,
  *       reconciles per second, heap after a full GC, RSS, requests per refresh;
  *   <li>start-up: JVM start to first reconcile with P pools present, a plain JVM against one with a
- *       JDK AOT cache that the jar's own run against the stack trained.
+ *       JDK AOT cache that the jar's own run against the stack trained;
+ *   <li>one pool of 1,000: time to Ready, and the operator's API writes and EC2 calls per instance.
  * </ol>
  */
 public final class OperatorBenchmark {
@@ -134,6 +135,9 @@ public final class OperatorBenchmark {
     }
     if (!o.skip().contains("startup")) {
       json.put("startup", startup());
+    }
+    if (!o.skip().contains("onepool")) {
+      json.put("onePool", onePool());
     }
     json.put("loadAverageAtEnd", ProcStat.loadAverage());
     double wall = (System.nanoTime() - start) / 1e9;
@@ -403,14 +407,14 @@ public final class OperatorBenchmark {
       launch.put("instances", 1000);
       launch.put("pools", 10);
       launch.put("runInstancesRequests", runs);
-      launch.put("baselineOnePerInstance", 1000);
+      launch.put("oneMachineOneCall", 1000);
       launch.put("createTagsRequests", delta.getOrDefault("CreateTags", 0));
       launch.put("allCalls", delta);
       result.put("launch1000", launch);
       line(
-          "   launching 1,000 instances over 10 pools: %d RunInstances requests (baseline one per"
-              + " instance: 1,000, %.0fx fewer); %d CreateTags (tags go on RunInstances)",
-          runs, 1000.0 / runs, delta.getOrDefault("CreateTags", 0));
+          "   launching 1,000 instances over 10 pools: %d RunInstances requests (one per machine,"
+              + " each under its own client token); %d CreateTags (tags go on RunInstances)",
+          runs, delta.getOrDefault("CreateTags", 0));
       line(
           "   target: one listing per refresh whatever the pool count, zero mutating calls when steady");
     }
@@ -487,12 +491,14 @@ public final class OperatorBenchmark {
         }
         Instant convergedAt = Instant.now();
         boolean converged = ready == pools;
+        Map<String, Integer> convergeWrites = stack.operatorWritesSinceLastCall();
         timeline.add(sample(stack, op, verdicts, ready, started, stackCpu0));
         String atConvergence = op.scrape();
         double reconciles = Scrape.parse(atConvergence).sum(RECONCILES);
         double convergeSeconds = Duration.between(started, convergedAt).toMillis() / 1e3;
         // Steady state.
         Thread.sleep(2 * o.scaleRefresh().toMillis());
+        stack.operatorWritesSinceLastCall();
         Map<String, Integer> before = stack.ec2.callCounts();
         String m0 = op.scrape();
         double cpu0 = op.cpuSeconds();
@@ -501,6 +507,7 @@ public final class OperatorBenchmark {
         String m1 = op.scrape();
         double steadySeconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Integer> delta = delta(before, stack.ec2.callCounts());
+        Map<String, Integer> steadyWrites = stack.operatorWritesSinceLastCall();
         double listings = Scrape.parse(m1).sum(LISTINGS) - Scrape.parse(m0).sum(LISTINGS);
         double steadyReconciles =
             Scrape.parse(m1).sum(RECONCILES) - Scrape.parse(m0).sum(RECONCILES);
@@ -537,6 +544,8 @@ public final class OperatorBenchmark {
         result.put("steadyWindowSeconds", Samples.round(steadySeconds));
         result.put("steadyListings", (int) listings);
         result.put("steadyCallsInWindow", delta);
+        result.put("operatorApiWritesUntilReady", convergeWrites);
+        result.put("operatorApiWritesSteady", steadyWrites);
         result.put("steadyReconcilesPerSecond", Samples.round(steadyReconciles / steadySeconds));
         result.put("steadyOperatorCpuCores", Math.round(steadyCpu * 1000) / 1000.0);
         result.put("heapClassHistogramTop", histogram);
@@ -589,6 +598,15 @@ public final class OperatorBenchmark {
             "mutating EC2 calls in steady window",
             MUTATING.stream().mapToInt(a -> delta.getOrDefault(a, 0)).sum());
         line(
+            "   %-52s %10d     0",
+            "operator's API writes in steady window",
+            steadyWrites.values().stream().mapToInt(Integer::intValue).sum());
+        line(
+            "   %-52s %10.2f",
+            "operator's API writes per node until Ready",
+            convergeWrites.values().stream().mapToInt(Integer::intValue).sum()
+                / (double) (pools * replicas));
+        line(
             "   %-52s %10.2f /s",
             "reconciles per second, steady", steadyReconciles / steadySeconds);
         line("   %-52s %10.3f cores", "operator CPU, steady", steadyCpu);
@@ -605,6 +623,59 @@ public final class OperatorBenchmark {
       } finally {
         op.close();
       }
+    }
+  }
+
+  // ---- 5. one pool of 1,000 ----
+
+  /**
+   * One pool of 1,000 machines created at once, the operator in this process: how long until it is
+   * Ready, and what the operator wrote to the API server and sent to EC2 for it, per instance.
+   */
+  private Map<String, Object> onePool() throws Exception {
+    int replicas = 1000;
+    progress("one pool: %d replicas at once, in-process operator", replicas);
+    try (BenchStack stack = new BenchStack(Verdict::expectedFor)) {
+      stack.startOperator(o.refresh());
+      stack.createPool("warmup", 10);
+      require(stack.awaitReady(1, Duration.ofSeconds(60)), "warm-up pool not Ready in 60 s");
+      Thread.sleep(2 * o.refresh().toMillis());
+      stack.operatorWritesSinceLastCall();
+      Map<String, Integer> ec2Before = stack.ec2.callCounts();
+      long start = System.nanoTime();
+      stack.createPool("thousand", replicas);
+      require(stack.awaitReady(2, Duration.ofSeconds(600)), "the pool of 1,000 not Ready in 600 s");
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Integer> writes = stack.operatorWritesSinceLastCall();
+      Map<String, Integer> ec2 = delta(ec2Before, stack.ec2.callCounts());
+      Thread.sleep(3 * o.refresh().toMillis());
+      Map<String, Integer> steady = stack.operatorWritesSinceLastCall();
+      int total = writes.values().stream().mapToInt(Integer::intValue).sum();
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("replicas", replicas);
+      result.put("refreshPeriodMs", o.refresh().toMillis());
+      result.put("createdToReadySeconds", Samples.round(seconds));
+      result.put("operatorApiWrites", writes);
+      result.put("operatorApiWritesPerInstance", Samples.round(total / (double) replicas));
+      result.put("ec2Calls", ec2);
+      result.put("operatorApiWritesSteady", steady);
+      line("");
+      line(
+          "5. One pool of %,d replicas created at once (in-process operator, refresh %d ms)",
+          replicas, o.refresh().toMillis());
+      line("   %-52s %10.1f s", "pool created to Ready (every node verified)", seconds);
+      line(
+          "   %-52s %10.2f     (%d in all)",
+          "operator's API writes per instance", total / (double) replicas, total);
+      writes.forEach((kind, n) -> line("     %-50s %10.2f", kind, n / (double) replicas));
+      line(
+          "   %-52s %10.2f",
+          "RunInstances per instance", ec2.getOrDefault("RunInstances", 0) / (double) replicas);
+      line(
+          "   %-52s %10d     0",
+          "operator's API writes once Ready (3 refreshes)",
+          steady.values().stream().mapToInt(Integer::intValue).sum());
+      return result;
     }
   }
 
