@@ -32,6 +32,38 @@ class CrdSchemaTest {
   }
 
   @Test
+  void machinesAreNamedAsDocumentedAndShareThePoolsCategory() {
+    CustomResourceDefinition machines = MockApiServer.crd("nestedvirtinstances.nestedvirt.io");
+    CustomResourceDefinitionVersion v = machines.getSpec().getVersions().get(0);
+    assertThat(machines.getSpec().getScope()).isEqualTo("Cluster");
+    assertThat(machines.getSpec().getNames().getKind()).isEqualTo("NestedVirtInstance");
+    assertThat(machines.getSpec().getNames().getPlural()).isEqualTo("nestedvirtinstances");
+    assertThat(machines.getSpec().getNames().getShortNames()).containsExactly("nvi");
+    assertThat(machines.getSpec().getNames().getCategories()).containsExactly("nestedvirt");
+    assertThat(crd.getSpec().getNames().getCategories()).containsExactly("nestedvirt");
+    assertThat(v.getSubresources().getStatus()).isNotNull();
+    assertThat(v.getAdditionalPrinterColumns())
+        .filteredOn(c -> c.getPriority() == 0)
+        .extracting(c -> c.getName())
+        .containsExactlyInAnyOrder("Pool", "Type", "Zone", "Instance", "Node", "Phase", "Age");
+    JSONSchemaProps spec = v.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    assertThat(spec.getXKubernetesValidations())
+        .extracting(ValidationRule::getRule)
+        .containsExactly("self == oldSelf");
+    assertThat(spec.getRequired())
+        .containsExactlyInAnyOrder(
+            "instanceType", "subnetId", "zone", "capacityType", "launchSettingsHash");
+  }
+
+  @Test
+  void theOldStatusFieldsStayInTheSchemaSoAnUpgradeCanReadThem() {
+    // The API server prunes fields the schema lacks, also when it reads them from etcd: without
+    // these, an upgraded operator would never see the instances it has to adopt.
+    assertThat(root.getProperties().get("status").getProperties())
+        .containsKeys("instances", "pendingLaunches", "launchSequence", "phaseCounts");
+  }
+
+  @Test
   void scaleSubresourceDrivesSpecReplicas() {
     var scale = version.getSubresources().getScale();
     assertThat(scale.getSpecReplicasPath()).isEqualTo(".spec.replicas");

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The README's spec reference names every field of the CRD, so it cannot fall behind. */
+/** The README's reference tables name every field of both CRDs, so they cannot fall behind. */
 class ReadmeReferenceTest {
   @Test
   void everySpecFieldIsInTheReadmeReference() throws IOException {
@@ -29,6 +29,28 @@ class ReadmeReferenceTest {
     collect("", spec, fields);
     assertThat(fields.stream().filter(f -> !readme.contains("| `" + f + "` |")))
         .as("spec fields missing from the README's reference table")
+        .isEmpty();
+  }
+
+  @Test
+  void everyFieldOfAMachineIsInTheReadmesMachineTables() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    String machines =
+        readme.substring(
+            readme.indexOf("## Machines: NestedVirtInstance"), readme.indexOf("## The KVM probe"));
+    var schema =
+        MockApiServer.crd("nestedvirtinstances.nestedvirt.io")
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties();
+    List<String> fields = new ArrayList<>();
+    collect("", schema.get("spec"), fields);
+    fields.addAll(schema.get("status").getProperties().keySet());
+    assertThat(fields.stream().filter(f -> !machines.contains("| `" + f + "` |")))
+        .as("NestedVirtInstance fields missing from the README's machine tables")
         .isEmpty();
   }
 
