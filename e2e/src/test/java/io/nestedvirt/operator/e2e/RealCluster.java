@@ -161,6 +161,7 @@ final class RealCluster implements AutoCloseable {
             .waitUntilCondition(
                 c ->
                     c.getStatus() != null
+                        && c.getStatus().getConditions() != null
                         && c.getStatus().getConditions().stream()
                             .anyMatch(
                                 x ->

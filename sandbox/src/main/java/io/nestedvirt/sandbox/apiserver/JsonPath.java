@@ -6,14 +6,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The subset of kubectl's JSONPath that CRD printer columns use: {@code .a.b}, {@code .a[0]} and
- * {@code .a[?(@.key=="value")].b} (first match). Enough for our CRD's columns; anything else reads
- * as missing rather than failing the request.
+ * The subset of kubectl's JSONPath that CRD printer columns use: {@code .a.b}, {@code .a[0]},
+ * {@code .a[?(@.key=="value")].b} (first match) and keys with escaped dots ({@code
+ * .metadata.labels.nestedvirt\\.io/pool}). Enough for our CRD's columns; anything else reads as
+ * missing rather than failing the request.
  */
 final class JsonPath {
+  /** A key may hold escaped dots and slashes, as label keys do: {@code .labels.a\\.b/c}. */
   private static final Pattern STEP =
       Pattern.compile(
-          "\\.([A-Za-z0-9_-]+)|\\[(\\d+)]|\\[\\?\\(@\\.([A-Za-z0-9_-]+)==\"([^\"]*)\"\\)]");
+          "\\.((?:[A-Za-z0-9_/-]|\\\\\\.)+)|\\[(\\d+)]|\\[\\?\\(@\\.([A-Za-z0-9_-]+)==\"([^\"]*)\"\\)]");
 
   private JsonPath() {}
 
@@ -27,7 +29,7 @@ final class JsonPath {
       }
       at = m.end();
       if (m.group(1) != null) {
-        node = node.path(m.group(1));
+        node = node.path(m.group(1).replace("\\.", "."));
       } else if (m.group(2) != null) {
         node = node.path(Integer.parseInt(m.group(2)));
       } else {

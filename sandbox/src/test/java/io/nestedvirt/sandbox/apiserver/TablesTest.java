@@ -54,4 +54,46 @@ class TablesTest {
         .containsEntry("Types", "[\"m8i.2xlarge\"]");
     assertThat(table.at("/rows/0/object/kind").asText()).isEqualTo("PartialObjectMetadata");
   }
+
+  @Test
+  void aMachineRowReadsItsPoolFromALabelWhoseKeyHasDots() throws Exception {
+    var version =
+        EmbeddedApiServer.crd("nestedvirtinstances.nestedvirt.io")
+            .getSpec()
+            .getVersions()
+            .getFirst();
+    Tables tables =
+        new Tables(
+            json,
+            Clock.fixed(Instant.parse("2026-11-26T10:05:00Z"), ZoneOffset.UTC),
+            java.util.Map.of("nestedvirtinstances", version.getAdditionalPrinterColumns()));
+    JsonNode machine =
+        json.readTree(
+            """
+            {"metadata": {"name": "kubevirt-x7k2p", "creationTimestamp": "2026-11-26T10:04:00Z",
+                          "labels": {"nestedvirt.io/pool": "kubevirt"}},
+             "spec": {"instanceType": "m8i.2xlarge", "zone": "us-east-1b"},
+             "status": {"instanceId": "i-0abc", "nodeName": "ip-10-0-32-4", "phase": "Ready"}}
+            """);
+
+    JsonNode table =
+        tables.render(tables.columnsFor("nestedvirtinstances").orElseThrow(), machine, false);
+
+    java.util.List<String> names = new java.util.ArrayList<>();
+    table.path("columnDefinitions").forEach(c -> names.add(c.path("name").asText()));
+    java.util.List<String> cells = new java.util.ArrayList<>();
+    table.at("/rows/0/cells").forEach(c -> cells.add(c.asText()));
+    java.util.Map<String, String> row = new java.util.HashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      row.put(names.get(i), cells.get(i));
+    }
+    assertThat(row)
+        .containsEntry("Pool", "kubevirt")
+        .containsEntry("Type", "m8i.2xlarge")
+        .containsEntry("Zone", "us-east-1b")
+        .containsEntry("Instance", "i-0abc")
+        .containsEntry("Node", "ip-10-0-32-4")
+        .containsEntry("Phase", "Ready")
+        .containsEntry("Age", "60s");
+  }
 }
