@@ -5,20 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.Tags;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
@@ -30,14 +25,6 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
  * NestedVirtInstance carrying its id, nothing is launched or terminated, and the old fields go.
  */
 class AdoptionE2E {
-  private static final ResourceDefinitionContext POOLS =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("nestedvirt.io")
-          .withVersion("v1alpha1")
-          .withKind("NestedVirtPool")
-          .withPlural("nestedvirtpools")
-          .withNamespaced(false)
-          .build();
 
   private final E2E.Stack stack = E2E.stack();
   private final KubernetesClient admin = stack.cluster().admin;
@@ -45,7 +32,7 @@ class AdoptionE2E {
   @Test
   void aPoolWithAnOldStatusKeepsItsRunningInstances() throws Exception {
     // An arm64 type holds the pool (InstanceTypesValid=False) while the old state is set up.
-    apply("upgraded", "m7g.large");
+    E2E.applyPool("upgraded", 2, "m7g.large");
     await("the operator stalls the pool")
         .atMost(Duration.ofMinutes(1))
         .until(() -> stalled("upgraded"));
@@ -57,14 +44,15 @@ class AdoptionE2E {
     }
     writeOldStatus("upgraded", running);
 
-    apply("upgraded", "m8i.large");
+    E2E.applyPool("upgraded", 2, "m8i.large");
     E2E.awaitReady(admin, "upgraded", 2);
 
     assertThat(E2E.machines(admin, "upgraded"))
         .extracting(m -> m.getSpec().instanceId)
         .as("each running instance adopted by id")
         .containsExactlyInAnyOrderElementsOf(running.stream().map(Instance::instanceId).toList());
-    assertThat(instances("upgraded", "pending", "running", "shutting-down", "terminated"))
+    assertThat(
+            stack.moto().instances("upgraded", "pending", "running", "shutting-down", "terminated"))
         .as("nothing launched again, nothing terminated")
         .extracting(Instance::instanceId)
         .containsExactlyInAnyOrderElementsOf(running.stream().map(Instance::instanceId).toList());
@@ -72,7 +60,7 @@ class AdoptionE2E {
     Map<String, Object> status =
         (Map<String, Object>)
             admin
-                .genericKubernetesResources(POOLS)
+                .genericKubernetesResources(E2E.POOLS)
                 .withName("upgraded")
                 .get()
                 .getAdditionalProperties()
@@ -84,7 +72,7 @@ class AdoptionE2E {
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> admin.resources(NestedVirtPool.class).withName("upgraded").get() == null);
-    assertThat(instances("upgraded", "pending", "running")).isEmpty();
+    assertThat(stack.moto().instances("upgraded", "pending", "running")).isEmpty();
   }
 
   private boolean stalled(String pool) {
@@ -130,7 +118,7 @@ class AdoptionE2E {
   /** The status the old version wrote, through the status subresource, as it did. */
   private void writeOldStatus(String pool, List<Instance> running) {
     GenericKubernetesResource current =
-        admin.genericKubernetesResources(POOLS).withName(pool).get();
+        admin.genericKubernetesResources(E2E.POOLS).withName(pool).get();
     @SuppressWarnings("unchecked")
     Map<String, Object> status =
         new LinkedHashMap<>((Map<String, Object>) current.getAdditionalProperties().get("status"));
@@ -157,16 +145,16 @@ class AdoptionE2E {
         .until(
             () -> {
               GenericKubernetesResource fresh =
-                  admin.genericKubernetesResources(POOLS).withName(pool).get();
+                  admin.genericKubernetesResources(E2E.POOLS).withName(pool).get();
               fresh.getAdditionalProperties().put("status", status);
-              admin.genericKubernetesResources(POOLS).resource(fresh).updateStatus();
+              admin.genericKubernetesResources(E2E.POOLS).resource(fresh).updateStatus();
               return true;
             });
     @SuppressWarnings("unchecked")
     Map<String, Object> stored =
         (Map<String, Object>)
             admin
-                .genericKubernetesResources(POOLS)
+                .genericKubernetesResources(E2E.POOLS)
                 .withName(pool)
                 .get()
                 .getAdditionalProperties()
@@ -174,40 +162,5 @@ class AdoptionE2E {
     assertThat(stored)
         .as("the API server keeps the old fields (the CRD's schema still has them)")
         .containsKeys("instances", "launchSequence");
-  }
-
-  private void apply(String pool, String type) throws Exception {
-    Path manifest = Files.createTempFile(pool, ".yaml");
-    Files.writeString(
-        manifest,
-        """
-        apiVersion: nestedvirt.io/v1alpha1
-        kind: NestedVirtPool
-        metadata:
-          name: %s
-        spec:
-          replicas: 2
-          instanceTypes: [%s]
-          image: %s
-        """
-            .formatted(pool, type, stack.moto().imageId));
-    Tool.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
-    assertThat(applied.code()).as(applied.output()).isZero();
-  }
-
-  private List<Instance> instances(String pool, String... states) {
-    return stack
-        .moto()
-        .ec2
-        .describeInstances(
-            r ->
-                r.filters(
-                    Filter.builder().name("tag:" + Tags.POOL).values(pool).build(),
-                    Filter.builder().name("instance-state-name").values(states).build()))
-        .reservations()
-        .stream()
-        .map(Reservation::instances)
-        .flatMap(List::stream)
-        .toList();
   }
 }

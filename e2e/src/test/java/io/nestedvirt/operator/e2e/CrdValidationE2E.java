@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,14 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * refused with a message that says what to fix, and valid pools are accepted.
  */
 class CrdValidationE2E {
-  private static final ResourceDefinitionContext POOLS =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("nestedvirt.io")
-          .withVersion("v1alpha1")
-          .withKind("NestedVirtPool")
-          .withPlural("nestedvirtpools")
-          .withNamespaced(false)
-          .build();
 
   private final KubernetesClient admin = E2E.stack().cluster().admin;
 
@@ -146,7 +137,7 @@ class CrdValidationE2E {
   void invalidPoolIsRefusedWithAMessageThatSaysWhatToFix(
       String name, String spec, String expected) {
     GenericKubernetesResource pool = pool("invalid-" + Math.abs(name.hashCode()), spec);
-    assertThatThrownBy(() -> admin.genericKubernetesResources(POOLS).resource(pool).create())
+    assertThatThrownBy(() -> admin.genericKubernetesResources(E2E.POOLS).resource(pool).create())
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(expected);
@@ -155,12 +146,12 @@ class CrdValidationE2E {
   @Test
   void minimalAndCompletePoolsAreAccepted() {
     admin
-        .genericKubernetesResources(POOLS)
+        .genericKubernetesResources(E2E.POOLS)
         .resource(pool("valid-minimal", "replicas: 0\ninstanceTypes: [m8i.large]"))
         .create();
     GenericKubernetesResource full =
         admin
-            .genericKubernetesResources(POOLS)
+            .genericKubernetesResources(E2E.POOLS)
             .resource(
                 pool(
                     "valid-complete",
@@ -182,7 +173,7 @@ class CrdValidationE2E {
     // Defaults are filled in by the API server from the schema.
     var spec = (java.util.Map<?, ?>) full.getAdditionalProperties().get("spec");
     assertThat(spec.get("capacityType")).isEqualTo("spot");
-    var minimal = admin.genericKubernetesResources(POOLS).withName("valid-minimal").get();
+    var minimal = admin.genericKubernetesResources(E2E.POOLS).withName("valid-minimal").get();
     var minimalSpec = (java.util.Map<?, ?>) minimal.getAdditionalProperties().get("spec");
     assertThat(minimalSpec.get("capacityType")).isEqualTo("on-demand");
   }

@@ -14,6 +14,17 @@ import java.time.Duration;
  */
 final class E2E {
   static final String CLUSTER = "e2e";
+
+  /** The pools' resource, for reading them as the API server stores them (generic objects). */
+  static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext POOLS =
+      new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+          .withGroup("nestedvirt.io")
+          .withVersion("v1alpha1")
+          .withKind("NestedVirtPool")
+          .withPlural("nestedvirtpools")
+          .withNamespaced(false)
+          .build();
+
   private static Stack stack;
   private static final java.util.List<OperatorProcess> replicas = new java.util.ArrayList<>();
 
@@ -124,6 +135,28 @@ final class E2E {
     stack.kubelets().close();
     stack.moto().close();
     stack.cluster().close();
+  }
+
+  /** {@code kubectl apply} of a pool of {@code replicas} machines of one type on moto's image. */
+  static void applyPool(String name, int replicas, String instanceType) throws IOException {
+    java.nio.file.Path manifest = java.nio.file.Files.createTempFile(name, ".yaml");
+    java.nio.file.Files.writeString(
+        manifest,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: %s
+        spec:
+          replicas: %d
+          instanceTypes: [%s]
+          image: %s
+        """
+            .formatted(name, replicas, instanceType, stack().moto().imageId));
+    Tool.Result applied = stack().cluster().kubectl("apply", "-f", manifest.toString());
+    if (applied.code() != 0) {
+      throw new AssertionError("kubectl apply of pool " + name + " failed: " + applied.output());
+    }
   }
 
   /** The pool's machines (NestedVirtInstances) as the API server holds them. */

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -45,7 +43,7 @@ class LeaderElectionE2E {
     OperatorProcess second = E2E.startReplica("operator-standby");
     awaitStandingBy(second);
 
-    apply("leader-first");
+    E2E.applyPool("leader-first", 1, "m8i.large");
     E2E.awaitReady(admin, "leader-first", 1);
     assertThat(first.logText())
         .as("the lease holder launches the pool's instance")
@@ -95,7 +93,7 @@ class LeaderElectionE2E {
         .atMost(Duration.ofSeconds(10))
         .until(() -> second.scrape().sum("nestedvirt_leader") == 1);
 
-    apply("leader-second");
+    E2E.applyPool("leader-second", 1, "m8i.large");
     E2E.awaitReady(admin, "leader-second", 1);
     assertThat(second.logText())
         .as("the new holder reconciles")
@@ -154,7 +152,7 @@ class LeaderElectionE2E {
         .atMost(LEASE_DURATION.plus(RETRY_PERIOD).plus(SLACK))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> successor.name.equals(holder()));
-    apply("leader-successor");
+    E2E.applyPool("leader-successor", 1, "m8i.large");
     E2E.awaitReady(admin, "leader-successor", 1);
     assertThat(successor.logText())
         .containsPattern("machine leader-successor-[a-z0-9]{5}: launched i-");
@@ -193,24 +191,5 @@ class LeaderElectionE2E {
 
   private Lease lease() {
     return admin.resources(Lease.class).inNamespace(LEASE_NAMESPACE).withName(LEASE).get();
-  }
-
-  private void apply(String pool) throws Exception {
-    Path manifest = Files.createTempFile(pool, ".yaml");
-    Files.writeString(
-        manifest,
-        """
-        apiVersion: nestedvirt.io/v1alpha1
-        kind: NestedVirtPool
-        metadata:
-          name: %s
-        spec:
-          replicas: 1
-          instanceTypes: [m8i.large]
-          image: %s
-        """
-            .formatted(pool, stack.moto().imageId));
-    Tool.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
-    assertThat(applied.code()).as(applied.output()).isZero();
   }
 }

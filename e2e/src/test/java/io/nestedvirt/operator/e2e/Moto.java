@@ -89,6 +89,29 @@ final class Moto implements AutoCloseable {
             .orElseThrow(() -> new IllegalStateException("moto lists no x86_64 Amazon image"));
   }
 
+  /** Every state an instance can be in, so that a listing shows all a pool ever launched. */
+  static final String[] EVERY_STATE = {
+    "pending", "running", "shutting-down", "terminated", "stopping", "stopped"
+  };
+
+  /** The pool's instances in these states, as moto lists them. */
+  java.util.List<software.amazon.awssdk.services.ec2.model.Instance> instances(
+      String pool, String... states) {
+    return ec2
+        .describeInstances(
+            r ->
+                r.filters(
+                    Filter.builder()
+                        .name("tag:" + io.nestedvirt.operator.cloud.Tags.POOL)
+                        .values(pool)
+                        .build(),
+                    Filter.builder().name("instance-state-name").values(states).build()))
+        .reservations()
+        .stream()
+        .flatMap(r -> r.instances().stream())
+        .toList();
+  }
+
   private static TagSpecification tags(ResourceType type, String key, String value) {
     return TagSpecification.builder()
         .resourceType(type)

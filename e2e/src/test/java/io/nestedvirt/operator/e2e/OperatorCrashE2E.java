@@ -6,16 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
-import io.nestedvirt.operator.cloud.Tags;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.Reservation;
 
 /**
  * The operator process dies (SIGKILL) at the two moments that decide whether one launch decision
@@ -37,7 +32,7 @@ class OperatorCrashE2E {
     try (Ec2Proxy proxy = new Ec2Proxy(stack.moto().endpoint)) {
       OperatorProcess crashing = leadThrough(proxy);
       proxy.mode(Ec2Proxy.Mode.HOLD_REQUEST);
-      apply("crash-before", 2);
+      E2E.applyPool("crash-before", 2, "m8i.large");
       await("both machines are decided and their RunInstances is on its way")
           .atMost(Duration.ofMinutes(1))
           .until(
@@ -47,7 +42,7 @@ class OperatorCrashE2E {
       crashing.kill();
 
       assertThat(proxy.runInstancesForwarded.get()).as("EC2 never got a launch").isZero();
-      assertThat(everInstances("crash-before")).isEmpty();
+      assertThat(stack.moto().instances("crash-before", Moto.EVERY_STATE)).isEmpty();
       assertThat(E2E.machines(admin, "crash-before"))
           .allSatisfy(m -> assertThat(instanceIdOf(m)).isNull());
 
@@ -60,10 +55,10 @@ class OperatorCrashE2E {
     try (Ec2Proxy proxy = new Ec2Proxy(stack.moto().endpoint)) {
       OperatorProcess crashing = leadThrough(proxy);
       proxy.mode(Ec2Proxy.Mode.KEEP_ANSWER);
-      apply("crash-after", 2);
+      E2E.applyPool("crash-after", 2, "m8i.large");
       await("EC2 launched both machines' instances; the operator heard nothing back")
           .atMost(Duration.ofMinutes(1))
-          .until(() -> everInstances("crash-after").size() == 2);
+          .until(() -> stack.moto().instances("crash-after", Moto.EVERY_STATE).size() == 2);
       crashing.kill();
 
       assertThat(E2E.machines(admin, "crash-after"))
@@ -71,7 +66,9 @@ class OperatorCrashE2E {
           .hasSize(2)
           .allSatisfy(m -> assertThat(instanceIdOf(m)).isNull());
       List<String> launched =
-          everInstances("crash-after").stream().map(Instance::instanceId).toList();
+          stack.moto().instances("crash-after", Moto.EVERY_STATE).stream()
+              .map(Instance::instanceId)
+              .toList();
 
       finishWithAFreshLeader("crash-after", 2);
       assertThat(E2E.machines(admin, "crash-after"))
@@ -103,63 +100,26 @@ class OperatorCrashE2E {
         .until(() -> fresh.name.equals(Leases.holder(admin)));
     E2E.awaitReady(admin, pool, replicas);
 
-    assertThat(everInstances(pool)).as("no duplicate: one instance per decision").hasSize(replicas);
+    assertThat(stack.moto().instances(pool, Moto.EVERY_STATE))
+        .as("no duplicate: one instance per decision")
+        .hasSize(replicas);
     assertThat(E2E.machines(admin, pool))
         .extracting(OperatorCrashE2E::instanceIdOf)
         .as("no leak: every instance belongs to a machine")
         .containsExactlyInAnyOrderElementsOf(
-            everInstances(pool).stream().map(Instance::instanceId).toList());
+            stack.moto().instances(pool, Moto.EVERY_STATE).stream()
+                .map(Instance::instanceId)
+                .toList());
 
     admin.resources(NestedVirtPool.class).withName(pool).delete();
     await("the pool and its instances go")
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> admin.resources(NestedVirtPool.class).withName(pool).get() == null);
-    assertThat(instances(pool, "pending", "running")).isEmpty();
-  }
-
-  private void apply(String pool, int replicas) throws Exception {
-    Path manifest = Files.createTempFile(pool, ".yaml");
-    Files.writeString(
-        manifest,
-        """
-        apiVersion: nestedvirt.io/v1alpha1
-        kind: NestedVirtPool
-        metadata:
-          name: %s
-        spec:
-          replicas: %d
-          instanceTypes: [m8i.large]
-          image: %s
-        """
-            .formatted(pool, replicas, stack.moto().imageId));
-    Tool.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
-    assertThat(applied.code()).as(applied.output()).isZero();
+    assertThat(stack.moto().instances(pool, "pending", "running")).isEmpty();
   }
 
   private static String instanceIdOf(NestedVirtInstance m) {
     return m.getStatus() == null ? null : m.getStatus().instanceId;
-  }
-
-  /** Every instance moto ever launched for the pool, terminated ones included. */
-  private List<Instance> everInstances(String pool) {
-    return instances(
-        pool, "pending", "running", "shutting-down", "terminated", "stopping", "stopped");
-  }
-
-  private List<Instance> instances(String pool, String... states) {
-    return stack
-        .moto()
-        .ec2
-        .describeInstances(
-            r ->
-                r.filters(
-                    Filter.builder().name("tag:" + Tags.POOL).values(pool).build(),
-                    Filter.builder().name("instance-state-name").values(states).build()))
-        .reservations()
-        .stream()
-        .map(Reservation::instances)
-        .flatMap(List::stream)
-        .toList();
   }
 }

@@ -16,9 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.Reservation;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
@@ -79,7 +77,7 @@ class PoolLifecycleE2E {
 
     NestedVirtPool ready = E2E.awaitReady(admin, "life", 3);
     String uid = ready.getMetadata().getUid();
-    List<Instance> running = instances("life", "running", "pending");
+    List<Instance> running = stack.moto().instances("life", "running", "pending");
     assertThat(running).hasSize(3);
     for (Instance i : running) {
       Map<String, String> tags = i.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
@@ -129,7 +127,7 @@ class PoolLifecycleE2E {
     Tool.Result deleted =
         stack.cluster().kubectl("delete", "nvi", victim.getMetadata().getName(), "--wait=true");
     assertThat(deleted.code()).as(deleted.output()).isZero();
-    assertThat(instances("life", "shutting-down", "terminated"))
+    assertThat(stack.moto().instances("life", "shutting-down", "terminated"))
         .extracting(Instance::instanceId)
         .contains(replaced);
     await()
@@ -141,7 +139,7 @@ class PoolLifecycleE2E {
                         .count()
                     == 3);
     E2E.awaitReady(admin, "life", 3);
-    assertThat(instances("life", "running", "pending"))
+    assertThat(stack.moto().instances("life", "running", "pending"))
         .extracting(Instance::instanceId)
         .hasSize(3)
         .doesNotContain(replaced);
@@ -149,42 +147,34 @@ class PoolLifecycleE2E {
     Tool.Result scaled = stack.cluster().kubectl("scale", "nvp/life", "--replicas=5");
     assertThat(scaled.code()).as(scaled.output()).isZero();
     E2E.awaitReady(admin, "life", 5);
-    assertThat(instances("life", "running", "pending")).hasSize(5);
+    assertThat(stack.moto().instances("life", "running", "pending")).hasSize(5);
 
     assertThat(stack.cluster().kubectl("scale", "nvp/life", "--replicas=1").code()).isZero();
     E2E.awaitReady(admin, "life", 1);
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> instances("life", "running", "pending").size() == 1);
+        .until(() -> stack.moto().instances("life", "running", "pending").size() == 1);
 
     assertThat(stack.cluster().kubectl("delete", "nvp/life", "--wait=false").code()).isZero();
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> admin.resources(NestedVirtPool.class).withName("life").get() == null);
     assertThat(E2E.machines(admin, "life")).as("the machines went before the pool").isEmpty();
-    assertThat(instances("life", "running", "pending"))
+    assertThat(stack.moto().instances("life", "running", "pending"))
         .as("every instance of the deleted pool is shutting down or gone")
         .isEmpty();
     assertThat(
-            instances(
-                "life", "running", "pending", "shutting-down", "terminated", "stopping", "stopped"))
+            stack
+                .moto()
+                .instances(
+                    "life",
+                    "running",
+                    "pending",
+                    "shutting-down",
+                    "terminated",
+                    "stopping",
+                    "stopped"))
         .as("no instance launched twice: 3, a successor, and 2 more")
         .hasSize(6);
-  }
-
-  private List<Instance> instances(String pool, String... states) {
-    return stack
-        .moto()
-        .ec2
-        .describeInstances(
-            r ->
-                r.filters(
-                    Filter.builder().name("tag:" + Tags.POOL).values(pool).build(),
-                    Filter.builder().name("instance-state-name").values(states).build()))
-        .reservations()
-        .stream()
-        .map(Reservation::instances)
-        .flatMap(List::stream)
-        .toList();
   }
 }

@@ -9,6 +9,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
@@ -137,8 +138,7 @@ public final class GarbageCollector {
             .toList();
     if (!toTerminate.isEmpty()) {
       cloud.terminate(toTerminate);
-      toTerminate.forEach(
-          id -> listing.recordState(id, io.nestedvirt.operator.cloud.InstanceState.SHUTTING_DOWN));
+      toTerminate.forEach(id -> listing.recordState(id, InstanceState.SHUTTING_DOWN));
       metrics.leakedInstancesCollected(toTerminate.size());
       log.warn(
           "garbage collection: terminated {} (tagged for this cluster, no NestedVirtInstance claims"

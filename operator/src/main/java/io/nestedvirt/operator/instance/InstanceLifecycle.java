@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.MDC;
 
 /**
@@ -199,11 +198,11 @@ public final class InstanceLifecycle
       Machine m = observe(object);
       String before = Json.of(m.status);
       String phaseBefore = m.status.phase;
-      step("launch", launch::reconcile, m);
+      metrics.step(object.poolName(), "launch", () -> launch.reconcile(m));
       m.claimants = claimants(m.instanceId());
-      step("registration", registration::reconcile, m);
-      step("verification", verification::reconcile, m);
-      step("liveness", liveness::reconcile, m);
+      metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
+      metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
+      metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
       InstancePhase phase = Readiness.derive(m);
       NestedVirtInstanceStatus status = m.finish(phase);
       milestones(m, phaseBefore, phase);
@@ -226,9 +225,7 @@ public final class InstanceLifecycle
       String before = Json.of(m.status);
       m.claimants = claimants(m.instanceId());
       m.node = boundNode(m);
-      long start = System.nanoTime();
-      boolean done = termination.reconcile(m);
-      metrics.stepTook("termination", System.nanoTime() - start);
+      boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
         registration.forget(object.uid());
         return DeleteControl.defaultDelete();
@@ -308,17 +305,5 @@ public final class InstanceLifecycle
     reached.registered().ifPresent(metrics::nodeRegistered);
     reached.verified().ifPresent(metrics::nodeVerified);
     reached.ready().ifPresent(metrics::nodeReady);
-  }
-
-  private void step(String name, Consumer<Machine> body, Machine m) {
-    long start = System.nanoTime();
-    try {
-      body.accept(m);
-    } catch (RuntimeException e) {
-      metrics.stepFailed(m.object.poolName(), name);
-      throw e;
-    } finally {
-      metrics.stepTook(name, System.nanoTime() - start);
-    }
   }
 }

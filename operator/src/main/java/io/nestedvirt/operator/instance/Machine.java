@@ -6,6 +6,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.conditions.Conditions;
+import io.nestedvirt.operator.node.ProviderIds;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -82,7 +83,7 @@ final class Machine {
   void observed(Instance i) {
     instance = i;
     status.instanceId = i.id();
-    status.providerID = io.nestedvirt.operator.node.ProviderIds.of(i.zone(), i.id());
+    status.providerID = ProviderIds.of(i.zone(), i.id());
     status.state = i.state().wireName();
     status.nestedVirtualization = i.nestedVirtualization().wireName();
     status.launchTime = i.launchTime() == null ? status.launchTime : i.launchTime().toString();

@@ -14,6 +14,7 @@ import io.nestedvirt.operator.launch.ClientTokens;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -234,7 +235,7 @@ final class Termination {
   private boolean terminate(Machine m, String id) {
     Map<String, InstanceState> states;
     try {
-      states = cloud.terminate(java.util.List.of(id));
+      states = cloud.terminate(List.of(id));
     } catch (CloudException e) {
       log.warn("machine {}: terminating {} failed: {}", m.name(), id, e.getMessage());
       setPhaseConditions(m, "terminating " + id + " failed, retrying: " + e.getMessage());

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Pure: a short hash of the pool settings a machine is launched with. A machine records it when it
@@ -30,7 +31,7 @@ public final class LaunchSettingsHash {
     settings.put("cpuOptions", spec.cpuOptions);
     settings.put("capacityType", spec.capacityType);
     settings.put("userData", spec.userData);
-    settings.put("tags", spec.tags == null ? null : new java.util.TreeMap<>(spec.tags));
+    settings.put("tags", spec.tags == null ? null : new TreeMap<>(spec.tags));
     settings.put("bootstrap", spec.bootstrap);
     try {
       byte[] digest =

@@ -106,6 +106,33 @@ public final class OperatorMetrics implements ApiCallListener {
         .record(Duration.ofNanos(nanos));
   }
 
+  /**
+   * Runs one step of a reconcile, timed; a step that throws is counted against the pool and the
+   * exception goes on.
+   */
+  public <T> T step(String pool, String step, java.util.function.Supplier<T> body) {
+    long start = System.nanoTime();
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      stepFailed(pool, step);
+      throw e;
+    } finally {
+      stepTook(step, System.nanoTime() - start);
+    }
+  }
+
+  /** As {@link #step(String, String, java.util.function.Supplier)} for a step with no result. */
+  public void step(String pool, String step, Runnable body) {
+    step(
+        pool,
+        step,
+        () -> {
+          body.run();
+          return null;
+        });
+  }
+
   public void stepTook(String step, long nanos) {
     Timer.builder("nestedvirt.reconcile.step.duration")
         .description("One step of a reconcile, over all pools")

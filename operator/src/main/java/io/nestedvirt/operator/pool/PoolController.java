@@ -423,6 +423,14 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       metrics.poolObserved(pool.name(), report.desired(), (int) report.ready(), status.phaseCounts);
     }
 
+    private <T> T step(String name, Supplier<T> body) {
+      return metrics.step(pool.name(), name, body);
+    }
+
+    private void step(String name, Runnable body) {
+      metrics.step(pool.name(), name, body);
+    }
+
     void writeIfChanged(Context<NestedVirtPool> context) {
       if (Json.of(status).equals(statusAtStart)) {
         return; // a steady pool writes nothing: no API server load, no watch events for others
@@ -441,27 +449,6 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (requeue == null || bounded.compareTo(requeue) < 0) {
         requeue = bounded;
       }
-    }
-
-    private <T> T step(String name, Supplier<T> body) {
-      long start = System.nanoTime();
-      try {
-        return body.get();
-      } catch (RuntimeException e) {
-        metrics.stepFailed(pool.name(), name);
-        throw e;
-      } finally {
-        metrics.stepTook(name, System.nanoTime() - start);
-      }
-    }
-
-    private void step(String name, Runnable body) {
-      step(
-          name,
-          () -> {
-            body.run();
-            return null;
-          });
     }
   }
 

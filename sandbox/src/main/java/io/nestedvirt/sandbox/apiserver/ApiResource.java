@@ -12,6 +12,8 @@ record ApiResource(
     String kind,
     boolean namespaced,
     List<String> shortNames,
+    /** Groups of resources that {@code kubectl get CATEGORY} lists together. */
+    List<String> categories,
     boolean hasStatus,
     boolean hasScale) {
 
@@ -36,6 +38,7 @@ record ApiResource(
               "Lease",
               true,
               List.of(),
+              List.of(),
               false,
               false),
           new ApiResource(
@@ -46,6 +49,7 @@ record ApiResource(
               "CustomResourceDefinition",
               false,
               List.of("crd", "crds"),
+              List.of(),
               true,
               false));
 
@@ -57,7 +61,7 @@ record ApiResource(
       List<String> shortNames,
       boolean hasStatus) {
     return new ApiResource(
-        "", "v1", plural, singular, kind, namespaced, shortNames, hasStatus, false);
+        "", "v1", plural, singular, kind, namespaced, shortNames, List.of(), hasStatus, false);
   }
 
   /** The served versions of a CRD, as a real API server derives them. */
@@ -76,6 +80,7 @@ record ApiResource(
                     names.getKind(),
                     "Namespaced".equals(spec.getScope()),
                     names.getShortNames() == null ? List.of() : names.getShortNames(),
+                    names.getCategories() == null ? List.of() : names.getCategories(),
                     v.getSubresources() != null && v.getSubresources().getStatus() != null,
                     v.getSubresources() != null && v.getSubresources().getScale() != null))
         .toList();

@@ -47,6 +47,9 @@ final class Discovery {
           if (!r.shortNames().isEmpty()) {
             entry.put("shortNames", r.shortNames());
           }
+          if (!r.categories().isEmpty()) {
+            entry.put("categories", r.categories());
+          }
           List<Object> subresources = new ArrayList<>();
           if (r.hasStatus()) {
             subresources.add(
@@ -117,6 +120,9 @@ final class Discovery {
       entry.put("verbs", ApiResource.VERBS);
       if (!r.shortNames().isEmpty()) {
         entry.put("shortNames", r.shortNames());
+      }
+      if (!r.categories().isEmpty()) {
+        entry.put("categories", r.categories());
       }
       entries.add(entry);
       if (r.hasStatus()) {

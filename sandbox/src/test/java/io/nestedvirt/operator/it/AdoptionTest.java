@@ -9,15 +9,11 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
 import io.nestedvirt.operator.api.v1alpha1.PendingLaunch;
-import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.Instance;
-import io.nestedvirt.operator.cloud.LaunchRequest;
-import io.nestedvirt.operator.cloud.Tags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +36,7 @@ class AdoptionTest {
     NestedVirtPool pool = bed.createPool("legacy", 3, "m8i.large");
     List<Instance> running = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      running.add(launchAsTheOldVersion(pool, "nvp-legacy-" + i, i));
+      running.add(bed.launchTagged(pool.name(), pool.getMetadata().getUid(), "nvp-legacy-" + i, i));
     }
     writeOldStatus(pool, running, List.of(pending("nvp-legacy-2", Instant.now())));
     bed.ec2.resetCalls();
@@ -75,8 +71,10 @@ class AdoptionTest {
   @Test
   void aLaunchTheOldVersionDecidedIsWaitedForNotLaunchedAgain() {
     NestedVirtPool pool = bed.createPool("inflight", 2, "m8i.large");
-    Instance first = launchAsTheOldVersion(pool, "nvp-inflight-0", 0);
-    Instance second = launchAsTheOldVersion(pool, "nvp-inflight-1", 1);
+    Instance first =
+        bed.launchTagged(pool.name(), pool.getMetadata().getUid(), "nvp-inflight-0", 0);
+    Instance second =
+        bed.launchTagged(pool.name(), pool.getMetadata().getUid(), "nvp-inflight-1", 1);
     writeOldStatus(pool, List.of(first), List.of(pending("nvp-inflight-1", Instant.now())));
     // The second launch is not listed yet (EC2 listings lag launches).
     CountingCloud lagging = new CountingCloud(bed.aws);
@@ -100,31 +98,6 @@ class AdoptionTest {
         .containsExactlyInAnyOrder(first.id(), second.id());
     assertThat(bed.ec2.calls("RunInstances")).isZero();
     assertThat(bed.pool("inflight").getStatus().pendingLaunches).isNull();
-  }
-
-  /** An instance as the old version launched it: its tags, its kind of client token. */
-  private Instance launchAsTheOldVersion(NestedVirtPool pool, String token, int subnet) {
-    return bed.aws
-        .launch(
-            new LaunchRequest(
-                token,
-                1,
-                "m8i.large",
-                bed.network.subnetIds().get(subnet),
-                bed.network.imageId(),
-                List.of(bed.network.securityGroupId()),
-                null,
-                new LaunchRequest.RootVolume(50, "gp3", true, null),
-                new LaunchRequest.MetadataOptions(true, 1, true),
-                null,
-                null,
-                CapacityType.ON_DEMAND,
-                null,
-                Map.of(
-                    Tags.CLUSTER, OperatorTestbed.CLUSTER,
-                    Tags.POOL, pool.name(),
-                    Tags.POOL_UID, pool.getMetadata().getUid())))
-        .get(0);
   }
 
   private void writeOldStatus(

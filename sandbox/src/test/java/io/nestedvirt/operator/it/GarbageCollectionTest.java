@@ -9,9 +9,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
-import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.InstanceState;
-import io.nestedvirt.operator.cloud.LaunchRequest;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
 import java.time.Duration;
@@ -34,8 +32,8 @@ class GarbageCollectionTest {
     bed.startOperator();
     String kept = bed.createPool("kept", 1, "m8i.large").getMetadata().getUid();
     bed.awaitReady("kept", 1);
-    String gone = launchTagged("vanished", "uid-of-a-deleted-pool");
-    String stale = launchTagged("kept", "uid-of-an-earlier-kept");
+    String gone = bed.launchTagged("vanished", "uid-of-a-deleted-pool", "gc-vanished", 0).id();
+    String stale = bed.launchTagged("kept", "uid-of-an-earlier-kept", "gc-kept-earlier", 0).id();
 
     // Within the grace period nothing is touched: a listing may lag behind a launch.
     await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
@@ -200,32 +198,6 @@ class GarbageCollectionTest {
     assertThat(bed.events("outside"))
         .extracting(Event::getMessage)
         .anyMatch(m -> m.contains(first) && m.contains("InstanceTerminated"));
-  }
-
-  /** An instance tagged for this cluster as if a pool had launched it. */
-  private String launchTagged(String pool, String uid) {
-    return bed.aws
-        .launch(
-            new LaunchRequest(
-                "gc-" + pool + "-" + uid,
-                1,
-                "m8i.large",
-                bed.network.subnetIds().get(0),
-                bed.network.imageId(),
-                List.of(bed.network.securityGroupId()),
-                null,
-                new LaunchRequest.RootVolume(50, "gp3", true, null),
-                new LaunchRequest.MetadataOptions(true, 1, true),
-                null,
-                null,
-                CapacityType.ON_DEMAND,
-                null,
-                Map.of(
-                    Tags.CLUSTER, OperatorTestbed.CLUSTER,
-                    Tags.POOL, pool,
-                    Tags.POOL_UID, uid)))
-        .get(0)
-        .id();
   }
 
   private InstanceState stateOf(String id) {

@@ -207,6 +207,31 @@ final class OperatorTestbed implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * An instance tagged for this cluster and a pool as the operator tags them, launched behind the
+   * operator's back (as a leak, or as an earlier operator version launched it).
+   */
+  io.nestedvirt.operator.cloud.Instance launchTagged(
+      String pool, String poolUid, String clientToken, int subnet) {
+    return aws.launch(
+            new io.nestedvirt.operator.cloud.LaunchRequest(
+                clientToken,
+                1,
+                "m8i.large",
+                network.subnetIds().get(subnet),
+                network.imageId(),
+                List.of(network.securityGroupId()),
+                null,
+                new io.nestedvirt.operator.cloud.LaunchRequest.RootVolume(50, "gp3", true, null),
+                new io.nestedvirt.operator.cloud.LaunchRequest.MetadataOptions(true, 1, true),
+                null,
+                null,
+                io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
+                null,
+                java.util.Map.of(Tags.CLUSTER, CLUSTER, Tags.POOL, pool, Tags.POOL_UID, poolUid)))
+        .get(0);
+  }
+
   /** The Events recorded on the pool itself. */
   List<Event> events(String pool) {
     return client().v1().events().inNamespace("default").list().getItems().stream()

@@ -248,18 +248,7 @@ class PoolLifecycleTest {
   void restartBetweenLaunchAndStatusWriteCreatesNoDuplicate() {
     // EC2 listings lag behind launches; hide the pool's instances from the operator's listings
     // so that only the machine's client token, repeated to EC2, can prevent a second launch.
-    CountingCloud first = new CountingCloud(bed.aws);
-    first.listingFilter = hideAll();
-    var crashed = new java.util.concurrent.CountDownLatch(1);
-    first.afterLaunch =
-        () -> {
-          crashed.countDown();
-          throw new IllegalStateException("simulated crash after RunInstances");
-        };
-    bed.startOperator(cloud -> first);
-    bed.createPool("crashy", 3, "m8i.large");
-    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
-    bed.stopOperator();
+    runUntilItsFirstLaunchCrashes("crashy", 3, true, hideAll());
     assertThat(poolInstancesEverLaunched("crashy"))
         .as("the crash came after the first launch call")
         .isPositive();
@@ -292,17 +281,7 @@ class PoolLifecycleTest {
 
   @Test
   void restartBetweenCreatingTheMachineAndCallingEc2LaunchesEachMachineOnce() {
-    CountingCloud first = new CountingCloud(bed.aws);
-    var crashed = new java.util.concurrent.CountDownLatch(1);
-    first.beforeLaunch =
-        () -> {
-          crashed.countDown();
-          throw new IllegalStateException("simulated crash before RunInstances");
-        };
-    bed.startOperator(cloud -> first);
-    bed.createPool("early", 3, "m8i.large");
-    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
-    bed.stopOperator();
+    runUntilItsFirstLaunchCrashes("early", 3, false, l -> l);
     assertThat(bed.machines("early")).hasSize(3);
     assertThat(bed.ec2.calls("RunInstances")).isZero();
 
@@ -314,17 +293,7 @@ class PoolLifecycleTest {
 
   @Test
   void restartFindsALaunchByItsClientTokenWithoutCallingEc2Again() {
-    CountingCloud first = new CountingCloud(bed.aws);
-    var crashed = new java.util.concurrent.CountDownLatch(1);
-    first.afterLaunch =
-        () -> {
-          crashed.countDown();
-          throw new IllegalStateException("simulated crash after RunInstances");
-        };
-    bed.startOperator(cloud -> first);
-    bed.createPool("listed", 1, "m8i.large");
-    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
-    bed.stopOperator();
+    runUntilItsFirstLaunchCrashes("listed", 1, true, l -> l);
     assertThat(bed.machines("listed"))
         .singleElement()
         .satisfies(
@@ -384,6 +353,35 @@ class PoolLifecycleTest {
                 .toList())
         .as("steady state writes nothing to the API server")
         .isEmpty();
+  }
+
+  /**
+   * Runs the operator until its first RunInstances crashes it, before the call or after EC2 took it
+   * (so before the answer could be written into the machine's status), then stops it.
+   */
+  private void runUntilItsFirstLaunchCrashes(
+      String pool,
+      int replicas,
+      boolean afterTheCall,
+      java.util.function.UnaryOperator<List<io.nestedvirt.operator.cloud.Instance>> listing) {
+    CountingCloud cloud = new CountingCloud(bed.aws);
+    cloud.listingFilter = listing;
+    var crashed = new java.util.concurrent.CountDownLatch(1);
+    Runnable crash =
+        () -> {
+          crashed.countDown();
+          throw new IllegalStateException(
+              "simulated crash " + (afterTheCall ? "after" : "before") + " RunInstances");
+        };
+    if (afterTheCall) {
+      cloud.afterLaunch = crash;
+    } else {
+      cloud.beforeLaunch = crash;
+    }
+    bed.startOperator(c -> cloud);
+    bed.createPool(pool, replicas, "m8i.large");
+    await().atMost(Duration.ofSeconds(30)).until(() -> crashed.getCount() == 0);
+    bed.stopOperator();
   }
 
   private void awaitStalled(String name) {

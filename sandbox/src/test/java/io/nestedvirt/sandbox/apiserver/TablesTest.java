@@ -36,14 +36,7 @@ class TablesTest {
     JsonNode table = tables.render(tables.columnsFor("nestedvirtpools").orElseThrow(), pool, false);
 
     assertThat(table.path("kind").asText()).isEqualTo("Table");
-    java.util.List<String> names = new java.util.ArrayList<>();
-    table.path("columnDefinitions").forEach(c -> names.add(c.path("name").asText()));
-    java.util.List<String> cells = new java.util.ArrayList<>();
-    table.at("/rows/0/cells").forEach(c -> cells.add(c.asText()));
-    java.util.Map<String, String> row = new java.util.HashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      row.put(names.get(i), cells.get(i));
-    }
+    java.util.Map<String, String> row = firstRow(table);
     assertThat(row)
         .containsEntry("Name", "kubevirt")
         .containsEntry("Age", "5m")
@@ -79,14 +72,7 @@ class TablesTest {
     JsonNode table =
         tables.render(tables.columnsFor("nestedvirtinstances").orElseThrow(), machine, false);
 
-    java.util.List<String> names = new java.util.ArrayList<>();
-    table.path("columnDefinitions").forEach(c -> names.add(c.path("name").asText()));
-    java.util.List<String> cells = new java.util.ArrayList<>();
-    table.at("/rows/0/cells").forEach(c -> cells.add(c.asText()));
-    java.util.Map<String, String> row = new java.util.HashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      row.put(names.get(i), cells.get(i));
-    }
+    java.util.Map<String, String> row = firstRow(table);
     assertThat(row)
         .containsEntry("Pool", "kubevirt")
         .containsEntry("Type", "m8i.2xlarge")
@@ -95,5 +81,18 @@ class TablesTest {
         .containsEntry("Node", "ip-10-0-32-4")
         .containsEntry("Phase", "Ready")
         .containsEntry("Age", "60s");
+  }
+
+  /** The first row of a server-side table, by column name. */
+  private static java.util.Map<String, String> firstRow(JsonNode table) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    table.path("columnDefinitions").forEach(c -> names.add(c.path("name").asText()));
+    java.util.List<String> cells = new java.util.ArrayList<>();
+    table.at("/rows/0/cells").forEach(c -> cells.add(c.asText()));
+    java.util.Map<String, String> row = new java.util.HashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      row.put(names.get(i), cells.get(i));
+    }
+    return row;
   }
 }
