@@ -200,25 +200,23 @@ class CrdValidationE2E {
               () ->
                   machines
                       .withName("immutable-abcde")
-                      .edit(
-                          m -> {
-                            m.getSpec().instanceType = "c8i.large";
-                            return m;
-                          }))
+                      .patch(
+                          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                              io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                          "{\"spec\":{\"instanceType\":\"c8i.large\"}}"))
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
           .hasMessageContaining("spec is immutable")
           .hasMessageContaining("delete the NestedVirtInstance to replace it");
     } finally {
       // Whatever finalizer the operator added goes with the object: nothing was launched for it.
+      machines.withName("immutable-abcde").delete();
       machines
           .withName("immutable-abcde")
-          .edit(
-              m -> {
-                m.getMetadata().setFinalizers(java.util.List.of());
-                return m;
-              });
-      machines.withName("immutable-abcde").delete();
+          .patch(
+              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              "{\"metadata\":{\"finalizers\":null}}");
     }
   }
 
