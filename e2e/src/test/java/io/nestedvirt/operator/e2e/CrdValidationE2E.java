@@ -211,12 +211,18 @@ class CrdValidationE2E {
     } finally {
       // Whatever finalizer the operator added goes with the object: nothing was launched for it.
       machines.withName("immutable-abcde").delete();
-      machines
-          .withName("immutable-abcde")
-          .patch(
-              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-              "{\"metadata\":{\"finalizers\":null}}");
+      try {
+        machines
+            .withName("immutable-abcde")
+            .patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"metadata\":{\"finalizers\":null}}");
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) { // gone already: it had no finalizer yet
+          throw e;
+        }
+      }
     }
   }
 
