@@ -12,6 +12,7 @@ import io.nestedvirt.operator.instance.GarbageCollector;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.instance.InstanceListing;
 import io.nestedvirt.operator.instance.LaunchLedger;
+import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
@@ -142,6 +143,7 @@ public final class OperatorRuntime implements AutoCloseable {
     UnavailableOfferings offerings = new UnavailableOfferings(clock, settings.offeringCooldown());
     LaunchLedger ledger = new LaunchLedger();
     ClusterCaches caches = new ClusterCaches();
+    MachineCache machineCache = new MachineCache();
     PoolController pools =
         new PoolController(
             cloud,
@@ -149,6 +151,7 @@ public final class OperatorRuntime implements AutoCloseable {
             resolver,
             offerings,
             ledger,
+            machineCache,
             events,
             caches,
             clock,
@@ -167,6 +170,7 @@ public final class OperatorRuntime implements AutoCloseable {
             events,
             drains(new NodeDrainer(client)),
             caches,
+            machineCache,
             settings,
             clock,
             metrics);
@@ -206,8 +210,10 @@ public final class OperatorRuntime implements AutoCloseable {
                               .withExitOnStopLeading(false)
                               .build()));
             });
+    // Machines first, with the store the pool controller reads too (MachineCache); the pool
+    // controller's event source waits until that cache is in sync.
+    operator.register(machines, o -> o.withItemStore(machineCache.store()));
     operator.register(pools);
-    operator.register(machines);
     operator.start();
     if (leaderElection.isEmpty()) {
       metrics.leading(true);

@@ -25,7 +25,6 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudProvider;
-import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
@@ -33,7 +32,6 @@ import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -65,6 +63,7 @@ public final class InstanceLifecycle
   private final Liveness liveness;
   private final Termination termination;
   private final ClusterCaches caches;
+  private final MachineCache machineCache;
   private final Clock clock;
   private final Duration refreshPeriod;
   private final OperatorMetrics metrics;
@@ -83,6 +82,7 @@ public final class InstanceLifecycle
       EventRecorder events,
       NodeDrains drains,
       ClusterCaches caches,
+      MachineCache machineCache,
       OperatorSettings settings,
       Clock clock,
       OperatorMetrics metrics) {
@@ -113,6 +113,7 @@ public final class InstanceLifecycle
             settings.launchGrace(),
             settings.refreshPeriod()),
         caches,
+        machineCache,
         clock,
         settings.refreshPeriod(),
         metrics);
@@ -126,6 +127,7 @@ public final class InstanceLifecycle
       Liveness liveness,
       Termination termination,
       ClusterCaches caches,
+      MachineCache machineCache,
       Clock clock,
       Duration refreshPeriod,
       OperatorMetrics metrics) {
@@ -136,6 +138,7 @@ public final class InstanceLifecycle
     this.liveness = liveness;
     this.termination = termination;
     this.caches = caches;
+    this.machineCache = machineCache;
     this.clock = clock;
     this.refreshPeriod = refreshPeriod;
     this.metrics = metrics;
@@ -146,8 +149,9 @@ public final class InstanceLifecycle
       EventSourceContext<NestedVirtInstance> context) {
     IndexerResourceCache<NestedVirtInstance> machines = context.getPrimaryCache();
     machines.addIndexers(MachineIndex.all());
-    listing.owners(instance -> owners(instance, machines));
-    nodes = NodeEvents.source(context);
+    machineCache.attach(machines);
+    listing.owners(instance -> MachineIndex.machinesOf(instance, machines));
+    nodes = NodeEvents.source(context, listing);
     pools =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(NestedVirtPool.class, NestedVirtInstance.class)
@@ -174,20 +178,6 @@ public final class InstanceLifecycle
             context);
     caches.attachMachines(machines, nodes);
     return List.of(listing, nodes, pools);
-  }
-
-  private static Set<ResourceID> owners(
-      Instance instance, IndexerResourceCache<NestedVirtInstance> machines) {
-    Set<ResourceID> owners = new HashSet<>();
-    machines.byIndex(MachineIndex.INSTANCE_ID, instance.id()).stream()
-        .map(ResourceID::fromResource)
-        .forEach(owners::add);
-    if (instance.clientToken() != null) {
-      machines.byIndex(MachineIndex.CLIENT_TOKEN, instance.clientToken()).stream()
-          .map(ResourceID::fromResource)
-          .forEach(owners::add);
-    }
-    return owners;
   }
 
   @Override

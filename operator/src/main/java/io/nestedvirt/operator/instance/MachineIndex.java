@@ -1,9 +1,14 @@
 package io.nestedvirt.operator.instance;
 
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.launch.ClientTokens;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -24,6 +29,24 @@ final class MachineIndex {
         CLIENT_TOKEN, m -> listOf(m.uid() == null ? null : ClientTokens.forInstance(m.uid())),
         NODE_NAME, m -> listOf(m.getStatus() == null ? null : m.getStatus().nodeName),
         POOL, m -> listOf(m.poolName()));
+  }
+
+  /**
+   * The machines an instance belongs to: by the instance id in their status, or by the client token
+   * it was launched with (a machine whose status does not yet name its instance).
+   */
+  static Set<ResourceID> machinesOf(
+      Instance instance, IndexerResourceCache<NestedVirtInstance> machines) {
+    Set<ResourceID> found = new HashSet<>();
+    machines.byIndex(INSTANCE_ID, instance.id()).stream()
+        .map(ResourceID::fromResource)
+        .forEach(found::add);
+    if (instance.clientToken() != null) {
+      machines.byIndex(CLIENT_TOKEN, instance.clientToken()).stream()
+          .map(ResourceID::fromResource)
+          .forEach(found::add);
+    }
+    return found;
   }
 
   private static List<String> listOf(String value) {

@@ -26,13 +26,13 @@ final class NodeEvents {
   private NodeEvents() {}
 
   static InformerEventSource<Node, NestedVirtInstance> source(
-      EventSourceContext<NestedVirtInstance> context) {
+      EventSourceContext<NestedVirtInstance> context, InstanceListing listing) {
     IndexerResourceCache<NestedVirtInstance> machines = context.getPrimaryCache();
     InformerEventSource<Node, NestedVirtInstance> nodes =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Node.class, NestedVirtInstance.class)
                 .withName("nodes")
-                .withSecondaryToPrimaryMapper(node -> machines(node, machines))
+                .withSecondaryToPrimaryMapper(node -> machines(node, machines, listing))
                 .build(),
             context);
     nodes.addIndexers(
@@ -40,15 +40,22 @@ final class NodeEvents {
     return nodes;
   }
 
-  private static Set<ResourceID> machines(
-      Node node, IndexerResourceCache<NestedVirtInstance> cache) {
+  static Set<ResourceID> machines(
+      Node node, IndexerResourceCache<NestedVirtInstance> cache, InstanceListing listing) {
     Set<ResourceID> machines = new HashSet<>();
     ProviderIds.instanceId(node)
         .ifPresent(
-            id ->
-                cache.byIndex(MachineIndex.INSTANCE_ID, id).stream()
-                    .map(ResourceID::fromResource)
-                    .forEach(machines::add));
+            id -> {
+              cache.byIndex(MachineIndex.INSTANCE_ID, id).stream()
+                  .map(ResourceID::fromResource)
+                  .forEach(machines::add);
+              // A Node can register before its machine's status names the instance (the launch
+              // answer and the status write are still on their way); the listing knows the
+              // instance's client token already, which names the machine.
+              listing
+                  .byId(id)
+                  .ifPresent(instance -> machines.addAll(MachineIndex.machinesOf(instance, cache)));
+            });
     cache.byIndex(MachineIndex.NODE_NAME, node.getMetadata().getName()).stream()
         .map(ResourceID::fromResource)
         .forEach(machines::add);

@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.pool;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.InstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
@@ -13,6 +12,7 @@ import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.instance.InstanceListing;
+import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.launch.ClientTokens;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
 import java.time.Duration;
@@ -58,7 +58,7 @@ final class Adoption {
       NestedVirtPool pool,
       NestedVirtPoolStatus status,
       List<NestedVirtInstance> machines,
-      InformerEventSource<NestedVirtInstance, NestedVirtPool> source,
+      MachineCache source,
       Instant now) {
     if (!status.hasLegacyFields()) {
       return Result.NONE;

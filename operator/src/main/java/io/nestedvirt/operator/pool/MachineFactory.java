@@ -4,14 +4,13 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.instance.LaunchLedger;
+import io.nestedvirt.operator.instance.MachineCache;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -50,16 +49,13 @@ final class MachineFactory {
    * lag), so a reconcile in between never decides the same launch twice.
    */
   NestedVirtInstance create(
-      KubernetesClient client,
-      NestedVirtPool pool,
-      Decision decision,
-      InformerEventSource<NestedVirtInstance, NestedVirtPool> machines) {
+      KubernetesClient client, NestedVirtPool pool, Decision decision, MachineCache machines) {
     KubernetesClientException last = null;
     for (int attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
       try {
         NestedVirtInstance created = client.resource(build(pool, decision, name(pool))).create();
         ledger.created(created.uid());
-        machines.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+        machines.created(created);
         return created;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {

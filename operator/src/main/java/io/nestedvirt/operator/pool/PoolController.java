@@ -2,7 +2,6 @@ package io.nestedvirt.operator.pool;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -13,8 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
@@ -31,6 +28,7 @@ import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstanceListing;
 import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.LaunchLedger;
+import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
@@ -92,7 +90,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
    */
   private final Map<String, Instant> deleted = new ConcurrentHashMap<>();
 
-  private InformerEventSource<NestedVirtInstance, NestedVirtPool> machines;
+  private final MachineCache machines;
 
   public PoolController(
       CloudProvider cloud,
@@ -100,6 +98,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       LaunchConfigResolver resolver,
       UnavailableOfferings offerings,
       LaunchLedger ledger,
+      MachineCache machines,
       EventRecorder events,
       ClusterCaches caches,
       Clock clock,
@@ -112,6 +111,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.resolver = resolver;
     this.launchConfig = new LaunchConfigCheck(resolver, events, offeringCooldown);
     this.offerings = offerings;
+    this.machines = machines;
     this.factory = new MachineFactory(ledger);
     this.adoption = new Adoption(listing, factory, events, launchGrace);
     this.events = events;
@@ -124,16 +124,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
-    machines =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(NestedVirtInstance.class, NestedVirtPool.class)
-                .withName("machines")
-                .withSecondaryToPrimaryMapper(
-                    Mappers.fromOwnerReferences(NestedVirtPool.class, true))
-                .build(),
-            context);
     caches.attachPools(context.getPrimaryCache());
-    return List.of(machines);
+    return List.of(new MachineEvents(machines));
   }
 
   @Override
@@ -192,7 +184,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private List<NestedVirtInstance> machinesOf(NestedVirtPool pool) {
     Instant forgetBefore = clock.instant().minus(DELETION_MEMORY);
     deleted.values().removeIf(at -> at.isBefore(forgetBefore));
-    List<NestedVirtInstance> owned = new ArrayList<>(machines.getSecondaryResources(pool));
+    List<NestedVirtInstance> owned = machines.ofPool(pool);
     owned.stream().filter(NestedVirtInstance::isDeleting).forEach(m -> deleted.remove(m.uid()));
     return owned;
   }
