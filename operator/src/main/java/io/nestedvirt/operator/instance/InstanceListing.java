@@ -108,7 +108,10 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("instance-listing").unstarted(r));
     long millis = period.toMillis();
-    timer.scheduleWithFixedDelay(this::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    // At a fixed rate, not with a fixed delay: a listing of many pages takes a good part of the
+    // period, and the contract is one listing per period (a slow one is followed at once by the
+    // next, never overlapped).
+    timer.scheduleAtFixedRate(this::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
     super.start();
   }
 
