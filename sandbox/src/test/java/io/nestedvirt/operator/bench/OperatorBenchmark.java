@@ -456,7 +456,9 @@ public final class OperatorBenchmark {
       }
       double createSeconds = (System.nanoTime() - createStart) / 1e9;
       double stackCpu0 = ProcStat.selfCpuSeconds();
-      OperatorProcess op = OperatorProcess.start(o.jar(), stack, o.scaleRefresh(), WORK);
+      OperatorProcess op =
+          OperatorProcess.start(
+              o.jar(), stack, o.scaleRefresh(), WORK, List.of(), "scale-operator.log");
       try {
         Instant started = op.startedAt();
         Instant firstReconcile = null;
@@ -471,7 +473,7 @@ public final class OperatorBenchmark {
         }
         require(
             firstReconcile != null,
-            "no reconcile within 120 s; see " + WORK.resolve("operator.log"));
+            "no reconcile within 120 s; see " + WORK.resolve("scale-operator.log"));
         // Convergence.
         long convergeStart = System.nanoTime();
         long scaleDeadline = convergeStart + o.scaleTimeout().toNanos();
@@ -519,8 +521,8 @@ public final class OperatorBenchmark {
         double heap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "heap");
         double nonHeap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "nonheap");
         long rss = op.rssBytes();
-        List<String> histogram = op.classHistogram(12);
-        Instant firstLog = op.firstLogLine(WORK);
+        List<String> histogram = op.classHistogram(12, WORK.resolve("heap-histogram.txt"));
+        Instant firstLog = op.firstLogLine();
 
         double startupSeconds = Duration.between(started, firstReconcile).toMillis() / 1e3;
         Instant launch = firstLaunch.get("first");
@@ -768,7 +770,7 @@ public final class OperatorBenchmark {
           String m = op.scrape();
           if (m != null && Scrape.parse(m).sum(RECONCILES) > 0) {
             Instant first = Instant.now();
-            Instant log = op.firstLogLine(WORK);
+            Instant log = op.firstLogLine();
             return new double[] {
               Duration.between(started, first).toMillis() / 1e3,
               log == null ? Double.NaN : Duration.between(started, log).toMillis() / 1e3

@@ -26,20 +26,17 @@ final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final int metricsPort;
   private final Path javaHome;
+  private final Path log;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private OperatorProcess(Process process, int metricsPort, Path javaHome) {
+  private OperatorProcess(Process process, int metricsPort, Path javaHome, Path log) {
     this.process = process;
     this.metricsPort = metricsPort;
     this.javaHome = javaHome;
+    this.log = log;
   }
 
-  static OperatorProcess start(Path jar, BenchStack stack, Duration refreshPeriod, Path workDir)
-      throws IOException {
-    return start(jar, stack, refreshPeriod, workDir, List.of());
-  }
-
-  /** As above, with extra JVM options (for example {@code -XX:AOTCache=FILE}). */
+  /** The production jar's run against the stack, with extra JVM options (e.g. an AOT cache). */
   static OperatorProcess start(
       Path jar, BenchStack stack, Duration refreshPeriod, Path workDir, List<String> jvmOptions)
       throws IOException {
@@ -124,7 +121,8 @@ final class OperatorProcess implements AutoCloseable {
     Process process = builder.start();
     // An interrupted benchmark must not leave the operator running.
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-    return new OperatorProcess(process, port, java.getParent().getParent());
+    return new OperatorProcess(
+        process, port, java.getParent().getParent(), workDir.resolve(logName));
   }
 
   private static int freePort() throws IOException {
@@ -183,8 +181,11 @@ final class OperatorProcess implements AutoCloseable {
     return -1;
   }
 
-  /** The largest classes on the heap ({@code jcmd PID GC.class_histogram}), top {@code n}. */
-  List<String> classHistogram(int n) throws IOException, InterruptedException {
+  /**
+   * The largest classes on the heap ({@code jcmd PID GC.class_histogram}), top {@code n} and the
+   * total; the whole histogram goes to {@code saveTo}, for finding what the top does not show.
+   */
+  List<String> classHistogram(int n, Path saveTo) throws IOException, InterruptedException {
     Process jcmd =
         new ProcessBuilder(
                 javaHome.resolve("bin/jcmd").toString(),
@@ -192,18 +193,18 @@ final class OperatorProcess implements AutoCloseable {
                 "GC.class_histogram")
             .redirectErrorStream(true)
             .start();
-    List<String> lines = new String(jcmd.getInputStream().readAllBytes()).lines().toList();
+    String out = new String(jcmd.getInputStream().readAllBytes());
     jcmd.waitFor(60, TimeUnit.SECONDS);
-    return lines.stream()
-        .filter(l -> l.matches("\\s*\\d+:.*"))
-        .limit(n)
-        .map(String::strip)
-        .toList();
+    Files.writeString(saveTo, out);
+    List<String> top = new ArrayList<>();
+    out.lines().filter(l -> l.matches("\\s*\\d+:.*")).limit(n).map(String::strip).forEach(top::add);
+    out.lines().filter(l -> l.startsWith("Total")).map(String::strip).forEach(top::add);
+    return top;
   }
 
   /** When the operator wrote its first log line (the JSON {@code timestamp}), if it has. */
-  Instant firstLogLine(Path workDir) throws IOException {
-    try (var lines = Files.lines(workDir.resolve("operator.log"))) {
+  Instant firstLogLine() throws IOException {
+    try (var lines = Files.lines(log)) {
       return lines
           .map(l -> java.util.regex.Pattern.compile("\"timestamp\":(\\d+)").matcher(l))
           .filter(java.util.regex.Matcher::find)
