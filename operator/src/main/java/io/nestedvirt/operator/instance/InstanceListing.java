@@ -132,7 +132,12 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
     try {
       refresh();
     } catch (RuntimeException e) {
-      log.warn("listing the cluster's instances failed: {}", e.getMessage());
+      if (timer.isShutdown()) {
+        // stop() interrupted the listing in flight: nothing failed that anyone should hear of.
+        log.debug("listing interrupted by stop: {}", e.getMessage());
+      } else {
+        log.warn("listing the cluster's instances failed: {}", e.getMessage());
+      }
     }
   }
 

@@ -521,7 +521,9 @@ public final class OperatorBenchmark {
         double heap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "heap");
         double nonHeap = Scrape.parse(mem).sum("jvm_memory_used_bytes", "area", "nonheap");
         long rss = op.rssBytes();
-        List<String> histogram = op.classHistogram(12, WORK.resolve("heap-histogram.txt"));
+        OperatorProcess.Histogram histogram =
+            op.classHistogram(12, WORK.resolve("heap-histogram.txt"));
+        double live = histogram.liveBytes();
         Instant firstLog = op.firstLogLine();
 
         double startupSeconds = Duration.between(started, firstReconcile).toMillis() / 1e3;
@@ -540,7 +542,8 @@ public final class OperatorBenchmark {
         result.put("jvmStartToAllReadySeconds", Samples.round(convergeSeconds));
         result.put("reconcilesUntilReady", (long) reconciles);
         result.put("reconcilesPerSecondUntilReady", Samples.round(reconciles / convergeSeconds));
-        result.put("heapUsedAfterFullGcMiB", Samples.round(heap / 1048576));
+        result.put("heapLiveAfterFullGcMiB", Samples.round(live / 1048576));
+        result.put("heapUsedHalfSecondAfterFullGcMiB", Samples.round(heap / 1048576));
         result.put("nonHeapUsedMiB", Samples.round(nonHeap / 1048576));
         result.put("rssMiB", Samples.round(rss / 1048576.0));
         result.put("steadyWindowSeconds", Samples.round(steadySeconds));
@@ -550,7 +553,7 @@ public final class OperatorBenchmark {
         result.put("operatorApiWritesSteady", steadyWrites);
         result.put("steadyReconcilesPerSecond", Samples.round(steadyReconciles / steadySeconds));
         result.put("steadyOperatorCpuCores", Math.round(steadyCpu * 1000) / 1000.0);
-        result.put("heapClassHistogramTop", histogram);
+        result.put("heapClassHistogramTop", histogram.top());
         result.put(
             "jvmStartToFirstLogLineSeconds",
             firstLog == null ? null : Duration.between(started, firstLog).toMillis() / 1e3);
@@ -581,9 +584,10 @@ public final class OperatorBenchmark {
             "reconciles per second until Ready", reconciles / convergeSeconds);
         line(
             "   %-52s %8.1f MiB   <= 256 MiB %s",
-            "heap used after full GC (jcmd GC.run), steady",
-            heap / 1048576,
-            heap / 1048576 <= 256 ? "(met)" : "(MISSED)");
+            "live heap after full GC (jcmd GC.class_histogram)",
+            live / 1048576,
+            live / 1048576 <= 256 ? "(met)" : "(MISSED)");
+        line("   %-52s %8.1f MiB", "heap used 0.5 s after a full GC (/metrics)", heap / 1048576);
         line("   %-52s %8.1f MiB", "process RSS (VmRSS), steady", rss / 1048576.0);
         line("   %-52s %8.1f MiB", "non-heap used (metaspace, code cache, ...)", nonHeap / 1048576);
         line(

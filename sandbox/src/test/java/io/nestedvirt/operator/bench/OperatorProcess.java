@@ -181,11 +181,15 @@ final class OperatorProcess implements AutoCloseable {
     return -1;
   }
 
+  /** A class histogram: its top lines, and the bytes of every live object it counted. */
+  record Histogram(List<String> top, long liveBytes) {}
+
   /**
-   * The largest classes on the heap ({@code jcmd PID GC.class_histogram}), top {@code n} and the
-   * total; the whole histogram goes to {@code saveTo}, for finding what the top does not show.
+   * The live objects on the heap ({@code jcmd PID GC.class_histogram}, which runs a full GC first
+   * and counts only what survives it): the largest {@code n} classes and the total. The whole
+   * histogram goes to {@code saveTo}, for finding what the top does not show.
    */
-  List<String> classHistogram(int n, Path saveTo) throws IOException, InterruptedException {
+  Histogram classHistogram(int n, Path saveTo) throws IOException, InterruptedException {
     Process jcmd =
         new ProcessBuilder(
                 javaHome.resolve("bin/jcmd").toString(),
@@ -196,10 +200,15 @@ final class OperatorProcess implements AutoCloseable {
     String out = new String(jcmd.getInputStream().readAllBytes());
     jcmd.waitFor(60, TimeUnit.SECONDS);
     Files.writeString(saveTo, out);
-    List<String> top = new ArrayList<>();
-    out.lines().filter(l -> l.matches("\\s*\\d+:.*")).limit(n).map(String::strip).forEach(top::add);
-    out.lines().filter(l -> l.startsWith("Total")).map(String::strip).forEach(top::add);
-    return top;
+    List<String> top =
+        out.lines().filter(l -> l.matches("\\s*\\d+:.*")).limit(n).map(String::strip).toList();
+    long total =
+        out.lines()
+            .filter(l -> l.startsWith("Total"))
+            .map(l -> Long.parseLong(l.strip().split("\\s+")[2]))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("no Total in jcmd's histogram: " + out));
+    return new Histogram(top, total);
   }
 
   /** When the operator wrote its first log line (the JSON {@code timestamp}), if it has. */
