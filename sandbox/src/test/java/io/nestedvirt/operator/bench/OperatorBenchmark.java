@@ -497,6 +497,8 @@ public final class OperatorBenchmark {
         timeline.add(sample(stack, op, verdicts, ready, started, stackCpu0));
         String atConvergence = op.scrape();
         double reconciles = Scrape.parse(atConvergence).sum(RECONCILES);
+        double poolReconciles =
+            Scrape.parse(atConvergence).sum(RECONCILES, "kind", "NestedVirtPool");
         double convergeSeconds = Duration.between(started, convergedAt).toMillis() / 1e3;
         // Steady state.
         Thread.sleep(2 * o.scaleRefresh().toMillis());
@@ -541,6 +543,7 @@ public final class OperatorBenchmark {
             launch == null ? null : Duration.between(started, launch).toMillis() / 1e3);
         result.put("jvmStartToAllReadySeconds", Samples.round(convergeSeconds));
         result.put("reconcilesUntilReady", (long) reconciles);
+        result.put("poolReconcilesUntilReady", (long) poolReconciles);
         result.put("reconcilesPerSecondUntilReady", Samples.round(reconciles / convergeSeconds));
         result.put("heapLiveAfterFullGcMiB", Samples.round(live / 1048576));
         result.put("heapUsedHalfSecondAfterFullGcMiB", Samples.round(heap / 1048576));
@@ -582,6 +585,12 @@ public final class OperatorBenchmark {
         line(
             "   %-52s %10.1f /s",
             "reconciles per second until Ready", reconciles / convergeSeconds);
+        line(
+            "   %-52s %10.2f     (pools %.0f, other %.0f)",
+            "reconciles per node until Ready",
+            reconciles / (pools * replicas),
+            poolReconciles,
+            reconciles - poolReconciles);
         line(
             "   %-52s %8.1f MiB   <= 256 MiB %s",
             "live heap after full GC (jcmd GC.class_histogram)",
