@@ -67,6 +67,21 @@ class MachineCacheTest {
   }
 
   @Test
+  void theCacheKeepsNoManagedFields() {
+    NestedVirtInstance m = ownedBy(Machines.machine("p-a", null), pool, "1");
+    m.getMetadata()
+        .setManagedFields(
+            List.of(
+                new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
+                    .withManager("nestedvirt-operator")
+                    .withOperation("Update")
+                    .build()));
+    cache.store().put(cache.store().getKey(m), m);
+    assertThat(cache.store().get(cache.store().getKey(m)).getMetadata().getManagedFields())
+        .isNullOrEmpty();
+  }
+
+  @Test
   void aMachineOfAPoolOfTheSameNameButAnotherUidIsNotThePools() {
     NestedVirtInstance stale = ownedBy(Machines.machine("p-old", null), pool("p", "old-uid"), "1");
     cache.store().put(cache.store().getKey(stale), stale);
