@@ -30,8 +30,10 @@ import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.node.ProviderIds;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -189,7 +191,7 @@ public final class InstanceLifecycle
       String before = Json.of(m.status);
       String phaseBefore = m.status.phase;
       metrics.step(object.poolName(), "launch", () -> launch.reconcile(m));
-      m.claimants = claimants(m.instanceId());
+      m.claimants = claimants(m);
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
@@ -213,7 +215,7 @@ public final class InstanceLifecycle
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
       String before = Json.of(m.status);
-      m.claimants = claimants(m.instanceId());
+      m.claimants = claimants(m);
       m.node = boundNode(m);
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
@@ -269,8 +271,24 @@ public final class InstanceLifecycle
   }
 
   /** Nodes whose providerID names the instance. */
-  private List<Node> claimants(String instanceId) {
-    return instanceId == null ? List.of() : nodes.byIndex(NodeEvents.BY_INSTANCE, instanceId);
+  private List<Node> claimants(Machine m) {
+    String instanceId = m.instanceId();
+    if (instanceId == null) {
+      return List.of();
+    }
+    List<Node> claimants = new ArrayList<>(nodes.byIndex(NodeEvents.BY_INSTANCE, instanceId));
+    // The bound node is also read by name: fabric8 updates an index after its store, without a
+    // lock for readers, so a Node being updated can be missing from the index for a moment, and
+    // a machine must never take its node for gone (it would terminate without draining).
+    String pinned = m.status.nodeName;
+    if (pinned != null
+        && claimants.stream().noneMatch(n -> pinned.equals(n.getMetadata().getName()))) {
+      nodes
+          .get(new ResourceID(pinned))
+          .filter(n -> ProviderIds.instanceId(n).filter(instanceId::equals).isPresent())
+          .ifPresent(claimants::add);
+    }
+    return claimants;
   }
 
   /** The node a leaving machine is bound to: its pinned node, else the only one claiming it. */

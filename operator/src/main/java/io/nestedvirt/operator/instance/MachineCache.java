@@ -10,10 +10,11 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -23,10 +24,31 @@ import java.util.stream.Stream;
  * (at 10,000 machines, tens of MiB of heap); instead the store tells the pools when one of their
  * machines changes, and keeps the machines the pool controller created until the informer shows
  * them, so no reconcile in between decides the same launch twice.
+ *
+ * <p>A pool's machines are kept here by pool, under one lock with the store itself, rather than
+ * read from the informer's index: fabric8 updates an index after the store and reads it without the
+ * informer's lock, so a pool planned in between saw one machine too few or too many, and launched
+ * one more or removed one (a few pools in each run of 10,000 machines).
  */
 public final class MachineCache {
+  private final Object lock = new Object();
   private final Store store = new Store();
-  private final Map<String, NestedVirtInstance> created = new ConcurrentHashMap<>();
+
+  /** By pool name, then machine name: what the informer holds. Guarded by {@link #lock}. */
+  private final Map<String, Map<String, NestedVirtInstance>> byPool = new HashMap<>();
+
+  /**
+   * An informer shows a machine within moments of its creation; one that never does (created and
+   * deleted while the watch was down) is forgotten after this long rather than counted forever.
+   */
+  private static final Duration CREATED_MEMORY = Duration.ofMinutes(2);
+
+  /** A created machine and when ({@link System#nanoTime()}). */
+  private record Created(NestedVirtInstance machine, long at) {}
+
+  /** By uid: machines created that the informer does not show yet. Guarded by {@link #lock}. */
+  private final Map<String, Created> created = new HashMap<>();
+
   private volatile IndexerResourceCache<NestedVirtInstance> cache;
   private volatile Consumer<String> poolChanged = pool -> {};
 
@@ -35,7 +57,7 @@ public final class MachineCache {
     return store;
   }
 
-  /** The instance controller's cache, with its indexes; set when it prepares its event sources. */
+  /** The instance controller's cache, whose informer says when it has synced. */
   void attach(IndexerResourceCache<NestedVirtInstance> cache) {
     this.cache = cache;
   }
@@ -48,22 +70,25 @@ public final class MachineCache {
   /** The pool's machines: those the informer holds, and those just created that it does not yet. */
   public List<NestedVirtInstance> ofPool(NestedVirtPool pool) {
     List<NestedVirtInstance> machines = new ArrayList<>();
-    IndexerResourceCache<NestedVirtInstance> c = cache;
-    if (c != null) {
-      c.byIndex(MachineIndex.POOL, pool.name()).stream()
-          .filter(m -> ownedBy(m, pool))
-          .forEach(machines::add);
+    long forgetBefore = System.nanoTime() - CREATED_MEMORY.toNanos();
+    synchronized (lock) {
+      machines.addAll(byPool.getOrDefault(pool.name(), Map.of()).values());
+      created.values().removeIf(c -> c.at() - forgetBefore < 0);
+      created.values().forEach(c -> machines.add(c.machine()));
     }
-    created.values().stream()
-        .filter(m -> ownedBy(m, pool))
-        .filter(m -> machines.stream().noneMatch(known -> known.uid().equals(m.uid())))
-        .forEach(machines::add);
+    machines.removeIf(m -> !ownedBy(m, pool));
     return machines;
   }
 
   /** A machine the pool controller just created, visible to it before the informer shows it. */
   public void created(NestedVirtInstance machine) {
-    created.put(machine.uid(), machine);
+    synchronized (lock) {
+      NestedVirtInstance known = store.items.get(store.getKey(machine));
+      // The informer may have shown it already (its watch can beat the create's answer).
+      if (known == null || !known.uid().equals(machine.uid())) {
+        created.put(machine.uid(), new Created(machine, System.nanoTime()));
+      }
+    }
   }
 
   /**
@@ -95,7 +120,7 @@ public final class MachineCache {
     return owners != null && owners.stream().anyMatch(o -> pool.uid().equals(o.getUid()));
   }
 
-  /** fabric8's store, telling the pool of each machine that changes. */
+  /** fabric8's store, keeping the pools' view in step and telling a pool of each change. */
   private final class Store implements ItemStore<NestedVirtInstance> {
     private final BasicItemStore<NestedVirtInstance> items =
         new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
@@ -110,8 +135,17 @@ public final class MachineCache {
       // Nothing the operator does reads who wrote which field, and a status write without them
       // leaves them as they are on the server; at 10,000 machines they are tens of MiB.
       machine.getMetadata().setManagedFields(null);
-      NestedVirtInstance before = items.put(key, machine);
-      created.remove(machine.uid());
+      NestedVirtInstance before;
+      synchronized (lock) {
+        before = items.put(key, machine);
+        if (before != null && !Objects.equals(before.poolName(), machine.poolName())) {
+          forget(before);
+        }
+        if (machine.poolName() != null) {
+          byPool.computeIfAbsent(machine.poolName(), p -> new LinkedHashMap<>()).put(key, machine);
+        }
+        created.remove(machine.uid());
+      }
       if (before == null
           || !Objects.equals(
               before.getMetadata().getResourceVersion(),
@@ -123,12 +157,28 @@ public final class MachineCache {
 
     @Override
     public NestedVirtInstance remove(String key) {
-      NestedVirtInstance gone = items.remove(key);
+      NestedVirtInstance gone;
+      synchronized (lock) {
+        gone = items.remove(key);
+        if (gone != null) {
+          forget(gone);
+          created.remove(gone.uid());
+        }
+      }
       if (gone != null) {
-        created.remove(gone.uid());
         changed(gone);
       }
       return gone;
+    }
+
+    private void forget(NestedVirtInstance machine) {
+      Map<String, NestedVirtInstance> pool = byPool.get(machine.poolName());
+      if (pool != null) {
+        pool.remove(getKey(machine));
+        if (pool.isEmpty()) {
+          byPool.remove(machine.poolName());
+        }
+      }
     }
 
     private void changed(NestedVirtInstance machine) {
