@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
@@ -163,7 +162,7 @@ public final class GarbageCollector {
       if (m.isDeleting()) {
         continue;
       }
-      String poolUid = controllerUid(m);
+      String poolUid = m.poolUid();
       if (poolUid == null || !poolsByUid.containsKey(poolUid)) {
         if (due("machine/" + m.uid(), now, seen)) {
           delete(m, "its pool " + m.poolName() + " is gone");
@@ -185,18 +184,6 @@ public final class GarbageCollector {
   private void delete(NestedVirtInstance m, String why) {
     client.resource(m).delete();
     log.warn("garbage collection: deleted NestedVirtInstance {}: {}", m.name(), why);
-  }
-
-  private static String controllerUid(NestedVirtInstance m) {
-    List<OwnerReference> owners = m.getMetadata().getOwnerReferences();
-    if (owners == null) {
-      return null;
-    }
-    return owners.stream()
-        .filter(o -> Boolean.TRUE.equals(o.getController()))
-        .map(OwnerReference::getUid)
-        .findFirst()
-        .orElse(null);
   }
 
   /** Nodes of gone instances, and Nodes that claim a pool without being its. */

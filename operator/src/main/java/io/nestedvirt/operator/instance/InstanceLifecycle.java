@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -254,20 +253,11 @@ public final class InstanceLifecycle
     NestedVirtPool pool =
         object.poolName() == null
             ? null
-            : pools
-                .get(new ResourceID(object.poolName()))
-                .filter(p -> owns(p, object))
-                .orElse(null);
+            : pools.get(new ResourceID(object.poolName())).filter(object::ownedBy).orElse(null);
     Machine m = new Machine(object, pool, clock.instant());
     // By its recorded id only: finding a launch by its client token is the launch step's.
     listing.byId(object.instanceId()).ifPresent(m::observed);
     return m;
-  }
-
-  /** A pool deleted and created again under the same name is another pool. */
-  private static boolean owns(NestedVirtPool pool, NestedVirtInstance machine) {
-    List<OwnerReference> owners = machine.getMetadata().getOwnerReferences();
-    return owners != null && owners.stream().anyMatch(o -> pool.uid().equals(o.getUid()));
   }
 
   /** Nodes whose providerID names the instance. */

@@ -34,20 +34,20 @@ public final class MachineCache {
   private final Object lock = new Object();
   private final Store store = new Store();
 
-  /** By pool name, then machine name: what the informer holds. Guarded by {@link #lock}. */
-  private final Map<String, Map<String, NestedVirtInstance>> byPool = new HashMap<>();
-
   /**
    * An informer shows a machine within moments of its creation; one that never does (created and
    * deleted while the watch was down) is forgotten after this long rather than counted forever.
    */
   private static final Duration CREATED_MEMORY = Duration.ofMinutes(2);
 
-  /** A created machine and when ({@link System#nanoTime()}). */
-  private record Created(NestedVirtInstance machine, long at) {}
+  /**
+   * A pool's machine: as the informer holds it ({@code createdAt} null), or as the pool controller
+   * created it, until the informer shows it ({@code createdAt} its {@link System#nanoTime()}).
+   */
+  private record Entry(NestedVirtInstance machine, Long createdAt) {}
 
-  /** By uid: machines created that the informer does not show yet. Guarded by {@link #lock}. */
-  private final Map<String, Created> created = new HashMap<>();
+  /** By pool name, then machine uid. Guarded by {@link #lock}. */
+  private final Map<String, Map<String, Entry>> byPool = new HashMap<>();
 
   private volatile IndexerResourceCache<NestedVirtInstance> cache;
   private volatile Consumer<String> poolChanged = pool -> {};
@@ -69,25 +69,24 @@ public final class MachineCache {
 
   /** The pool's machines: those the informer holds, and those just created that it does not yet. */
   public List<NestedVirtInstance> ofPool(NestedVirtPool pool) {
-    List<NestedVirtInstance> machines = new ArrayList<>();
     long forgetBefore = System.nanoTime() - CREATED_MEMORY.toNanos();
+    List<NestedVirtInstance> machines = new ArrayList<>();
     synchronized (lock) {
-      machines.addAll(byPool.getOrDefault(pool.name(), Map.of()).values());
-      created.values().removeIf(c -> c.at() - forgetBefore < 0);
-      created.values().forEach(c -> machines.add(c.machine()));
+      Map<String, Entry> entries = byPool.getOrDefault(pool.name(), Map.of());
+      entries.values().removeIf(e -> e.createdAt() != null && e.createdAt() - forgetBefore < 0);
+      entries.values().forEach(e -> machines.add(e.machine()));
     }
-    machines.removeIf(m -> !ownedBy(m, pool));
+    machines.removeIf(m -> !m.ownedBy(pool));
     return machines;
   }
 
   /** A machine the pool controller just created, visible to it before the informer shows it. */
   public void created(NestedVirtInstance machine) {
     synchronized (lock) {
-      NestedVirtInstance known = store.items.get(store.getKey(machine));
       // The informer may have shown it already (its watch can beat the create's answer).
-      if (known == null || !known.uid().equals(machine.uid())) {
-        created.put(machine.uid(), new Created(machine, System.nanoTime()));
-      }
+      byPool
+          .computeIfAbsent(machine.poolName(), p -> new LinkedHashMap<>())
+          .putIfAbsent(machine.uid(), new Entry(machine, System.nanoTime()));
     }
   }
 
@@ -115,11 +114,6 @@ public final class MachineCache {
             .allMatch(InformerHealthIndicator::hasSynced);
   }
 
-  private static boolean ownedBy(NestedVirtInstance m, NestedVirtPool pool) {
-    var owners = m.getMetadata().getOwnerReferences();
-    return owners != null && owners.stream().anyMatch(o -> pool.uid().equals(o.getUid()));
-  }
-
   /** fabric8's store, keeping the pools' view in step and telling a pool of each change. */
   private final class Store implements ItemStore<NestedVirtInstance> {
     private final BasicItemStore<NestedVirtInstance> items =
@@ -138,13 +132,12 @@ public final class MachineCache {
       NestedVirtInstance before;
       synchronized (lock) {
         before = items.put(key, machine);
-        if (before != null && !Objects.equals(before.poolName(), machine.poolName())) {
+        if (before != null) {
           forget(before);
         }
-        if (machine.poolName() != null) {
-          byPool.computeIfAbsent(machine.poolName(), p -> new LinkedHashMap<>()).put(key, machine);
-        }
-        created.remove(machine.uid());
+        byPool
+            .computeIfAbsent(machine.poolName(), p -> new LinkedHashMap<>())
+            .put(machine.uid(), new Entry(machine, null));
       }
       if (before == null
           || !Objects.equals(
@@ -162,7 +155,6 @@ public final class MachineCache {
         gone = items.remove(key);
         if (gone != null) {
           forget(gone);
-          created.remove(gone.uid());
         }
       }
       if (gone != null) {
@@ -172,9 +164,9 @@ public final class MachineCache {
     }
 
     private void forget(NestedVirtInstance machine) {
-      Map<String, NestedVirtInstance> pool = byPool.get(machine.poolName());
+      Map<String, Entry> pool = byPool.get(machine.poolName());
       if (pool != null) {
-        pool.remove(getKey(machine));
+        pool.remove(machine.uid());
         if (pool.isEmpty()) {
           byPool.remove(machine.poolName());
         }

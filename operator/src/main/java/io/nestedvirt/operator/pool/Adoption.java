@@ -58,7 +58,7 @@ final class Adoption {
       NestedVirtPool pool,
       NestedVirtPoolStatus status,
       List<NestedVirtInstance> machines,
-      MachineCache source,
+      MachineCache cache,
       Instant now) {
     if (!status.hasLegacyFields()) {
       return Result.NONE;
@@ -74,7 +74,7 @@ final class Adoption {
     List<NestedVirtInstance> adopted = new ArrayList<>();
     for (Instance i : listing.ofPool(pool.uid())) {
       if (claimed.add(i.id())) {
-        adopted.add(factory.create(client, pool, decision(i, hash), source));
+        adopted.add(factory.create(client, pool, decision(i, hash), cache));
       }
     }
     boolean pending = launchesInFlight(status, now) || unlistedRecentInstances(status, now);

@@ -42,6 +42,17 @@ class MachineCacheTest {
   }
 
   @Test
+  void aMachineTheInformerShowedBeforeTheCreateAnsweredIsNotKeptAfterItGoes() {
+    NestedVirtInstance m = ownedBy(Machines.machine("p-a", null), pool, "1");
+    cache.store().put(cache.store().getKey(m), m);
+    cache.created(m);
+    assertThat(cache.ofPool(pool)).extracting(NestedVirtInstance::name).containsExactly("p-a");
+
+    cache.store().remove(cache.store().getKey(m));
+    assertThat(cache.ofPool(pool)).isEmpty();
+  }
+
+  @Test
   void aResyncOfTheSameVersionTellsNoOne() {
     NestedVirtInstance m = ownedBy(Machines.machine("p-a", null), pool, "1");
     String key = cache.store().getKey(m);

@@ -99,6 +99,28 @@ public class NestedVirtInstance
     return labels == null ? null : labels.get(NestedVirtPool.POOL_LABEL);
   }
 
+  /**
+   * The uid of the pool that owns this machine (its controller ownerReference): a pool deleted and
+   * created again under the same name is another pool.
+   */
+  @JsonIgnore
+  public String poolUid() {
+    var owners = getMetadata().getOwnerReferences();
+    if (owners == null) {
+      return null;
+    }
+    return owners.stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .map(o -> o.getUid())
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** Whether {@code pool} (that very pool, not one of the same name) owns this machine. */
+  public boolean ownedBy(NestedVirtPool pool) {
+    return pool.uid() != null && pool.uid().equals(poolUid());
+  }
+
   @JsonIgnore
   public boolean isDeleting() {
     return getMetadata().getDeletionTimestamp() != null;
