@@ -44,11 +44,22 @@ class CountingCloud implements CloudProvider {
 
   @Override
   public List<Instance> listClusterInstances() {
-    listings.incrementAndGet();
-    int before = describeCalls.getAsInt();
-    List<Instance> listed = delegate.listClusterInstances();
-    callsPerListing.add(describeCalls.getAsInt() - before);
+    List<Instance> listed;
+    synchronized (this) { // so that betweenListings never falls inside one
+      listings.incrementAndGet();
+      int before = describeCalls.getAsInt();
+      listed = delegate.listClusterInstances();
+      callsPerListing.add(describeCalls.getAsInt() - before);
+    }
     return listingFilter.apply(listed);
+  }
+
+  /**
+   * Runs {@code action} while no listing is in flight: a counter reset in the middle of one would
+   * make that listing's cost negative.
+   */
+  synchronized void betweenListings(Runnable action) {
+    action.run();
   }
 
   @Override

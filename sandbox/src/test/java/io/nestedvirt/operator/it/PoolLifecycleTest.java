@@ -322,10 +322,13 @@ class PoolLifecycleTest {
     }
     Thread.sleep(OperatorTestbed.REFRESH.toMillis() * 3); // let the last status writes settle
 
-    bed.ec2.resetCalls();
-    bed.api.takeRequests();
-    counting.listings.set(0);
-    counting.callsPerListing.clear();
+    counting.betweenListings(
+        () -> {
+          bed.ec2.resetCalls();
+          bed.api.takeRequests();
+          counting.listings.set(0);
+          counting.callsPerListing.clear();
+        });
     long start = System.nanoTime();
     Thread.sleep(OperatorTestbed.REFRESH.toMillis() * 10);
     long refreshes =
