@@ -20,8 +20,8 @@ public interface CloudProvider {
    * client's own retries), in which case the caller repeats the request with the same token.
    *
    * @throws InsufficientCapacityException when the offering (type, zone) has no capacity
+   * @throws InstanceTypeNotOfferedException when the subnet's zone does not offer the type
    * @throws UnsupportedInstanceTypeException when the type cannot run with nested virtualization
-   *     (or not in that zone)
    * @throws LaunchRefusedException when the provider refuses the request's parameters
    * @throws ClientTokenReusedException when the token launched before with other parameters
    * @throws ThrottledException when the provider keeps throttling after the client's retries
@@ -53,6 +53,12 @@ public interface CloudProvider {
 
   /** Every instance type that can run nested virtualization (for suggesting alternatives). */
   List<InstanceType> capableInstanceTypes();
+
+  /**
+   * Which zones of the region offer which instance types, read at most once per instance type cache
+   * TTL; {@link ZoneOfferings#UNKNOWN} when the provider reports none (or cannot be asked).
+   */
+  ZoneOfferings zoneOfferings();
 
   /** The subnets the selector names; empty selector means the cluster's tagged subnets. */
   List<Subnet> resolveSubnets(ResourceSelector selector);

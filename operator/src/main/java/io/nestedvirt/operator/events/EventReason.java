@@ -15,6 +15,7 @@ public enum EventReason {
   Launched,
   LaunchFailed,
   CapacityFallback,
+  OfferingFallback,
   DuplicateNode,
   NodeVerified,
   DrainBlocked,

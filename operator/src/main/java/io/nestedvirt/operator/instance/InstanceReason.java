@@ -11,6 +11,7 @@ public enum InstanceReason {
   LaunchConfigInvalid,
   PoolNotFound,
   InsufficientCapacity,
+  NotOffered,
   LaunchRefused,
   LaunchSettingsChanged,
   // Registered
@@ -39,6 +40,9 @@ public enum InstanceReason {
 
   /** Launch outcomes after which the machine can never run: it is Failed and replaced. */
   boolean endsLaunch() {
-    return this == InsufficientCapacity || this == LaunchRefused || this == LaunchSettingsChanged;
+    return this == InsufficientCapacity
+        || this == NotOffered
+        || this == LaunchRefused
+        || this == LaunchSettingsChanged;
   }
 }

@@ -6,6 +6,7 @@ import io.nestedvirt.operator.cloud.ClientTokenReusedException;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRefusedException;
 import io.nestedvirt.operator.cloud.ThrottledException;
@@ -138,11 +139,17 @@ final class Launch {
       recorded(m, instance, spec.instanceType + " in " + spec.zone + " (" + spec.subnetId + ")");
     } catch (InsufficientCapacityException e) {
       ledger.refused(m.object.uid());
-      offerings.markUnavailable(spec.instanceType, spec.zone);
+      offerings.markNoCapacity(spec.instanceType, spec.zone);
       ended(m, InstanceReason.InsufficientCapacity, e.getMessage(), EventReason.CapacityFallback);
+    } catch (InstanceTypeNotOfferedException e) {
+      // Not the spec's fault: the type is fine elsewhere. The zone is avoided for long, and the
+      // pool places the successor in another zone or on the next type; it does not stall.
+      ledger.refused(m.object.uid());
+      offerings.markNotOffered(spec.instanceType, spec.zone);
+      ended(m, InstanceReason.NotOffered, e.getMessage(), EventReason.OfferingFallback);
     } catch (UnsupportedInstanceTypeException e) {
       ledger.refused(m.object.uid());
-      offerings.markUnavailable(spec.instanceType, spec.zone);
+      offerings.markNoCapacity(spec.instanceType, spec.zone);
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
     } catch (LaunchRefusedException e) {
       ledger.refused(m.object.uid());

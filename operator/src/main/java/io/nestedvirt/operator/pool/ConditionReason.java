@@ -17,6 +17,7 @@ public enum ConditionReason {
   ImageNotFound,
   BootstrapInvalid,
   LaunchRefused,
+  NoOffering,
   Scaled,
   ScalingUp,
   ScalingDown,

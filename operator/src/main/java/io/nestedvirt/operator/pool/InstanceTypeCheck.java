@@ -62,7 +62,7 @@ public record InstanceTypeCheck(boolean valid, ConditionReason reason, String me
   }
 
   /** Smaller sizes first, so the suggestions start with the cheapest capable types. */
-  private static int bySize(String a, String b) {
+  static int bySize(String a, String b) {
     return Integer.compare(rank(a), rank(b)) != 0
         ? Integer.compare(rank(a), rank(b))
         : a.compareTo(b);

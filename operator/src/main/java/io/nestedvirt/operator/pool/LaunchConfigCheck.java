@@ -3,6 +3,7 @@ package io.nestedvirt.operator.pool;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.launch.LaunchConfig;
@@ -15,18 +16,24 @@ import java.util.Optional;
 /**
  * The pool's LaunchConfigValid condition. Launch settings are resolved only when machines are to be
  * created, so a steady pool costs no Describe call; a verdict of "invalid" is rechecked until it
- * clears, and a spec change at once. When EC2 refused a machine's launch for its parameters, the
- * pool stays Stalled until its spec changes or a machine launches, and tries again only once per
- * offering cooldown.
+ * clears, and a spec change at once. A pool none of whose zones offers any of its types is invalid
+ * too (one zone without the type is not: placement avoids it). When EC2 refused a machine's launch
+ * for its parameters, the pool stays Stalled until its spec changes or a machine launches, and
+ * tries again only once per offering cooldown.
  */
 final class LaunchConfigCheck {
   private final LaunchConfigResolver resolver;
+  private final CloudProvider cloud;
   private final EventRecorder events;
   private final Duration retryAfterRefusal;
 
   LaunchConfigCheck(
-      LaunchConfigResolver resolver, EventRecorder events, Duration retryAfterRefusal) {
+      LaunchConfigResolver resolver,
+      CloudProvider cloud,
+      EventRecorder events,
+      Duration retryAfterRefusal) {
     this.resolver = resolver;
+    this.cloud = cloud;
     this.events = events;
     this.retryAfterRefusal = retryAfterRefusal;
   }
@@ -51,15 +58,18 @@ final class LaunchConfigCheck {
       NestedVirtPool pool, PoolConditions conditions, List<NestedVirtInstance> machines) {
     LaunchConfigResolver.Result result = resolver.resolve(pool);
     if (result instanceof LaunchConfigResolver.Invalid invalid) {
-      conditions.set(
-          ConditionType.LAUNCH_CONFIG_VALID,
-          false,
-          ConditionReason.valueOf(invalid.problem().name()),
-          invalid.message());
-      if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
-        events.warning(pool, EventReason.LaunchConfigInvalid, invalid.message());
-      }
-      return Optional.empty();
+      return invalid(
+          pool, conditions, ConditionReason.valueOf(invalid.problem().name()), invalid.message());
+    }
+    LaunchConfig config = ((LaunchConfigResolver.Resolved) result).config();
+    Optional<String> noOffering =
+        OfferingCheck.problem(
+            pool.getSpec().instanceTypes,
+            config.subnets(),
+            cloud.zoneOfferings(),
+            cloud.capableInstanceTypes());
+    if (noOffering.isPresent()) {
+      return invalid(pool, conditions, ConditionReason.NoOffering, noOffering.get());
     }
     if (standingRefusal(pool, conditions).filter(r -> !launchedSince(machines, r)).isEmpty()) {
       conditions.set(
@@ -68,7 +78,16 @@ final class LaunchConfigCheck {
           ConditionReason.Resolved,
           "subnets, security groups, image and bootstrap resolved");
     }
-    return Optional.of(((LaunchConfigResolver.Resolved) result).config());
+    return Optional.of(config);
+  }
+
+  private Optional<LaunchConfig> invalid(
+      NestedVirtPool pool, PoolConditions conditions, ConditionReason reason, String message) {
+    conditions.set(ConditionType.LAUNCH_CONFIG_VALID, false, reason, message);
+    if (conditions.transitioned(ConditionType.LAUNCH_CONFIG_VALID)) {
+      events.warning(pool, EventReason.LaunchConfigInvalid, message);
+    }
+    return Optional.empty();
   }
 
   /** How long to wait before launching again after a refusal; empty when not waiting. */

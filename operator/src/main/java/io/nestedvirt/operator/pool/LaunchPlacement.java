@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.cloud.Subnet;
+import io.nestedvirt.operator.cloud.ZoneOfferings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,9 +12,9 @@ import java.util.function.BiPredicate;
 
 /**
  * Pure placement of new instances on offerings (instance type, subnet): spread across subnets so
- * that a zone outage takes as few nodes as possible, prefer the spec's first type, and skip
- * offerings that recently had no capacity. Machines that land on the same offering are grouped into
- * one slot.
+ * that a zone outage takes as few nodes as possible, prefer the spec's first type, place a type
+ * only in zones that offer it, and skip offerings that recently refused a launch. Machines that
+ * land on the same offering are grouped into one slot.
  */
 public final class LaunchPlacement {
   private LaunchPlacement() {}
@@ -26,6 +27,7 @@ public final class LaunchPlacement {
 
   /**
    * @param subnetsInUse the subnet of each machine that serves or will serve the pool
+   * @param offered which zones offer which types
    * @param unavailable (instance type, zone) pairs to skip for now
    */
   public static Placement place(
@@ -33,7 +35,10 @@ public final class LaunchPlacement {
       List<Subnet> subnets,
       List<String> instanceTypes,
       List<String> subnetsInUse,
+      ZoneOfferings offered,
       BiPredicate<String, String> unavailable) {
+    BiPredicate<String, String> skip =
+        (type, zone) -> !offered.offers(type, zone) || unavailable.test(type, zone);
     Map<String, Integer> perSubnet = new HashMap<>();
     for (String subnet : subnetsInUse) {
       perSubnet.merge(subnet, 1, Integer::sum);
@@ -44,7 +49,7 @@ public final class LaunchPlacement {
       Subnet best = null;
       String bestType = null;
       for (Subnet s : subnets) {
-        Optional<String> type = firstAvailable(instanceTypes, s.zone(), unavailable);
+        Optional<String> type = firstAvailable(instanceTypes, s.zone(), skip);
         if (type.isEmpty()) {
           continue;
         }

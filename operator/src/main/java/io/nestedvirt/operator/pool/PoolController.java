@@ -109,7 +109,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.cloud = cloud;
     this.listing = listing;
     this.resolver = resolver;
-    this.launchConfig = new LaunchConfigCheck(resolver, events, offeringCooldown);
+    this.launchConfig = new LaunchConfigCheck(resolver, cloud, events, offeringCooldown);
     this.offerings = offerings;
     this.machines = machines;
     this.factory = new MachineFactory(ledger);
@@ -340,6 +340,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                   .filter(PoolController.this::serves)
                   .map(m -> m.getSpec().subnetId)
                   .toList(),
+              cloud.zoneOfferings(),
               offerings::isUnavailable);
       if (placement.unplaced() > 0) {
         offerings.nextExpiry().ifPresent(this::requeueWithin);

@@ -73,7 +73,8 @@ record PoolReport(int desired, List<NestedVirtInstance> serving, List<NestedVirt
           false,
           ConditionReason.InsufficientCapacity,
           count
-              + ": no capacity for the listed types in the subnets' zones; retrying, or add"
+              + ": no capacity for (or no offering of) the listed types in the subnets' zones;"
+              + " retrying, or add"
               + " instance types or subnets");
     } else if (launchTrouble.isPresent()) {
       conditions.set(

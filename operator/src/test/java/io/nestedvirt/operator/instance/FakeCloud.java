@@ -52,6 +52,11 @@ final class FakeCloud implements CloudProvider {
   }
 
   @Override
+  public io.nestedvirt.operator.cloud.ZoneOfferings zoneOfferings() {
+    return io.nestedvirt.operator.cloud.ZoneOfferings.UNKNOWN;
+  }
+
+  @Override
   public List<Subnet> resolveSubnets(ResourceSelector selector) {
     return List.of();
   }

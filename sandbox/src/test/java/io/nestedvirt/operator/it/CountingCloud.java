@@ -84,6 +84,11 @@ class CountingCloud implements CloudProvider {
   }
 
   @Override
+  public io.nestedvirt.operator.cloud.ZoneOfferings zoneOfferings() {
+    return delegate.zoneOfferings();
+  }
+
+  @Override
   public List<Subnet> resolveSubnets(ResourceSelector selector) {
     return delegate.resolveSubnets(selector);
   }

@@ -29,7 +29,8 @@ public class NestedVirtPoolSpec {
       "EC2 instance types in order of preference, for example [m8i.2xlarge, c8i.2xlarge]. Each"
           + " must support nested virtualization on a virtual instance (today the Intel C8i,"
           + " M8i and R8i families); the operator checks this with DescribeInstanceTypes and"
-          + " falls back to the next type when one has no capacity.")
+          + " falls back to the next type when one has no capacity or is not offered in a"
+          + " zone.")
   @Required
   @Size(min = 1, max = 20)
   @ValidationRule(

@@ -10,6 +10,7 @@ import io.nestedvirt.operator.cloud.ResourceNotFoundException;
 import io.nestedvirt.operator.cloud.ResourceSelector;
 import io.nestedvirt.operator.cloud.Subnet;
 import io.nestedvirt.operator.cloud.Tags;
+import io.nestedvirt.operator.cloud.ZoneOfferings;
 import io.nestedvirt.operator.cloud.aws.Ec2Errors.Context;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +43,7 @@ import software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSubnetsRequest;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.InstanceStateChange;
+import software.amazon.awssdk.services.ec2.model.LocationType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -73,6 +75,9 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   /** EC2's maximum page size for DescribeInstanceTypes. */
   static final int DESCRIBE_INSTANCE_TYPES_PAGE_SIZE = 100;
 
+  /** EC2's maximum page size for DescribeInstanceTypeOfferings. */
+  static final int DESCRIBE_OFFERINGS_PAGE_SIZE = 1000;
+
   /** TerminateInstances accepts at most this many ids per call. */
   static final int TERMINATE_BATCH_SIZE = 1000;
 
@@ -85,6 +90,7 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   private final Ec2Client ec2;
   private final SsmClient ssm;
   private final InstanceTypeCache instanceTypes;
+  private final ZoneOfferingsCache zoneOfferings;
 
   /** Zones of subnets already resolved, to name the zone of a capacity error without a call. */
   private final Map<String, String> subnetZones = new ConcurrentHashMap<>();
@@ -101,6 +107,8 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     this.ssm = Objects.requireNonNull(ssm, "ssm");
     this.instanceTypes =
         new InstanceTypeCache(this::loadInstanceTypes, instanceTypeCacheTtl, clock);
+    this.zoneOfferings =
+        new ZoneOfferingsCache(this::loadZoneOfferings, instanceTypeCacheTtl, clock);
   }
 
   public AwsCloudProvider(String clusterName, Ec2Client ec2, SsmClient ssm) {
@@ -154,8 +162,8 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
           .map(InstanceMapper::toInstance)
           .toList();
     } catch (SdkException e) {
-      // Only a capacity error needs the zone, and only then is a lookup worth its cost.
-      String zone = Ec2Errors.isCapacity(e) ? zoneOf(request.subnetId()) : null;
+      // Only a capacity error or a zone's refusal needs the zone; only then is a lookup worth it.
+      String zone = Ec2Errors.isAboutTheZone(e) ? zoneOf(request.subnetId()) : null;
       throw Ec2Errors.translate(e, Context.launch(request.instanceType(), zone));
     }
   }
@@ -290,6 +298,32 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
                 .stream()
                 .map(InstanceMapper::toInstanceType)
                 .toList());
+  }
+
+  @Override
+  public ZoneOfferings zoneOfferings() {
+    return zoneOfferings.offerings();
+  }
+
+  /**
+   * Every (type, zone) offering of the region, unfiltered: a few thousand, a few pages, once per
+   * TTL, and the message of a pool whose zones offer none of its types can then say what they do
+   * offer.
+   */
+  private ZoneOfferings loadZoneOfferings() {
+    return call(
+        Context.of("DescribeInstanceTypeOfferings"),
+        () ->
+            ZoneOfferings.of(
+                ec2
+                    .describeInstanceTypeOfferingsPaginator(
+                        r ->
+                            r.locationType(LocationType.AVAILABILITY_ZONE)
+                                .maxResults(DESCRIBE_OFFERINGS_PAGE_SIZE))
+                    .instanceTypeOfferings()
+                    .stream()
+                    .map(o -> Map.entry(o.instanceTypeAsString(), o.location()))
+                    .toList()));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.nestedvirt.operator.cloud.aws;
 import io.nestedvirt.operator.cloud.ClientTokenReusedException;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.InstanceNotFoundException;
+import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRefusedException;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
@@ -42,6 +43,14 @@ final class Ec2Errors {
    */
   static final Set<String> THROTTLING_CODES =
       Set.of("RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequests");
+
+  /**
+   * How EC2 words {@code Unsupported} when the zone, not the type, is the problem: "Your requested
+   * instance type (m8i.large) is not supported in your requested Availability Zone (us-east-1b).
+   * Please retry your request by not specifying an Availability Zone or choosing us-east-1a, ...".
+   */
+  private static final String NOT_OFFERED_IN_ZONE =
+      "not supported in your requested Availability Zone";
 
   /** EC2 ids as they appear in error messages ({@code 'i-0abc'}, {@code [ami-0abc]}, ...). */
   private static final Pattern RESOURCE_ID =
@@ -93,6 +102,15 @@ final class Ec2Errors {
     if (THROTTLING_CODES.contains(code) || e.isThrottlingException()) {
       return new ThrottledException(
           code, context.operation() + " throttled by AWS after the client's retries: " + detail, e);
+    }
+    if (notOfferedInZone(code, detail)) {
+      String zone = context.zone() == null ? "the requested zone" : context.zone();
+      return new InstanceTypeNotOfferedException(
+          code,
+          type,
+          context.zone(),
+          "%s is not offered in %s (%s: %s)".formatted(type, zone, code, detail),
+          e);
     }
     if (type != null && unsupportedCode(code) && detail.contains(type)) {
       return new UnsupportedInstanceTypeException(
@@ -155,8 +173,15 @@ final class Ec2Errors {
         || code.equals("ParameterNotFound");
   }
 
-  static boolean isCapacity(SdkException e) {
-    return e instanceof AwsServiceException service && CAPACITY_CODES.contains(code(service));
+  private static boolean notOfferedInZone(String code, String detail) {
+    return code.equals("Unsupported") && detail.contains(NOT_OFFERED_IN_ZONE);
+  }
+
+  /** Whether the error is about the offering in the requested zone (its capacity, or none). */
+  static boolean isAboutTheZone(SdkException e) {
+    return e instanceof AwsServiceException service
+        && (CAPACITY_CODES.contains(code(service))
+            || notOfferedInZone(code(service), detail(service)));
   }
 
   static boolean isInstanceNotFound(SdkException e) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.InstanceNotFoundException;
+import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
+import io.nestedvirt.operator.cloud.LaunchRefusedException;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
 import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
@@ -94,6 +96,30 @@ class AwsErrorTranslationTest {
     assertThat(error).isInstanceOf(UnsupportedInstanceTypeException.class);
     assertThat(((UnsupportedInstanceTypeException) error).instanceType()).isEqualTo("c8i.large");
     assertThat(error.code()).isEqualTo(code);
+    assertThat(error.retryable()).isFalse();
+  }
+
+  @Test
+  void aZoneThatDoesNotOfferTheTypeIsNotOfferedNotUnsupported() {
+    CloudException error =
+        translate(
+            ec2(
+                400,
+                "Unsupported",
+                "Your requested instance type (m8i.large) is not supported in your requested"
+                    + " Availability Zone (us-east-1b). Please retry your request by not specifying"
+                    + " an Availability Zone or choosing us-east-1a, us-east-1c."),
+            Context.launch("m8i.large", "us-east-1b"));
+
+    assertThat(error)
+        .as("the type is fine elsewhere: not the type's fault, not the spec's")
+        .isInstanceOf(InstanceTypeNotOfferedException.class)
+        .isNotInstanceOf(UnsupportedInstanceTypeException.class)
+        .isNotInstanceOf(LaunchRefusedException.class);
+    var notOffered = (InstanceTypeNotOfferedException) error;
+    assertThat(notOffered.instanceType()).isEqualTo("m8i.large");
+    assertThat(notOffered.zone()).isEqualTo("us-east-1b");
+    assertThat(error.getMessage()).startsWith("m8i.large is not offered in us-east-1b");
     assertThat(error.retryable()).isFalse();
   }
 

@@ -9,6 +9,7 @@ import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.InstanceType;
+import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRequest;
 import io.nestedvirt.operator.cloud.LaunchRequest.MetadataOptions;
@@ -20,6 +21,7 @@ import io.nestedvirt.operator.cloud.Subnet;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
+import io.nestedvirt.operator.cloud.ZoneOfferings;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator.SeededCluster;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
@@ -275,6 +277,20 @@ class AwsCloudProviderEmulatorTest {
   }
 
   @Test
+  void aZoneThatDoesNotOfferTheTypeRefusesItAsNotOfferedNamingTheZone() {
+    emulator.withdrawOffering("m8i.large", "us-east-1b");
+
+    assertThatThrownBy(() -> provider.launch(launch("tok-zone", 1, "m8i.large", 1)))
+        .isInstanceOfSatisfying(
+            InstanceTypeNotOfferedException.class,
+            e -> {
+              assertThat(e.instanceType()).isEqualTo("m8i.large");
+              assertThat(e.zone()).isEqualTo("us-east-1b");
+            });
+    assertThat(emulator.calls("RunInstances")).as("a refusal is not retried").isEqualTo(1);
+  }
+
+  @Test
   void serverErrorsAfterRetriesAreRetryableCloudExceptions() {
     emulator.failWithInternalError("DescribeInstances", 3);
 
@@ -331,6 +347,20 @@ class AwsCloudProviderEmulatorTest {
         .contains("c8i.large", "m8i-flex.xlarge", "c8id.large")
         .doesNotContain("c7i.large", "m7g.large", "c8i.metal-48xl");
     assertThat(capable).allMatch(InstanceType::capable);
+  }
+
+  @Test
+  void offeringsByZoneAreReadOnceForManyLookups() {
+    emulator.withdrawOffering("m8i.large", "us-east-1b");
+
+    for (int i = 0; i < 5; i++) {
+      ZoneOfferings offerings = provider.zoneOfferings();
+      assertThat(offerings.known()).isTrue();
+      assertThat(offerings.zonesOffering("m8i.large")).containsExactly("us-east-1a", "us-east-1c");
+      assertThat(offerings.offers("c8i.large", "us-east-1b")).isTrue();
+    }
+
+    assertThat(emulator.calls("DescribeInstanceTypeOfferings")).isEqualTo(1);
   }
 
   // ---- subnets, security groups, images ----
