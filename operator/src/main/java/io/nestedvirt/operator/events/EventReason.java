@@ -5,6 +5,7 @@ public enum EventReason {
   // On a pool: what the pool controller decided.
   ScalingUp,
   ScalingDown,
+  ScaleDownCancelled,
   NodeReplaced,
   Adopted,
   InvalidSpec,
@@ -18,6 +19,8 @@ public enum EventReason {
   DuplicateNode,
   NodeVerified,
   DrainBlocked,
+  DrainCancelled,
   Terminating,
+  VolumesNotDetached,
   InstanceGone
 }

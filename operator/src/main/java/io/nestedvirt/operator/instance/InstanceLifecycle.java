@@ -43,8 +43,9 @@ import org.slf4j.MDC;
  * The lifecycle of one machine (NestedVirtInstance), read top to bottom as small steps, each owning
  * its condition: launch (Launched), registration (Registered), verification (Verified), liveness
  * (whether it is Failed); Ready and the phase are derived from them, the status is written once at
- * the end, and the machine is looked at again after the shortest wait any step asked for. Behind
- * the finalizer, termination drains, terminates and removes what is left.
+ * the end, and the machine is looked at again after the shortest wait any step asked for. A machine
+ * the pool chose to remove on scale-down drains before it is deleted (scale-down). Behind the
+ * finalizer, termination drains, terminates and removes what is left.
  */
 @ControllerConfiguration(
     name = InstanceLifecycle.NAME,
@@ -62,7 +63,9 @@ public final class InstanceLifecycle
   private final Registration registration;
   private final Verification verification;
   private final Liveness liveness;
+  private final ScaleDownDrain scaleDown;
   private final Termination termination;
+  private final VolumeAttachmentEvents volumeAttachments;
   private final ClusterCaches caches;
   private final MachineCache machineCache;
   private final Clock clock;
@@ -88,6 +91,8 @@ public final class InstanceLifecycle
       Clock clock,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
+    Drain drain = new Drain(drains, events, metrics);
+    VolumeAttachmentEvents volumeAttachments = new VolumeAttachmentEvents();
     return new InstanceLifecycle(
         listing,
         new Launch(
@@ -103,16 +108,19 @@ public final class InstanceLifecycle
         new Registration(events),
         new Verification(client, events),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
+        new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
             listing,
-            drains,
+            drain,
+            volumeAttachments,
             client,
             ledger,
             events,
             metrics,
             settings.launchGrace(),
             settings.refreshPeriod()),
+        volumeAttachments,
         caches,
         machineCache,
         clock,
@@ -126,7 +134,9 @@ public final class InstanceLifecycle
       Registration registration,
       Verification verification,
       Liveness liveness,
+      ScaleDownDrain scaleDown,
       Termination termination,
+      VolumeAttachmentEvents volumeAttachments,
       ClusterCaches caches,
       MachineCache machineCache,
       Clock clock,
@@ -137,7 +147,9 @@ public final class InstanceLifecycle
     this.registration = registration;
     this.verification = verification;
     this.liveness = liveness;
+    this.scaleDown = scaleDown;
     this.termination = termination;
+    this.volumeAttachments = volumeAttachments;
     this.caches = caches;
     this.machineCache = machineCache;
     this.clock = clock;
@@ -178,7 +190,7 @@ public final class InstanceLifecycle
                 .build(),
             context);
     caches.attachMachines(machines, nodes);
-    return List.of(listing, nodes, pools);
+    return List.of(listing, nodes, pools, volumeAttachments.source(context));
   }
 
   @Override
@@ -194,7 +206,9 @@ public final class InstanceLifecycle
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
-      InstancePhase phase = Readiness.derive(m);
+      InstancePhase derived = Readiness.derive(m);
+      InstancePhase phase =
+          metrics.step(object.poolName(), "scaleDown", () -> scaleDown.reconcile(m, derived));
       NestedVirtInstanceStatus status = m.finish(phase);
       milestones(m, phaseBefore, phase);
       if (phase != InstancePhase.Ready && phase != InstancePhase.Failed) {
