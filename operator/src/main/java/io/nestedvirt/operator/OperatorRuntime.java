@@ -168,7 +168,7 @@ public final class OperatorRuntime implements AutoCloseable {
             offerings,
             ledger,
             events,
-            drains(new NodeDrainer(client)),
+            drains(new NodeDrainer(client, clock)),
             caches,
             machineCache,
             settings,

@@ -2,6 +2,7 @@ package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -50,6 +51,9 @@ import org.slf4j.MDC;
 @ControllerConfiguration(
     name = InstanceLifecycle.NAME,
     finalizerName = InstanceLifecycle.FINALIZER,
+    // Generation-aware, plus the scale-down mark (an annotation): see MachineUpdates.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = MachineUpdates.class),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 @GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)

@@ -42,7 +42,8 @@ public final class NodeDrainer {
     this(client, Clock.systemUTC());
   }
 
-  NodeDrainer(KubernetesClient client, Clock clock) {
+  /** With the operator's clock, which decides when a terminating pod is overdue or abandoned. */
+  public NodeDrainer(KubernetesClient client, Clock clock) {
     this.client = client;
     this.evictions = new PodEvictions(client);
     this.clock = clock;
