@@ -147,6 +147,13 @@ class DrainLifecycleTest {
             () ->
                 bed.client().nodes().withName(node).get() == null
                     && bed.machine(machine.name()) == null);
+    assertThat(
+            bed.api.takeRequests().stream()
+                .filter(r -> r.startsWith("GET /apis/storage.k8s.io/v1/volumeattachments"))
+                .filter(r -> !r.contains("watch=true"))
+                .count())
+        .as("the wait reads the informer's cache: one LIST when it started, none while waiting")
+        .isEqualTo(1);
   }
 
   @Test
