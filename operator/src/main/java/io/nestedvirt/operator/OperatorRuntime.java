@@ -168,7 +168,7 @@ public final class OperatorRuntime implements AutoCloseable {
             offerings,
             ledger,
             events,
-            drains(new NodeDrainer(client)),
+            drains(new NodeDrainer(client, clock)),
             caches,
             machineCache,
             settings,
@@ -300,9 +300,17 @@ public final class OperatorRuntime implements AutoCloseable {
   }
 
   private static NodeDrains drains(NodeDrainer drainer) {
-    return (node, force) -> {
-      DrainStep step = drainer.drain(node, force);
-      return new NodeDrains.Step(step.done(), step.summary(), step.evictionsRefused());
+    return new NodeDrains() {
+      @Override
+      public Step drain(String node, boolean force) {
+        DrainStep step = drainer.drain(node, force);
+        return new Step(step.done(), step.summary(), step.evictionsRefused(), step.evicted());
+      }
+
+      @Override
+      public void uncordon(String node) {
+        drainer.uncordon(node);
+      }
     };
   }
 

@@ -32,8 +32,9 @@ import java.util.stream.Stream;
 /**
  * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRDs installed,
  * behind a dispatcher that adds what kubectl needs (discovery, OpenAPI, tables, /scale, merge
- * patch). It has no server-side apply, strategic merge patch, eviction or CEL; what needs those is
- * tested against a real kube-apiserver.
+ * patch). It has no server-side apply, strategic merge patch, disruption controller or CEL
+ * (evictions honour a PodDisruptionBudget's status as written); what needs those is tested against
+ * a real kube-apiserver.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /**

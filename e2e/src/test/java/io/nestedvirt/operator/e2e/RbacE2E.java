@@ -34,6 +34,9 @@ class RbacE2E {
     "list, pods",
     "create, pods/eviction",
     "list, poddisruptionbudgets.policy",
+    "patch, nestedvirtinstances.nestedvirt.io",
+    "list, volumeattachments.storage.k8s.io",
+    "watch, volumeattachments.storage.k8s.io",
   })
   void operatorMay(String verb, String resource) {
     // kubectl names a subresource with a flag: pods/eviction is pods --subresource=eviction.

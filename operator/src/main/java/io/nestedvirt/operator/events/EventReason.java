@@ -5,6 +5,7 @@ public enum EventReason {
   // On a pool: what the pool controller decided.
   ScalingUp,
   ScalingDown,
+  ScaleDownCancelled,
   NodeReplaced,
   Adopted,
   InvalidSpec,
@@ -19,6 +20,8 @@ public enum EventReason {
   DuplicateNode,
   NodeVerified,
   DrainBlocked,
+  DrainCancelled,
   Terminating,
+  VolumesNotDetached,
   InstanceGone
 }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>machines whose instance EC2 no longer lists are deleted, and so replaced;
  *   <li>machines whose pool is gone (or was recreated with another uid) are deleted, as Kubernetes'
  *       garbage collector would delete them by their ownerReference;
- *   <li>Nodes the operator once accepted whose instance is gone are deleted;
+ *   <li>Nodes the operator once accepted whose instance is gone are deleted, unless a machine that
+ *       is being deleted claims the instance (its termination deletes the Node);
  *   <li>a Node that claims a pool by its label but whose providerID names none of the pool's
  *       instances earns one Event on the pool, and never any trust.
  * </ul>
@@ -194,6 +195,9 @@ public final class GarbageCollector {
       Instant now,
       Set<String> seen) {
     Map<String, Set<String>> instancesByPool = new HashMap<>();
+    // A leaving machine deletes its own Node, once its volumes have detached (up to 6 minutes
+    // after its instance was terminated); the collector must not take the Node from under it.
+    Set<String> leaving = new HashSet<>();
     for (NestedVirtInstance m : machines) {
       String id = m.instanceId();
       if (id == null) {
@@ -202,6 +206,9 @@ public final class GarbageCollector {
       }
       if (id != null && m.poolName() != null) {
         instancesByPool.computeIfAbsent(m.poolName(), k -> new HashSet<>()).add(id);
+      }
+      if (id != null && m.isDeleting()) {
+        leaving.add(id);
       }
     }
     Map<String, NestedVirtPool> poolsByName =
@@ -217,6 +224,7 @@ public final class GarbageCollector {
       String instanceId = ProviderIds.instanceId(node).orElse(null);
       if (labels.containsKey(NodeLabels.RESTRICTED_POOL)
           && instanceId != null
+          && !leaving.contains(instanceId)
           && listing.byId(instanceId).filter(i -> i.state().isActive()).isEmpty()
           && due("node/" + node.getMetadata().getName(), now, seen)) {
         client.nodes().withName(node.getMetadata().getName()).delete();

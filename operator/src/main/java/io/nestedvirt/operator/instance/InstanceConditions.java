@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A machine's condition types. Each lifecycle step owns one (Launch: Launched, Registration:
- * Registered, Verification: Verified, Termination: Draining and Drained); Ready is derived from
- * them and from liveness.
+ * Registered, Verification: Verified, Drain: Draining and Drained, Termination: VolumesDetached);
+ * Ready is derived from them and from liveness.
  */
 public final class InstanceConditions {
   /** EC2 launched the instance (True), refused it (False), or may have (Unknown: retrying). */
@@ -26,8 +26,14 @@ public final class InstanceConditions {
   /** Every pod that had to leave the node has left. */
   public static final String DRAINED = "Drained";
 
+  /**
+   * After its instance is terminated, no VolumeAttachment names the node any more (False while the
+   * machine waits for that before it deletes the Node).
+   */
+  public static final String VOLUMES_DETACHED = "VolumesDetached";
+
   static final List<String> ORDER =
-      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, DRAINING, DRAINED);
+      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, DRAINING, DRAINED, VOLUMES_DETACHED);
 
   private InstanceConditions() {}
 }

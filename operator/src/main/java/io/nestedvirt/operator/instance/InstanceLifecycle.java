@@ -2,6 +2,7 @@ package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,12 +44,16 @@ import org.slf4j.MDC;
  * The lifecycle of one machine (NestedVirtInstance), read top to bottom as small steps, each owning
  * its condition: launch (Launched), registration (Registered), verification (Verified), liveness
  * (whether it is Failed); Ready and the phase are derived from them, the status is written once at
- * the end, and the machine is looked at again after the shortest wait any step asked for. Behind
- * the finalizer, termination drains, terminates and removes what is left.
+ * the end, and the machine is looked at again after the shortest wait any step asked for. A machine
+ * the pool chose to remove on scale-down drains before it is deleted (scale-down). Behind the
+ * finalizer, termination drains, terminates and removes what is left.
  */
 @ControllerConfiguration(
     name = InstanceLifecycle.NAME,
     finalizerName = InstanceLifecycle.FINALIZER,
+    // Generation-aware, plus the scale-down mark (an annotation): see MachineUpdates.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = MachineUpdates.class),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
 @GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
@@ -62,7 +67,9 @@ public final class InstanceLifecycle
   private final Registration registration;
   private final Verification verification;
   private final Liveness liveness;
+  private final ScaleDownDrain scaleDown;
   private final Termination termination;
+  private final VolumeAttachmentEvents volumeAttachments;
   private final ClusterCaches caches;
   private final MachineCache machineCache;
   private final Clock clock;
@@ -88,6 +95,8 @@ public final class InstanceLifecycle
       Clock clock,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
+    Drain drain = new Drain(drains, events, metrics);
+    VolumeAttachmentEvents volumeAttachments = new VolumeAttachmentEvents();
     return new InstanceLifecycle(
         listing,
         new Launch(
@@ -103,16 +112,19 @@ public final class InstanceLifecycle
         new Registration(events),
         new Verification(client, events),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
+        new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
             listing,
-            drains,
+            drain,
+            volumeAttachments,
             client,
             ledger,
             events,
             metrics,
             settings.launchGrace(),
             settings.refreshPeriod()),
+        volumeAttachments,
         caches,
         machineCache,
         clock,
@@ -126,7 +138,9 @@ public final class InstanceLifecycle
       Registration registration,
       Verification verification,
       Liveness liveness,
+      ScaleDownDrain scaleDown,
       Termination termination,
+      VolumeAttachmentEvents volumeAttachments,
       ClusterCaches caches,
       MachineCache machineCache,
       Clock clock,
@@ -137,7 +151,9 @@ public final class InstanceLifecycle
     this.registration = registration;
     this.verification = verification;
     this.liveness = liveness;
+    this.scaleDown = scaleDown;
     this.termination = termination;
+    this.volumeAttachments = volumeAttachments;
     this.caches = caches;
     this.machineCache = machineCache;
     this.clock = clock;
@@ -178,7 +194,7 @@ public final class InstanceLifecycle
                 .build(),
             context);
     caches.attachMachines(machines, nodes);
-    return List.of(listing, nodes, pools);
+    return List.of(listing, nodes, pools, volumeAttachments.source(context));
   }
 
   @Override
@@ -194,7 +210,9 @@ public final class InstanceLifecycle
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
-      InstancePhase phase = Readiness.derive(m);
+      InstancePhase derived = Readiness.derive(m);
+      InstancePhase phase =
+          metrics.step(object.poolName(), "scaleDown", () -> scaleDown.reconcile(m, derived));
       NestedVirtInstanceStatus status = m.finish(phase);
       milestones(m, phaseBefore, phase);
       if (phase != InstancePhase.Ready && phase != InstancePhase.Failed) {

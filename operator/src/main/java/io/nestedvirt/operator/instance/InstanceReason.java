@@ -36,7 +36,9 @@ public enum InstanceReason {
   DrainStuck,
   Drained,
   Terminating,
-  NoNode;
+  NoNode,
+  // VolumesDetached
+  AwaitingVolumeDetach;
 
   /** Launch outcomes after which the machine can never run: it is Failed and replaced. */
   boolean endsLaunch() {

@@ -104,6 +104,7 @@ final class Machine {
     c.state = s.state;
     c.nestedVirtualization = s.nestedVirtualization;
     c.launchTime = s.launchTime;
+    c.evictedPods = s.evictedPods;
     c.phase = s.phase;
     c.conditions = s.conditions == null ? List.of() : List.copyOf(s.conditions);
     return c;

@@ -3,7 +3,6 @@ package io.nestedvirt.operator.instance;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
@@ -17,8 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -26,19 +23,37 @@ import org.slf4j.MDC;
 /**
  * What happens behind a machine's finalizer once it is deleted (a scale-down, a replacement, its
  * pool's deletion, or {@code kubectl delete nvi}): cordon and drain its node through the Eviction
- * API, terminate the instance, wait until EC2 reports it shutting down, delete the Node; only then
- * may the finalizer go. Owns the conditions Draining and Drained. A machine whose launch may have
- * landed without being recorded is not let go until its instance would have been listed.
+ * API (unless a scale-down drained it already), terminate the instance, wait until EC2 reports it
+ * shutting down, wait (at most {@link #VOLUME_DETACH_TIMEOUT}) until no VolumeAttachment names the
+ * node, delete the Node; only then may the finalizer go. Owns the condition VolumesDetached. A
+ * machine whose launch may have landed without being recorded is not let go until its instance
+ * would have been listed.
  */
 final class Termination {
   private static final Logger log = LoggerFactory.getLogger(Termination.class);
 
-  /** How soon a drain step is repeated while pods are still leaving. */
-  static final Duration DRAIN_STEP = Duration.ofSeconds(5);
+  /**
+   * How long a terminated instance's Node is kept while VolumeAttachments still name it. Deleting
+   * the Node first leaves the attach/detach controller to force the detach after its own 6 minutes
+   * (maxWaitForUnmountDuration), and the volume's next node waits as long; so past this, nothing is
+   * gained by waiting, and the Node goes anyway.
+   */
+  static final Duration VOLUME_DETACH_TIMEOUT = Duration.ofMinutes(6);
+
+  /**
+   * How soon the attachments are looked at again while the Node waits for them. The
+   * VolumeAttachment informer wakes the machine when one goes; this only bounds a missed event.
+   * Reading the cache costs no request.
+   */
+  static final Duration VOLUME_CHECK = Duration.ofSeconds(5);
+
+  /** Volumes named in a condition message or Event, at most, before "and n more". */
+  private static final int VOLUMES_SHOWN = 5;
 
   private final CloudProvider cloud;
   private final InstanceListing listing;
-  private final NodeDrains drains;
+  private final Drain drain;
+  private final AttachedVolumes volumes;
   private final KubernetesClient client;
   private final LaunchLedger ledger;
   private final EventRecorder events;
@@ -46,13 +61,11 @@ final class Termination {
   private final Duration launchGrace;
   private final Duration refreshPeriod;
 
-  /** Machines whose drain a PodDisruptionBudget held, already reported once. */
-  private final Set<String> reportedRefusals = ConcurrentHashMap.newKeySet();
-
   Termination(
       CloudProvider cloud,
       InstanceListing listing,
-      NodeDrains drains,
+      Drain drain,
+      AttachedVolumes volumes,
       KubernetesClient client,
       LaunchLedger ledger,
       EventRecorder events,
@@ -61,7 +74,8 @@ final class Termination {
       Duration refreshPeriod) {
     this.cloud = cloud;
     this.listing = listing;
-    this.drains = drains;
+    this.drain = drain;
+    this.volumes = volumes;
     this.client = client;
     this.ledger = ledger;
     this.events = events;
@@ -87,7 +101,7 @@ final class Termination {
     // costs one call and cannot leak an instance.
     boolean running = instance == null || instance.state().isActive();
     if (running) {
-      if (m.node != null && !m.conditions.isTrue(InstanceConditions.DRAINED) && !drain(m)) {
+      if (m.node != null && !m.conditions.isTrue(InstanceConditions.DRAINED) && !drain.step(m)) {
         return false;
       }
       if (!terminate(m, id)) {
@@ -95,6 +109,9 @@ final class Termination {
       }
     }
     if (m.node != null) {
+      if (!volumesDetached(m, id)) {
+        return false;
+      }
       client.nodes().withName(m.node.getMetadata().getName()).delete();
     }
     forget(m.object.uid());
@@ -161,76 +178,6 @@ final class Termination {
     return !ledger.createdHere(m.object.uid());
   }
 
-  /** One drain step; true once the node's pods are gone. */
-  private boolean drain(Machine m) {
-    NestedVirtPoolSpec spec = m.pool != null ? m.pool.getSpec() : new NestedVirtPoolSpec();
-    Duration drainTimeout = Durations.parse(spec.drainTimeout);
-    boolean forceAllowed = Boolean.TRUE.equals(spec.forceDrain);
-    Instant since =
-        m.conditions.isTrue(InstanceConditions.DRAINING)
-            ? m.conditions.since(InstanceConditions.DRAINING).orElse(m.now)
-            : m.now;
-    boolean overdue = m.now.isAfter(since.plus(drainTimeout));
-    String nodeName = m.node.getMetadata().getName();
-    m.conditions.set(
-        InstanceConditions.READY,
-        false,
-        InstanceReason.Draining,
-        "leaving: node " + nodeName + " cordoned, its pods evicted");
-    NodeDrains.Step step = drains.drain(nodeName, overdue && forceAllowed);
-    try (var mdc = MDC.putCloseable(LogFields.INSTANCE, m.instanceId())) {
-      if (step.evictionsRefused() > 0) {
-        metrics.evictionsRefused(m.object.poolName(), step.evictionsRefused());
-        // At the first refusal, not only at drainTimeout: the admin can act on the budget now.
-        if (reportedRefusals.add(m.object.uid())) {
-          events.warning(
-              m.object,
-              EventReason.DrainBlocked,
-              "draining node "
-                  + nodeName
-                  + ": "
-                  + step.summary()
-                  + "; retrying until drainTimeout "
-                  + spec.drainTimeout);
-        }
-      }
-      if (step.done()) {
-        metrics.drained(Duration.between(since, m.now));
-        m.conditions.set(
-            InstanceConditions.DRAINING, true, InstanceReason.Draining, "node " + nodeName);
-        m.conditions.set(
-            InstanceConditions.DRAINED,
-            true,
-            InstanceReason.Drained,
-            "node " + nodeName + " drained");
-        return true;
-      }
-      if (overdue && !forceAllowed) {
-        String message =
-            "draining node "
-                + nodeName
-                + " has taken longer than drainTimeout "
-                + spec.drainTimeout
-                + ": "
-                + step.summary()
-                + ". Resolve the PodDisruptionBudget or set forceDrain.";
-        m.conditions.set(InstanceConditions.DRAINING, true, InstanceReason.DrainStuck, message);
-        if (m.conditions.transitioned(InstanceConditions.DRAINING)) {
-          events.warning(m.object, EventReason.DrainBlocked, message);
-        }
-      } else {
-        m.conditions.set(
-            InstanceConditions.DRAINING,
-            true,
-            InstanceReason.Draining,
-            "node " + nodeName + " cordoned: " + step.summary());
-      }
-    }
-    m.conditions.set(InstanceConditions.DRAINED, false, InstanceReason.Draining, step.summary());
-    m.requeueWithin(DRAIN_STEP);
-    return false;
-  }
-
   /** Terminates the instance; true once EC2 reports it shutting down or gone. */
   private boolean terminate(Machine m, String id) {
     Map<String, InstanceState> states;
@@ -263,6 +210,67 @@ final class Termination {
     return true;
   }
 
+  /**
+   * Whether the terminated instance's Node may go: no VolumeAttachment names it any more, so its
+   * volumes are free for their next node; or they have had {@link #VOLUME_DETACH_TIMEOUT} since the
+   * wait began (then a log line and an Event name what is left).
+   */
+  private boolean volumesDetached(Machine m, String id) {
+    String nodeName = m.node.getMetadata().getName();
+    List<String> attached = volumes.on(nodeName);
+    if (attached.isEmpty()) {
+      return true;
+    }
+    Instant since =
+        m.conditions.isFalse(InstanceConditions.VOLUMES_DETACHED)
+            ? m.conditions.since(InstanceConditions.VOLUMES_DETACHED).orElse(m.now)
+            : m.now;
+    Instant deadline = since.plus(VOLUME_DETACH_TIMEOUT);
+    if (!m.now.isBefore(deadline)) {
+      String message =
+          "deleting node "
+              + nodeName
+              + " although "
+              + volumesNamed(attached)
+              + " still attached "
+              + Durations.format(VOLUME_DETACH_TIMEOUT)
+              + " after its instance "
+              + id
+              + " was terminated";
+      log.warn("machine {}: {}", m.name(), message);
+      try (var mdc = MDC.putCloseable(LogFields.INSTANCE, id)) {
+        events.warning(m.object, EventReason.VolumesNotDetached, message);
+      }
+      return true;
+    }
+    String message =
+        "instance "
+            + id
+            + " terminated; waiting for "
+            + volumesNamed(attached)
+            + " to detach from node "
+            + nodeName
+            + " (at most until "
+            + deadline
+            + ")";
+    m.conditions.set(
+        InstanceConditions.VOLUMES_DETACHED, false, InstanceReason.AwaitingVolumeDetach, message);
+    setPhaseConditions(m, message);
+    Duration left = Duration.between(m.now, deadline);
+    m.requeueWithin(left.compareTo(VOLUME_CHECK) < 0 ? left : VOLUME_CHECK);
+    return false;
+  }
+
+  /** "volume pv-a" or "volumes pv-a, pv-b and 4 more". */
+  static String volumesNamed(List<String> volumes) {
+    String shown = String.join(", ", volumes.subList(0, Math.min(VOLUMES_SHOWN, volumes.size())));
+    return (volumes.size() == 1 ? "volume " : "volumes ")
+        + shown
+        + (volumes.size() > VOLUMES_SHOWN
+            ? " and " + (volumes.size() - VOLUMES_SHOWN) + " more"
+            : "");
+  }
+
   /** Ready=False while the machine leaves: Draining while its node drains, else Terminating. */
   static InstancePhase phase(Machine m) {
     boolean draining =
@@ -282,6 +290,6 @@ final class Termination {
 
   private void forget(String uid) {
     ledger.forget(uid);
-    reportedRefusals.remove(uid);
+    drain.forget(uid);
   }
 }

@@ -90,6 +90,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
    */
   private final Map<String, Instant> deleted = new ConcurrentHashMap<>();
 
+  /** Scale-down victims: they drain before they are deleted, so the pool can take them back. */
+  private final ScaleDownMarks marks = new ScaleDownMarks();
+
   private final MachineCache machines;
 
   public PoolController(
@@ -184,16 +187,23 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private List<NestedVirtInstance> machinesOf(NestedVirtPool pool) {
     Instant forgetBefore = clock.instant().minus(DELETION_MEMORY);
     deleted.values().removeIf(at -> at.isBefore(forgetBefore));
+    marks.forgetBefore(forgetBefore);
     List<NestedVirtInstance> owned = machines.ofPool(pool);
     owned.stream().filter(NestedVirtInstance::isDeleting).forEach(m -> deleted.remove(m.uid()));
     return owned;
   }
 
-  /** A machine that counts toward the pool: not failed, not leaving. */
+  /** A machine that counts toward the pool: not failed, not leaving (nor chosen to). */
   private boolean serves(NestedVirtInstance m) {
     return !m.isDeleting()
         && !deleted.containsKey(m.uid())
+        && !marks.isMarked(m)
         && ScalePlanner.phase(m) != InstancePhase.Failed;
+  }
+
+  /** A scale-down victim still draining: marked, not deleted yet. */
+  private boolean draining(NestedVirtInstance m) {
+    return !m.isDeleting() && !deleted.containsKey(m.uid()) && marks.isMarked(m);
   }
 
   /** One reconcile of one pool: the steps in order, and what they pass along. */
@@ -230,6 +240,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       boolean capacityShort = false;
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
+        step("cancelScaleDown", () -> cancelScaleDown(all));
         ScalePlanner.ScalePlan plan =
             step(
                 "plan",
@@ -239,6 +250,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                         all.stream().filter(PoolController.this::serves).toList(),
                         this::podsOn));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
+        step("removeDrained", () -> removeDrained(all));
         if (plan.toLaunch() > 0 && !adopted.pending()) {
           capacityShort = step("scaleUp", () -> scaleUp(plan.toLaunch(), all)) > 0;
         } else if (LaunchConfigCheck.needsRecheck(pool, conditions, status.observedGeneration)) {
@@ -302,15 +314,68 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       }
     }
 
+    /**
+     * Victims with a node are marked and drain first (they can still be taken back); the others
+     * have nothing to drain and are deleted at once.
+     */
     private void scaleDown(List<NestedVirtInstance> victims) {
       if (victims.isEmpty()) {
         return;
       }
-      victims.forEach(this::delete);
+      List<String> draining = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      for (NestedVirtInstance m : victims) {
+        if (m.getStatus() != null && m.getStatus().nodeName != null) {
+          marks.mark(client, m, now);
+          draining.add(describe(m));
+        } else {
+          delete(m);
+          removed.add(describe(m));
+        }
+      }
       events.normal(
           pool,
           EventReason.ScalingDown,
-          "scaling down: removing " + victims.stream().map(PoolController::describe).toList());
+          "scaling down: "
+              + (draining.isEmpty() ? "" : "draining " + draining)
+              + (draining.isEmpty() || removed.isEmpty() ? "" : ", ")
+              + (removed.isEmpty() ? "" : "removing " + removed));
+    }
+
+    /** Scale-down victims the pool needs again are taken back while their drain evicted nothing. */
+    private void cancelScaleDown(List<NestedVirtInstance> all) {
+      List<NestedVirtInstance> victims =
+          all.stream().filter(PoolController.this::draining).toList();
+      if (victims.isEmpty()) {
+        return;
+      }
+      int serving = (int) all.stream().filter(PoolController.this::serves).count();
+      List<NestedVirtInstance> kept =
+          ScaleDownCancel.choose(pool.getSpec().replicas, serving, victims);
+      if (kept.isEmpty()) {
+        return;
+      }
+      kept.forEach(m -> marks.unmark(client, m, now));
+      events.normal(
+          pool,
+          EventReason.ScaleDownCancelled,
+          "keeping "
+              + kept.stream().map(PoolController::describe).toList()
+              + " instead of launching: their drains had evicted no pod");
+    }
+
+    /**
+     * Scale-down victims whose node is drained are deleted: they terminate behind the finalizer.
+     */
+    private void removeDrained(List<NestedVirtInstance> all) {
+      all.stream()
+          .filter(PoolController.this::draining)
+          .filter(
+              m ->
+                  MachineConditions.get(m, InstanceConditions.DRAINED)
+                      .filter(c -> "True".equals(c.status))
+                      .isPresent())
+          .forEach(this::delete);
     }
 
     /** Deletes a machine once; its termination runs behind its finalizer. */

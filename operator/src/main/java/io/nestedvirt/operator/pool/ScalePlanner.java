@@ -71,7 +71,7 @@ public final class ScalePlanner {
   }
 
   /** When the machine's instance launched, else when the machine was created. */
-  private static Instant age(NestedVirtInstance m) {
+  static Instant age(NestedVirtInstance m) {
     if (m.getStatus() != null && m.getStatus().launchTime != null) {
       return Instant.parse(m.getStatus().launchTime);
     }

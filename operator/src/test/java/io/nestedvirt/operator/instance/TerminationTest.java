@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,8 @@ class TerminationTest {
       new Termination(
           cloud,
           listing,
-          (node, force) -> new NodeDrains.Step(true, "drained", 0),
+          new Drain(new RecordingDrains(), null, OperatorMetrics.prometheus()),
+          node -> List.of(),
           null,
           ledger,
           // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is

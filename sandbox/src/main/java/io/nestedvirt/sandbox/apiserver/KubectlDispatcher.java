@@ -28,8 +28,9 @@ import java.util.Optional;
 /**
  * Puts in front of fabric8's CRUD mock what kubectl needs and the mock lacks: discovery, /version,
  * OpenAPI v3 for explain, Tables for get, the /scale subresource, RFC 7386 merge patch for our
- * custom resources (kubectl apply) and field selectors on events (kubectl describe). Everything
- * else goes to the mock unchanged, so the operator sees the same server as before.
+ * custom resources (kubectl apply), field selectors on events (kubectl describe) and pods (drains),
+ * and the Eviction API ({@link Evictions}). Everything else goes to the mock unchanged, so the
+ * operator sees the same server as before.
  */
 public final class KubectlDispatcher extends Dispatcher {
   private static final int CONFLICT_RETRIES = 5;
@@ -41,6 +42,7 @@ public final class KubectlDispatcher extends Dispatcher {
   private final Tables tables;
   private final List<Custom> customs;
   private final String kubernetesVersion;
+  private final Evictions evictions;
 
   /**
    * One custom resource as this dispatcher serves it: its schema (for defaults) and its /scale,
@@ -59,6 +61,7 @@ public final class KubectlDispatcher extends Dispatcher {
       String kubernetesVersion) {
     this.crud = crud;
     this.kubernetesVersion = kubernetesVersion;
+    this.evictions = new Evictions(crud, json);
     List<ApiResource> resources = new ArrayList<>(ApiResource.BUILT_IN);
     Map<String, List<CustomResourceColumnDefinition>> columns = new LinkedHashMap<>();
     List<Custom> served = new ArrayList<>();
@@ -194,11 +197,25 @@ public final class KubectlDispatcher extends Dispatcher {
             ok(tables.render(columns.get(), body, "Object".equals(r.query("includeObject")))));
       }
     }
-    if (get
-        && !r.isWatch()
-        && r.query("fieldSelector") != null
-        && "events".equals(resourceOf(seg))) {
-      return Optional.of(filteredEvents(r));
+    if (get && !r.isWatch() && r.query("fieldSelector") != null) {
+      String kind = FILTERED_LISTS.get(resourceOf(seg));
+      if (kind != null) {
+        return Optional.of(filtered(r, kind));
+      }
+    }
+    if (r.method() == HttpMethod.POST
+        && seg.size() == 7
+        && seg.get(0).equals("api")
+        && seg.get(2).equals("namespaces")
+        && seg.get(4).equals("pods")
+        && seg.get(6).equals("eviction")) {
+      Evictions.Answer answer = evictions.evict(seg.get(3), seg.get(5), json.readTree(r.body()));
+      if (answer.code() == 201) {
+        return Optional.of(
+            ok(Map.of("kind", "Status", "apiVersion", "v1", "status", "Success"))
+                .setResponseCode(201));
+      }
+      return Optional.of(status(answer.code(), answer.reason(), answer.message()));
     }
     return Optional.empty();
   }
@@ -313,7 +330,15 @@ public final class KubectlDispatcher extends Dispatcher {
             new Buffer(json.writeValueAsBytes(object))));
   }
 
-  private MockResponse filteredEvents(Request r) throws JsonProcessingException {
+  /**
+   * Lists whose field selectors are applied here (the mock understands only metadata.name): events
+   * (kubectl describe) and pods ({@code spec.nodeName}, as drains and kubectl drain list a node's
+   * pods), with the kind of their list.
+   */
+  private static final Map<String, String> FILTERED_LISTS =
+      Map.of("events", "EventList", "pods", "PodList");
+
+  private MockResponse filtered(Request r, String listKind) throws JsonProcessingException {
     FieldSelector selector = FieldSelector.parse(r.query("fieldSelector"));
     MockResponse all = crud.handleGet(r.path());
     if (all.code() != 200) {
@@ -329,7 +354,7 @@ public final class KubectlDispatcher extends Dispatcher {
               }
             });
     list.set("items", kept);
-    list.put("kind", "EventList");
+    list.put("kind", listKind);
     return ok(list);
   }
 

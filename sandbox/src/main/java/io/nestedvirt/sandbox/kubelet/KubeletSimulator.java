@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  *   <li>after {@link Settings#verificationDelay} it writes {@code NestedVirtualizationReady} as the
  *       node agent will, from the instance's CPU options ({@link Verdict#expectedFor}), unless a
  *       test overrides the verdict;
- *   <li>an instance that shuts down or terminates has its Node deleted; one that stops keeps it (a
- *       kubelet does not remove its Node; marking it NotReady is the node lifecycle controller's
- *       job), and registers again when it runs again.
+ *   <li>an instance that shuts down or terminates has its Node deleted (unless a test keeps it, see
+ *       {@link #keepNodeAfterShutdown}); one that stops keeps it (a kubelet does not remove its
+ *       Node; marking it NotReady is the node lifecycle controller's job), and registers again when
+ *       it runs again.
  * </ul>
  *
  * <p>After registration it never writes labels, taints or anything else outside status, and in
@@ -171,6 +172,7 @@ public final class KubeletSimulator implements AutoCloseable {
 
   // Any thread.
   private final Set<String> neverRegisterIds = ConcurrentHashMap.newKeySet();
+  private final Set<String> keepNodeIds = ConcurrentHashMap.newKeySet();
   private final List<Predicate<SimulatedInstance>> neverRegisterWhen = new CopyOnWriteArrayList<>();
   private final Map<String, Optional<Verdict>> verdictOverrides = new ConcurrentHashMap<>();
   private volatile Function<SimulatedInstance, Verdict> verdictPolicy = Verdict::expectedFor;
@@ -224,6 +226,14 @@ public final class KubeletSimulator implements AutoCloseable {
    */
   public void neverRegisterWhen(Predicate<SimulatedInstance> predicate) {
     neverRegisterWhen.add(Objects.requireNonNull(predicate, "predicate"));
+  }
+
+  /**
+   * The instance's Node stays when it shuts down, as in a cluster where nothing but the operator
+   * deletes the Nodes of terminated instances (no cloud controller removes them).
+   */
+  public void keepNodeAfterShutdown(String instanceId) {
+    keepNodeIds.add(instanceId);
   }
 
   /** The instance's Node registers but never gets {@code NestedVirtualizationReady}. */
@@ -301,7 +311,9 @@ public final class KubeletSimulator implements AutoCloseable {
         kubelet.cancel();
         kubelets.remove(id);
         gone.add(id);
-        deleteNode(instance, 1);
+        if (!keepNodeIds.contains(id)) {
+          deleteNode(instance, 1);
+        }
       }
     }
   }

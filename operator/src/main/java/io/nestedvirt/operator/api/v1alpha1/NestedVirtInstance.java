@@ -60,6 +60,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.DATE)
 public class NestedVirtInstance
     extends CustomResource<NestedVirtInstanceSpec, NestedVirtInstanceStatus> {
+  /**
+   * Set by the pool controller on a machine it chose to remove on scale-down: the machine drains
+   * its node while it carries it, and the pool deletes it once the node is drained. Until then the
+   * pool can take the decision back (it removes the annotation and the node is uncordoned), which
+   * deleting the object could not: a deletionTimestamp is final.
+   */
+  public static final String SCALE_DOWN_ANNOTATION = "nestedvirt.io/scale-down";
 
   @Override
   protected NestedVirtInstanceStatus initStatus() {
@@ -124,6 +131,15 @@ public class NestedVirtInstance
   @JsonIgnore
   public boolean isDeleting() {
     return getMetadata().getDeletionTimestamp() != null;
+  }
+
+  /**
+   * Whether the pool chose this machine to go on a scale-down (see {@link #SCALE_DOWN_ANNOTATION}).
+   */
+  @JsonIgnore
+  public boolean isScaleDownVictim() {
+    var annotations = getMetadata().getAnnotations();
+    return annotations != null && annotations.containsKey(SCALE_DOWN_ANNOTATION);
   }
 
   /** The EC2 instance: the one launched for it, or the one it adopted. Null before the launch. */

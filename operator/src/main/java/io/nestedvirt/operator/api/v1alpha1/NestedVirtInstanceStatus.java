@@ -32,13 +32,18 @@ public class NestedVirtInstanceStatus {
   public String launchTime;
 
   @JsonPropertyDescription(
+      "Pods evicted (or, forced, deleted) from the node since its drain began. A scale-down whose"
+          + " drain has evicted none is taken back when the pool needs the machine again.")
+  public Integer evictedPods;
+
+  @JsonPropertyDescription(
       "Launching, Joining, Verifying, Ready, Draining, Terminating or Failed; derived from the"
           + " conditions.")
   public String phase;
 
   @JsonPropertyDescription(
-      "Launched, Registered, Verified, Ready (derived from the others), and Draining and"
-          + " Drained while the machine leaves.")
+      "Launched, Registered, Verified, Ready (derived from the others), and Draining,"
+          + " Drained and VolumesDetached while the machine leaves.")
   public List<Condition> conditions = new ArrayList<>();
 
   public NestedVirtInstanceStatus() {}

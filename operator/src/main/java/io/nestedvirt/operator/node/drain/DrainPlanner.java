@@ -16,7 +16,10 @@ import java.util.Map;
  * controller would put them straight back, and they tolerate the cordon), mirror pods (the kubelet
  * owns static pods; deleting the mirror does nothing) and pods that have finished. A pod already
  * terminating is not evicted again, but it is still on the node until its kubelet has stopped it
- * and the API server has removed it, so it counts as left.
+ * and the API server has removed it, so it counts as left; unless the node is not Ready and the pod
+ * is more than {@link #ABANDONED_AFTER} past its deletion deadline: then its kubelet is gone and
+ * nothing will ever finish it (the pod garbage collector removes it once the Node is deleted), so
+ * it no longer holds the drain.
  */
 public final class DrainPlanner {
   /** Set by the kubelet on the API-server copy of a static pod. */
@@ -29,6 +32,14 @@ public final class DrainPlanner {
    * anyway.
    */
   public static final Duration OVERDUE_AFTER = Duration.ofSeconds(30);
+
+  /**
+   * How long past its deletion deadline a terminating pod on a node that is not Ready may linger
+   * before it no longer holds the drain. A kubelet that is alive finishes a pod by its deadline; on
+   * a node that stopped reporting, nothing does, and waiting would hold the drain until
+   * drainTimeout (and then forever, unless forceDrain is set).
+   */
+  public static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
 
   private DrainPlanner() {}
 
@@ -63,13 +74,18 @@ public final class DrainPlanner {
     }
   }
 
-  /** One decision per pod, in the order given. */
-  public static List<Decision> plan(List<Pod> podsOnNode, boolean force, Instant now) {
-    return podsOnNode.stream().map(pod -> decide(pod, force, now)).toList();
+  /**
+   * One decision per pod, in the order given.
+   *
+   * @param nodeReady whether the node's Ready condition is True (a node that is gone is not)
+   */
+  public static List<Decision> plan(
+      List<Pod> podsOnNode, boolean force, boolean nodeReady, Instant now) {
+    return podsOnNode.stream().map(pod -> decide(pod, force, nodeReady, now)).toList();
   }
 
   /** The decision for one pod on a node being drained. */
-  public static Decision decide(Pod pod, boolean force, Instant now) {
+  public static Decision decide(Pod pod, boolean force, boolean nodeReady, Instant now) {
     String daemonSet = daemonSetOwner(pod);
     if (daemonSet != null) {
       return new Decision(pod, Action.SKIP, "owned by DaemonSet " + daemonSet);
@@ -84,7 +100,15 @@ public final class DrainPlanner {
     }
     String deletion = pod.getMetadata().getDeletionTimestamp();
     if (deletion != null) {
-      if (force && overdue(deletion, now)) {
+      if (!nodeReady && past(deletion, ABANDONED_AFTER, now)) {
+        return new Decision(
+            pod,
+            Action.SKIP,
+            "terminating since before "
+                + deletion
+                + " on a node that is not Ready: its kubelet is gone");
+      }
+      if (force && past(deletion, OVERDUE_AFTER, now)) {
         return new Decision(
             pod, Action.DELETE_NOW, "terminating since before " + deletion + ", overdue");
       }
@@ -115,12 +139,13 @@ public final class DrainPlanner {
   }
 
   /**
-   * The deletion timestamp is when the grace period ends; an unreadable one is never overdue (the
-   * pod is then waited for, never deleted at once by mistake).
+   * Whether {@code now} is more than {@code by} past the deletion timestamp, which is when the
+   * grace period ends. An unreadable one is never past (the pod is then waited for, never deleted
+   * at once or left behind by mistake).
    */
-  private static boolean overdue(String deletionTimestamp, Instant now) {
+  private static boolean past(String deletionTimestamp, Duration by, Instant now) {
     try {
-      return Instant.parse(deletionTimestamp).plus(OVERDUE_AFTER).isBefore(now);
+      return Instant.parse(deletionTimestamp).plus(by).isBefore(now);
     } catch (DateTimeParseException e) {
       return false;
     }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.nestedvirt.operator.node.NodeConditions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,8 @@ public final class NodeDrainer {
   /** Sets only spec.unschedulable; labels, taints and the rest of the node stay as they are. */
   private static final String CORDON = "{\"spec\":{\"unschedulable\":true}}";
 
+  private static final String UNCORDON = "{\"spec\":{\"unschedulable\":false}}";
+
   private final KubernetesClient client;
   private final PodEvictions evictions;
   private final Clock clock;
@@ -39,7 +42,8 @@ public final class NodeDrainer {
     this(client, Clock.systemUTC());
   }
 
-  NodeDrainer(KubernetesClient client, Clock clock) {
+  /** With the operator's clock, which decides when a terminating pod is overdue or abandoned. */
+  public NodeDrainer(KubernetesClient client, Clock clock) {
     this.client = client;
     this.evictions = new PodEvictions(client);
     this.clock = clock;
@@ -53,10 +57,10 @@ public final class NodeDrainer {
    * @throws KubernetesClientException when the node cannot be cordoned or its pods cannot be listed
    */
   public DrainStep drain(String nodeName, boolean force) {
-    cordon(nodeName);
+    boolean ready = cordon(nodeName);
     List<Pod> pods =
         client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems();
-    List<DrainPlanner.Decision> plan = DrainPlanner.plan(pods, force, clock.instant());
+    List<DrainPlanner.Decision> plan = DrainPlanner.plan(pods, force, ready, clock.instant());
 
     int left = 0;
     int terminating = 0;
@@ -112,18 +116,45 @@ public final class NodeDrainer {
     return step;
   }
 
-  /** Marks the node unschedulable unless it already is; a node that is gone needs no cordon. */
-  private void cordon(String nodeName) {
+  /**
+   * Marks the node unschedulable unless it already is; a node that is gone needs no cordon. Returns
+   * whether the node is Ready (as read before the cordon; a node that is gone is not).
+   */
+  private boolean cordon(String nodeName) {
     Node node = client.nodes().withName(nodeName).get();
     if (node == null) {
-      return;
+      return false;
     }
+    boolean ready = NodeConditions.isReady(node);
     if (node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
-      return;
+      return ready;
     }
     try {
       client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON);
       LOG.info("node {}: cordoned", nodeName);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      return false;
+    }
+    return ready;
+  }
+
+  /**
+   * Makes the node schedulable again, for a drain that was taken back; a node that is gone or
+   * already schedulable is left alone.
+   */
+  public void uncordon(String nodeName) {
+    Node node = client.nodes().withName(nodeName).get();
+    if (node == null
+        || node.getSpec() == null
+        || !Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+      return;
+    }
+    try {
+      client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE), UNCORDON);
+      LOG.info("node {}: uncordoned", nodeName);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;

@@ -43,7 +43,7 @@ class DrainPlannerTest {
             .endOwnerReference()
             .endMetadata()
             .build();
-    assertThat(DrainPlanner.decide(pod, false, NOW).action()).isEqualTo(Action.EVICT);
+    assertThat(DrainPlanner.decide(pod, false, true, NOW).action()).isEqualTo(Action.EVICT);
   }
 
   @Test
@@ -70,7 +70,7 @@ class DrainPlannerTest {
 
   @Test
   void forcedDrainDeletesInsteadOfEvicting() {
-    assertThat(DrainPlanner.decide(pod("web-1").build(), true, NOW).action())
+    assertThat(DrainPlanner.decide(pod("web-1").build(), true, true, NOW).action())
         .isEqualTo(Action.DELETE);
   }
 
@@ -83,6 +83,7 @@ class DrainPlannerTest {
                 pod("mirror").withAnnotation(DrainPlanner.MIRROR_ANNOTATION, "x").build(),
                 pod("done").withPhase("Succeeded").build()),
             true,
+            true,
             NOW);
     assertThat(plan).extracting(DrainPlanner.Decision::action).containsOnly(Action.SKIP);
   }
@@ -92,29 +93,52 @@ class DrainPlannerTest {
     Instant deadline = NOW.minus(DrainPlanner.OVERDUE_AFTER);
     Pod overdue = pod("stuck").deletedAt(deadline.minusSeconds(1).toString()).build();
     Pod justPast = pod("slow").deletedAt(deadline.plusSeconds(1).toString()).build();
-    assertThat(DrainPlanner.decide(overdue, true, NOW).action()).isEqualTo(Action.DELETE_NOW);
-    assertThat(DrainPlanner.decide(justPast, true, NOW).action())
+    assertThat(DrainPlanner.decide(overdue, true, true, NOW).action()).isEqualTo(Action.DELETE_NOW);
+    assertThat(DrainPlanner.decide(justPast, true, true, NOW).action())
         .isEqualTo(Action.AWAIT_TERMINATION);
-    assertThat(DrainPlanner.decide(overdue, false, NOW).action())
+    assertThat(DrainPlanner.decide(overdue, false, true, NOW).action())
         .as("without force an overdue pod is only waited for")
+        .isEqualTo(Action.AWAIT_TERMINATION);
+  }
+
+  @Test
+  void aPodTerminatingLongPastItsDeadlineOnANodeThatIsNotReadyNoLongerHoldsTheDrain() {
+    Instant deadline = NOW.minus(DrainPlanner.ABANDONED_AFTER);
+    Pod abandoned = pod("orphan").deletedAt(deadline.minusSeconds(1).toString()).build();
+    Pod recent = pod("stopping").deletedAt(deadline.plusSeconds(1).toString()).build();
+
+    DrainPlanner.Decision decision = DrainPlanner.decide(abandoned, false, false, NOW);
+    assertThat(decision.action()).isEqualTo(Action.SKIP);
+    assertThat(decision.reason()).contains("not Ready").contains("kubelet is gone");
+    assertThat(DrainPlanner.decide(abandoned, true, false, NOW).action())
+        .as("forced or not: nothing is left to delete, the Node's deletion takes the pod along")
+        .isEqualTo(Action.SKIP);
+    assertThat(DrainPlanner.decide(recent, false, false, NOW).action())
+        .as("within a minute of its deadline a kubelet may still be finishing it")
+        .isEqualTo(Action.AWAIT_TERMINATION);
+    assertThat(DrainPlanner.decide(abandoned, false, true, NOW).action())
+        .as("a Ready node's kubelet is alive and will finish the pod")
         .isEqualTo(Action.AWAIT_TERMINATION);
   }
 
   @Test
   void anUnreadableDeletionTimestampIsNeverOverdue() {
     Pod pod = pod("odd").deletedAt("yesterday").build();
-    assertThat(DrainPlanner.decide(pod, true, NOW).action()).isEqualTo(Action.AWAIT_TERMINATION);
+    assertThat(DrainPlanner.decide(pod, true, true, NOW).action())
+        .isEqualTo(Action.AWAIT_TERMINATION);
+    assertThat(DrainPlanner.decide(pod, false, false, NOW).action())
+        .isEqualTo(Action.AWAIT_TERMINATION);
   }
 
   @Test
   void planKeepsThePodOrderAndNamesPodsByNamespaceAndName() {
     List<DrainPlanner.Decision> plan =
-        DrainPlanner.plan(List.of(pod("b").build(), pod("a").build()), false, NOW);
+        DrainPlanner.plan(List.of(pod("b").build(), pod("a").build()), false, true, NOW);
     assertThat(plan).extracting(DrainPlanner.Decision::podKey).containsExactly("ns/b", "ns/a");
   }
 
   private static DrainPlanner.Decision decide(Pods pods) {
-    return DrainPlanner.decide(pods.build(), false, NOW);
+    return DrainPlanner.decide(pods.build(), false, true, NOW);
   }
 
   private static Pods pod(String name) {
