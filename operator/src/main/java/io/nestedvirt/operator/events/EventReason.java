@@ -6,6 +6,7 @@ public enum EventReason {
   ScalingUp,
   ScalingDown,
   NodeReplaced,
+  RepairBlocked,
   Adopted,
   InvalidSpec,
   InstanceTypeRefused,
@@ -17,6 +18,7 @@ public enum EventReason {
   CapacityFallback,
   DuplicateNode,
   NodeVerified,
+  VerificationStale,
   DrainBlocked,
   Terminating,
   InstanceGone

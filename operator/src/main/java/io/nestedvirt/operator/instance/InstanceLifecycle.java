@@ -29,6 +29,7 @@ import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.node.AgentHeartbeat;
 import io.nestedvirt.operator.node.ProviderIds;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,9 +43,10 @@ import org.slf4j.MDC;
 /**
  * The lifecycle of one machine (NestedVirtInstance), read top to bottom as small steps, each owning
  * its condition: launch (Launched), registration (Registered), verification (Verified), liveness
- * (whether it is Failed); Ready and the phase are derived from them, the status is written once at
- * the end, and the machine is looked at again after the shortest wait any step asked for. Behind
- * the finalizer, termination drains, terminates and removes what is left.
+ * (whether it is Failed), health (Healthy, once verified); Ready and the phase are derived from
+ * them, the status is written once at the end, and the machine is looked at again after the
+ * shortest wait any step asked for. Behind the finalizer, termination drains, terminates and
+ * removes what is left.
  */
 @ControllerConfiguration(
     name = InstanceLifecycle.NAME,
@@ -62,6 +64,7 @@ public final class InstanceLifecycle
   private final Registration registration;
   private final Verification verification;
   private final Liveness liveness;
+  private final Health health;
   private final Termination termination;
   private final ClusterCaches caches;
   private final MachineCache machineCache;
@@ -88,6 +91,7 @@ public final class InstanceLifecycle
       Clock clock,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
+    AgentHeartbeat heartbeat = new AgentHeartbeat(settings.agentInterval());
     return new InstanceLifecycle(
         listing,
         new Launch(
@@ -101,8 +105,9 @@ public final class InstanceLifecycle
             events,
             metrics),
         new Registration(events),
-        new Verification(client, events),
+        new Verification(client, events, heartbeat),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
+        new Health(heartbeat),
         new Termination(
             cloud,
             listing,
@@ -126,6 +131,7 @@ public final class InstanceLifecycle
       Registration registration,
       Verification verification,
       Liveness liveness,
+      Health health,
       Termination termination,
       ClusterCaches caches,
       MachineCache machineCache,
@@ -137,6 +143,7 @@ public final class InstanceLifecycle
     this.registration = registration;
     this.verification = verification;
     this.liveness = liveness;
+    this.health = health;
     this.termination = termination;
     this.caches = caches;
     this.machineCache = machineCache;
@@ -194,6 +201,7 @@ public final class InstanceLifecycle
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
+      metrics.step(object.poolName(), "health", () -> health.reconcile(m));
       InstancePhase phase = Readiness.derive(m);
       NestedVirtInstanceStatus status = m.finish(phase);
       milestones(m, phaseBefore, phase);
