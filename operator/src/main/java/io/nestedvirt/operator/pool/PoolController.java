@@ -333,7 +333,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
               EventReason.NodeReplaced,
               "replacing machine "
                   + describe(m)
-                  + ": unhealthy for "
+                  + ": unhealthy for longer than "
                   + Durations.format(plan.timeout())
                   + " (spec.repair.notReadyTimeout): "
                   + why.reason
