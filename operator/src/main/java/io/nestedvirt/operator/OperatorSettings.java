@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param cluster where EKS nodes find the cluster (endpoint, CA, service CIDR); null when the
  *     operator was not given them, which only bootstrap mode eks needs
  * @param operatorNamespace the operator's namespace, where kubeadm join token Secrets live
+ * @param agentInterval how often the node agents renew NestedVirtualizationReady (their {@code
+ *     --interval}); a verdict not renewed for three intervals is stale
  */
 public record OperatorSettings(
     String clusterName,
@@ -27,7 +29,11 @@ public record OperatorSettings(
     Duration resolveCacheTtl,
     boolean trustUnreportedNestedVirtualization,
     ClusterInfo cluster,
-    String operatorNamespace) {
+    String operatorNamespace,
+    Duration agentInterval) {
+
+  /** The node agent's default {@code --interval}. */
+  public static final Duration DEFAULT_AGENT_INTERVAL = Duration.ofMinutes(5);
 
   public static OperatorSettings defaults(String clusterName) {
     return new OperatorSettings(
@@ -38,7 +44,8 @@ public record OperatorSettings(
         Duration.ofMinutes(5),
         false,
         null,
-        "nestedvirt-system");
+        "nestedvirt-system",
+        DEFAULT_AGENT_INTERVAL);
   }
 
   public OperatorSettings withRefreshPeriod(Duration period) {
@@ -50,7 +57,8 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace);
+        operatorNamespace,
+        agentInterval);
   }
 
   public OperatorSettings withTrustUnreportedNestedVirtualization(boolean trust) {
@@ -62,7 +70,8 @@ public record OperatorSettings(
         resolveCacheTtl,
         trust,
         cluster,
-        operatorNamespace);
+        operatorNamespace,
+        agentInterval);
   }
 
   public OperatorSettings withCluster(ClusterInfo info) {
@@ -74,7 +83,8 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         info,
-        operatorNamespace);
+        operatorNamespace,
+        agentInterval);
   }
 
   public OperatorSettings withOperatorNamespace(String namespace) {
@@ -86,6 +96,20 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        namespace);
+        namespace,
+        agentInterval);
+  }
+
+  public OperatorSettings withAgentInterval(Duration interval) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace,
+        interval);
   }
 }

@@ -69,6 +69,15 @@ final class RunCommand implements Callable<Integer> {
   Duration refreshPeriod;
 
   @Option(
+      names = "--agent-interval",
+      defaultValue = "5m",
+      converter = Durations.class,
+      description =
+          "The node agents' --interval: a NestedVirtualizationReady condition not renewed for"
+              + " three intervals is stale, and its node unverified (default ${DEFAULT-VALUE}).")
+  Duration agentInterval;
+
+  @Option(
       names = "--cluster-endpoint",
       description = "The API server URL nodes join (EKS: the cluster's endpoint); bootstrap eks.")
   String clusterEndpoint;
@@ -202,7 +211,8 @@ final class RunCommand implements Callable<Integer> {
         OperatorSettings.defaults(clusterName)
             .withRefreshPeriod(refreshPeriod)
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
-            .withOperatorNamespace(namespace);
+            .withOperatorNamespace(namespace)
+            .withAgentInterval(agentInterval);
     if (clusterEndpoint != null) {
       settings =
           settings.withCluster(

@@ -82,6 +82,12 @@ public final class Sandbox implements AutoCloseable {
     this.metrics = metrics;
   }
 
+  /**
+   * How often the sandbox's node agents probe and renew their verdict; the operator is told the
+   * same, so a verdict not renewed for three intervals is stale, as in a cluster.
+   */
+  static final Duration AGENT_INTERVAL = Duration.ofSeconds(10);
+
   /** The stack and the operator in this process. */
   public static Sandbox start(Options options) {
     Sandbox stack = startStack(options);
@@ -98,6 +104,7 @@ public final class Sandbox implements AutoCloseable {
             cloud,
             OperatorSettings.defaults(options.clusterName())
                 .withRefreshPeriod(options.refreshPeriod())
+                .withAgentInterval(AGENT_INTERVAL)
                 .withCluster(cluster(options.clusterName())),
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
@@ -118,8 +125,7 @@ public final class Sandbox implements AutoCloseable {
     // Plays each instance's kubelet; the verdict comes from the node agents below, not from it.
     KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
     kubelets.verdictPolicy(instance -> null);
-    SandboxAgents agents =
-        new SandboxAgents(api.client(), ec2, Sandbox::probe, Duration.ofSeconds(10));
+    SandboxAgents agents = new SandboxAgents(api.client(), ec2, Sandbox::probe, AGENT_INTERVAL);
     return new Sandbox(options, api, ec2, kubelets, agents, null, null, null);
   }
 
@@ -148,6 +154,8 @@ public final class Sandbox implements AutoCloseable {
         cluster.serviceCidr(),
         "--refresh-period",
         Durations.format(options.refreshPeriod()),
+        "--agent-interval",
+        Durations.format(AGENT_INTERVAL),
         "--no-leader-election",
         "--no-server-side-apply",
         "--metrics-port",

@@ -125,7 +125,11 @@ class CrdValidationE2E {
         invalid(
             "join timeout in words",
             "replicas: 1\ninstanceTypes: [m8i.large]\njoinTimeout: fifteen minutes",
-            "spec.joinTimeout in body should match"));
+            "spec.joinTimeout in body should match"),
+        invalid(
+            "repair timeout in words",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nrepair: {notReadyTimeout: a while}",
+            "spec.repair.notReadyTimeout in body should match"));
   }
 
   private static Arguments invalid(String name, String spec, String message) {
@@ -176,6 +180,9 @@ class CrdValidationE2E {
     var minimal = admin.genericKubernetesResources(E2E.POOLS).withName("valid-minimal").get();
     var minimalSpec = (java.util.Map<?, ?>) minimal.getAdditionalProperties().get("spec");
     assertThat(minimalSpec.get("capacityType")).isEqualTo("on-demand");
+    assertThat(minimalSpec.get("repair"))
+        .as("repair is on by default, after 15m")
+        .isEqualTo(java.util.Map.of("enabled", true, "notReadyTimeout", "15m"));
   }
 
   @Test

@@ -80,7 +80,8 @@ class HelmChartE2E {
             "--cluster-name=prod",
             "--region=eu-west-1",
             "--metrics-port=8080",
-            "--log-format=text");
+            "--log-format=text",
+            "--agent-interval=5m");
     EnvVar namespace = env(operator, "POD_NAMESPACE");
     assertThat(namespace.getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.namespace");
@@ -195,6 +196,7 @@ class HelmChartE2E {
             "--region=us-west-2",
             "--metrics-port=9090",
             "--log-format=json",
+            "--agent-interval=2m",
             "--refresh-period=1m",
             "--cluster-endpoint=https://ABC.gr7.us-west-2.eks.amazonaws.com",
             "--cluster-ca=LS0tLS1CRUdJTg==",
@@ -256,7 +258,9 @@ class HelmChartE2E {
         one(objects, DaemonSet.class).getSpec().getTemplate().getSpec().getContainers().getFirst();
     assertThat(agent.getImage())
         .isEqualTo("111122223333.dkr.ecr.us-west-2.amazonaws.com/nestedvirt:0.2.0-agent");
-    assertThat(agent.getArgs()).contains("--interval=2m");
+    assertThat(agent.getArgs())
+        .as("the interval the operator was told (--agent-interval=2m)")
+        .contains("--interval=2m");
     assertThat(agent.getResources().getLimits()).containsKey("devices.kubevirt.io/kvm");
     assertThat(agent.getSecurityContext().getPrivileged()).isFalse();
     assertThat(agent.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("kvm"));

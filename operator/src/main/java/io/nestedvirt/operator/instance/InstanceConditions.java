@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A machine's condition types. Each lifecycle step owns one (Launch: Launched, Registration:
- * Registered, Verification: Verified, Drain: Draining and Drained, Termination: VolumesDetached);
- * Ready is derived from them and from liveness.
+ * Registered, Verification: Verified, Health: Healthy, Drain: Draining and Drained, Termination:
+ * VolumesDetached); Ready is derived from them and from liveness.
  */
 public final class InstanceConditions {
   /** EC2 launched the instance (True), refused it (False), or may have (Unknown: retrying). */
@@ -16,6 +16,12 @@ public final class InstanceConditions {
 
   /** The node agent proved that KVM works on the node; its startup taint is gone. */
   public static final String VERIFIED = "Verified";
+
+  /**
+   * A verified machine still serves: its Node Ready, its instance running, its agent's verdict
+   * renewed. False (with the time it turned False) is what the pool's repair counts from.
+   */
+  public static final String HEALTHY = "Healthy";
 
   /** Launched, registered, verified and the node Ready: workloads can land. */
   public static final String READY = "Ready";
@@ -33,7 +39,7 @@ public final class InstanceConditions {
   public static final String VOLUMES_DETACHED = "VolumesDetached";
 
   static final List<String> ORDER =
-      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, DRAINING, DRAINED, VOLUMES_DETACHED);
+      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, HEALTHY, DRAINING, DRAINED, VOLUMES_DETACHED);
 
   private InstanceConditions() {}
 }

@@ -30,6 +30,7 @@ import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.node.AgentHeartbeat;
 import io.nestedvirt.operator.node.ProviderIds;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,10 +44,11 @@ import org.slf4j.MDC;
 /**
  * The lifecycle of one machine (NestedVirtInstance), read top to bottom as small steps, each owning
  * its condition: launch (Launched), registration (Registered), verification (Verified), liveness
- * (whether it is Failed); Ready and the phase are derived from them, the status is written once at
- * the end, and the machine is looked at again after the shortest wait any step asked for. A machine
- * the pool chose to remove on scale-down drains before it is deleted (scale-down). Behind the
- * finalizer, termination drains, terminates and removes what is left.
+ * (whether it is Failed), health (Healthy, once verified); Ready and the phase are derived from
+ * them, the status is written once at the end, and the machine is looked at again after the
+ * shortest wait any step asked for. A machine the pool chose to remove on scale-down drains before
+ * it is deleted (scale-down). Behind the finalizer, termination drains, terminates and removes what
+ * is left.
  */
 @ControllerConfiguration(
     name = InstanceLifecycle.NAME,
@@ -67,6 +69,7 @@ public final class InstanceLifecycle
   private final Registration registration;
   private final Verification verification;
   private final Liveness liveness;
+  private final Health health;
   private final ScaleDownDrain scaleDown;
   private final Termination termination;
   private final VolumeAttachmentEvents volumeAttachments;
@@ -97,6 +100,7 @@ public final class InstanceLifecycle
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     Drain drain = new Drain(drains, events, metrics);
     VolumeAttachmentEvents volumeAttachments = new VolumeAttachmentEvents();
+    AgentHeartbeat heartbeat = new AgentHeartbeat(settings.agentInterval());
     return new InstanceLifecycle(
         listing,
         new Launch(
@@ -110,8 +114,9 @@ public final class InstanceLifecycle
             events,
             metrics),
         new Registration(events),
-        new Verification(client, events),
+        new Verification(client, events, heartbeat),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
+        new Health(heartbeat),
         new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
@@ -138,6 +143,7 @@ public final class InstanceLifecycle
       Registration registration,
       Verification verification,
       Liveness liveness,
+      Health health,
       ScaleDownDrain scaleDown,
       Termination termination,
       VolumeAttachmentEvents volumeAttachments,
@@ -151,6 +157,7 @@ public final class InstanceLifecycle
     this.registration = registration;
     this.verification = verification;
     this.liveness = liveness;
+    this.health = health;
     this.scaleDown = scaleDown;
     this.termination = termination;
     this.volumeAttachments = volumeAttachments;
@@ -210,6 +217,7 @@ public final class InstanceLifecycle
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
+      metrics.step(object.poolName(), "health", () -> health.reconcile(m));
       InstancePhase derived = Readiness.derive(m);
       InstancePhase phase =
           metrics.step(object.poolName(), "scaleDown", () -> scaleDown.reconcile(m, derived));

@@ -6,7 +6,11 @@ public enum InstancePhase {
   Launching,
   /** Running, no Node registered yet. */
   Joining,
-  /** Registered; the startup taint stays until the node agent proves KVM works. */
+  /**
+   * Registered but not serving: the startup taint stays until the node agent proves KVM works; or
+   * verified once and unhealthy now (see the machine's Healthy condition) until it recovers or the
+   * pool's repair replaces it.
+   */
   Verifying,
   /** Verified and Ready: workloads can land here. */
   Ready,

@@ -23,6 +23,10 @@ public enum InstanceReason {
   KvmVerified,
   AwaitingVerification,
   VerificationFailed,
+  VerificationStale,
+  // Healthy (NodeNotReady and VerificationStale too)
+  Healthy,
+  InstanceStopped,
   // Ready, with the liveness failures that make a machine Failed
   Ready,
   NodeNotReady,

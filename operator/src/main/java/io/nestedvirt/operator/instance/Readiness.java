@@ -6,8 +6,8 @@ import io.nestedvirt.operator.node.NodeConditions;
 
 /**
  * Derives a running machine's Ready condition and phase from the step conditions, as Karpenter
- * derives a NodeClaim's Ready: Failed when liveness says so, otherwise the first step not done says
- * why it is not Ready yet.
+ * derives a NodeClaim's Ready: Failed when liveness says so, otherwise the first step not done (or
+ * Healthy=False, for a machine that was verified) says why it is not Ready.
  */
 final class Readiness {
   private Readiness() {}
@@ -38,6 +38,12 @@ final class Readiness {
               InstancePhase.Joining,
               InstanceReason.valueOf(registered.reason),
               registered.message);
+    }
+    if (m.conditions.isFalse(InstanceConditions.HEALTHY)) {
+      // Still counts toward the pool until the pool's repair replaces it.
+      Condition healthy = m.conditions.get(InstanceConditions.HEALTHY).orElseThrow();
+      return notReady(
+          m, InstancePhase.Verifying, InstanceReason.valueOf(healthy.reason), healthy.message);
     }
     if (!m.conditions.isTrue(InstanceConditions.VERIFIED)) {
       Condition verified = m.conditions.get(InstanceConditions.VERIFIED).orElseThrow();

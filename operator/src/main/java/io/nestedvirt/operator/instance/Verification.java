@@ -3,10 +3,12 @@ package io.nestedvirt.operator.instance;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.launch.NodeTemplates;
+import io.nestedvirt.operator.node.AgentHeartbeat;
 import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.NodeShape;
 import java.time.Duration;
@@ -19,17 +21,21 @@ import org.slf4j.MDC;
  * pool's labels and taints and keeps the startup taint until the node agent reports
  * NestedVirtualizationReady=True; then the taint goes and the label nestedvirt.io/kvm=verified
  * comes. A node whose verdict turns False is tainted again (liveness replaces it after the pool's
- * verificationGracePeriod).
+ * verificationGracePeriod); so is a node whose verdict the agent stopped renewing ({@link
+ * AgentHeartbeat}): a stale True proves nothing, and the pool's repair replaces the node if it
+ * stays so.
  */
 final class Verification {
   private static final Logger log = LoggerFactory.getLogger(Verification.class);
 
   private final KubernetesClient client;
   private final EventRecorder events;
+  private final AgentHeartbeat heartbeat;
 
-  Verification(KubernetesClient client, EventRecorder events) {
+  Verification(KubernetesClient client, EventRecorder events, AgentHeartbeat heartbeat) {
     this.client = client;
     this.events = events;
+    this.heartbeat = heartbeat;
   }
 
   void reconcile(Machine m) {
@@ -39,11 +45,33 @@ final class Verification {
     // The verdict as the node reported it; what a write returns may be older (a kubelet can report
     // between our read and our write).
     Node observed = m.node;
-    boolean verified = NodeConditions.kvmVerified(observed);
+    boolean reported = NodeConditions.kvmVerified(observed);
+    boolean stale = reported && heartbeat.isStale(observed, m.now);
+    boolean verified = reported && !stale;
+    if (verified) {
+      // Nothing else wakes a Ready machine when the agent falls silent.
+      heartbeat
+          .staleAt(observed)
+          .ifPresent(t -> m.requeueWithin(Duration.between(m.now, t).plusMillis(1)));
+    }
     if (m.pool != null) {
       shape(m, verified);
     }
-    if (verified) {
+    if (stale) {
+      String message =
+          "verification lost: the node agent has not renewed "
+              + NodeConditions.NESTED_VIRTUALIZATION_READY
+              + " since "
+              + NodeConditions.kvmHeartbeat(observed).orElseThrow()
+              + " (it renews it every "
+              + Durations.format(heartbeat.agentInterval())
+              + "); startup taint back until it reports again";
+      m.conditions.set(
+          InstanceConditions.VERIFIED, false, InstanceReason.VerificationStale, message);
+      if (m.conditions.transitioned(InstanceConditions.VERIFIED)) {
+        events.warning(m.object, EventReason.VerificationStale, message);
+      }
+    } else if (verified) {
       m.conditions.set(
           InstanceConditions.VERIFIED,
           true,

@@ -47,6 +47,21 @@ public final class NodeConditions {
         .map(Instant::parse);
   }
 
+  /** When the node agent last renewed NestedVirtualizationReady, if the node says. */
+  public static Optional<Instant> kvmHeartbeat(Node node) {
+    return find(node, NESTED_VIRTUALIZATION_READY)
+        .map(NodeCondition::getLastHeartbeatTime)
+        .filter(t -> t != null && !t.isBlank())
+        .map(Instant::parse);
+  }
+
+  /** The kubelet's Ready is False or Unknown: the node lifecycle controller or kubelet says so. */
+  public static boolean readyLost(Node node) {
+    return find(node, "Ready")
+        .map(c -> "False".equals(c.getStatus()) || "Unknown".equals(c.getStatus()))
+        .orElse(false);
+  }
+
   public static String kvmMessage(Node node) {
     return find(node, NESTED_VIRTUALIZATION_READY)
         .map(c -> c.getReason() + ": " + c.getMessage())

@@ -25,5 +25,9 @@ public enum ConditionReason {
   Throttled,
   CloudError,
   Deleting,
-  DrainStuck
+  DrainStuck,
+  AllHealthy,
+  Unhealthy,
+  RepairBlocked,
+  RepairDisabled
 }

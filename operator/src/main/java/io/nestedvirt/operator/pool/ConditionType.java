@@ -23,6 +23,13 @@ public final class ConditionType {
   /** Subnets, security groups and image resolve to real resources. */
   public static final String LAUNCH_CONFIG_VALID = "LaunchConfigValid";
 
+  /**
+   * No verified node is unhealthy (Node not Ready, instance stopped, agent verdict stale); when one
+   * is, the reason says whether repair replaces it (Unhealthy), may not (RepairBlocked) or is off
+   * (RepairDisabled).
+   */
+  public static final String NODES_HEALTHY = "NodesHealthy";
+
   /** The pool has as many instances as it asks for. */
   public static final String SCALED = "Scaled";
 

@@ -19,7 +19,8 @@ public final class PoolConditions {
           ConditionType.SPEC_VALID,
           ConditionType.INSTANCE_TYPES_VALID,
           ConditionType.LAUNCH_CONFIG_VALID,
-          ConditionType.SCALED);
+          ConditionType.SCALED,
+          ConditionType.NODES_HEALTHY);
 
   private static final List<String> KSTATUS = ORDER.subList(0, 3);
 
@@ -73,14 +74,18 @@ public final class PoolConditions {
       set(ConditionType.RECONCILING, false, ConditionReason.Converged, "");
       set(ConditionType.READY, true, ConditionReason.Ready, progressMessage);
     } else {
-      // Scaled but not converged means instances exist and are still starting.
+      // Scaled but not converged means instances exist and are still starting, or some that
+      // served are unhealthy.
       Condition scaled = conditions.get(ConditionType.SCALED).orElse(null);
+      Condition health = conditions.get(ConditionType.NODES_HEALTHY).orElse(null);
       ConditionReason why =
           scaled == null
               ? ConditionReason.Progressing
-              : Conditions.TRUE.equals(scaled.status)
-                  ? ConditionReason.InstancesStarting
-                  : ConditionReason.valueOf(scaled.reason);
+              : !Conditions.TRUE.equals(scaled.status)
+                  ? ConditionReason.valueOf(scaled.reason)
+                  : health != null && Conditions.FALSE.equals(health.status)
+                      ? ConditionReason.valueOf(health.reason)
+                      : ConditionReason.InstancesStarting;
       set(ConditionType.STALLED, false, ConditionReason.Progressing, "");
       set(ConditionType.RECONCILING, true, why, progressMessage);
       set(ConditionType.READY, false, why, progressMessage);

@@ -13,12 +13,14 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
+import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.events.EventReason;
@@ -53,9 +55,10 @@ import org.slf4j.MDC;
  * Keeps a pool at its spec by creating and deleting its machines (NestedVirtInstances), as a
  * MachineSet does with Machines. A reconcile reads top to bottom (see {@link Reconcile#run}):
  * observe the pool's machines, adopt what an earlier operator version left in status, check the
- * spec and its instance types, replace failed machines, plan the count (a pure function), delete
- * the victims, create what is missing where it fits, report. It never launches or terminates an
- * instance itself; each machine does. Status is written once, at the end, only when it changed.
+ * spec and its instance types, replace failed machines, repair unhealthy ones, plan the count (a
+ * pure function), delete the victims, create what is missing where it fits, report. It never
+ * launches or terminates an instance itself; each machine does. Status is written once, at the end,
+ * only when it changed.
  */
 @ControllerConfiguration(
     name = PoolController.NAME,
@@ -240,6 +243,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       boolean capacityShort = false;
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
+        step("repair", () -> repair(all));
         step("cancelScaleDown", () -> cancelScaleDown(all));
         ScalePlanner.ScalePlan plan =
             step(
@@ -310,6 +314,43 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                   + describe(m)
                   + ": "
                   + why.map(c -> c.reason + ": " + c.message).orElse("failed"));
+        }
+      }
+    }
+
+    /**
+     * Machines unhealthy for the pool's notReadyTimeout are deleted (they drain and terminate) and
+     * so replaced, unless too many are unhealthy at once (see {@link RepairPlanner}).
+     */
+    private void repair(List<NestedVirtInstance> all) {
+      RepairPlanner.RepairPlan plan =
+          RepairPlanner.plan(
+              RepairSpec.of(pool.getSpec()),
+              all.stream().filter(PoolController.this::serves).toList(),
+              all.stream().filter(m -> !serves(m)).toList(),
+              now);
+      String message = plan.report(conditions);
+      if (plan.blocked() && conditions.transitioned(ConditionType.NODES_HEALTHY)) {
+        events.warning(pool, EventReason.RepairBlocked, message);
+      }
+      plan.nextDeadline()
+          .ifPresent(deadline -> requeueWithin(Duration.between(now, deadline).plusMillis(1)));
+      for (NestedVirtInstance m : plan.toRepair()) {
+        Condition why = MachineConditions.get(m, InstanceConditions.HEALTHY).orElseThrow();
+        delete(m);
+        try (var mdc =
+            MDC.putCloseable(LogFields.INSTANCE, m.instanceId() == null ? "" : m.instanceId())) {
+          events.warning(
+              pool,
+              EventReason.NodeReplaced,
+              "replacing machine "
+                  + describe(m)
+                  + ": unhealthy for longer than "
+                  + Durations.format(plan.timeout())
+                  + " (spec.repair.notReadyTimeout): "
+                  + why.reason
+                  + ": "
+                  + why.message);
         }
       }
     }

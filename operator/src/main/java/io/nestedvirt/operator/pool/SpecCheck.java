@@ -2,6 +2,7 @@ package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
+import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
 import java.util.Map;
 
 /**
@@ -26,7 +27,8 @@ final class SpecCheck {
         Map.of(
                 "joinTimeout", String.valueOf(spec.joinTimeout),
                 "drainTimeout", String.valueOf(spec.drainTimeout),
-                "verificationGracePeriod", String.valueOf(spec.verificationGracePeriod))
+                "verificationGracePeriod", String.valueOf(spec.verificationGracePeriod),
+                "repair.notReadyTimeout", String.valueOf(RepairSpec.of(spec).notReadyTimeout))
             .entrySet()) {
       try {
         Durations.parse(field.getValue());

@@ -41,6 +41,24 @@ class PoolConditionsTest {
   }
 
   @Test
+  void aScaledPoolWithUnhealthyNodesIsReconcilingForThatReasonNotStalled() {
+    List<Condition> conditions =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, true, ConditionReason.Scaled, "3 machines")
+            .set(
+                ConditionType.NODES_HEALTHY,
+                false,
+                ConditionReason.RepairBlocked,
+                "2 of 3 nodes unhealthy")
+            .finish(false, "1 of 3 nodes verified and Ready");
+    assertThat(find(conditions, ConditionType.RECONCILING).reason).isEqualTo("RepairBlocked");
+    assertThat(find(conditions, ConditionType.READY).reason).isEqualTo("RepairBlocked");
+    assertThat(find(conditions, ConditionType.STALLED).status)
+        .as("an outage clears by itself; the spec is fine")
+        .isEqualTo("False");
+  }
+
+  @Test
   void invalidSpecStallsThePoolWithTheStepsMessage() {
     List<Condition> conditions =
         new PoolConditions(List.of(), 2, t0)

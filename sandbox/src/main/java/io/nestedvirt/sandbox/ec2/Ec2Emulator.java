@@ -259,6 +259,14 @@ public final class Ec2Emulator implements AutoCloseable {
   }
 
   /**
+   * Stops an instance behind the operator's back, as a user or an EC2 scheduled retirement does:
+   * stopping at once, stopped after the shutdown delay; its volumes and id stay.
+   */
+  public void stopInstance(String instanceId) {
+    state.stop(List.of(instanceId));
+  }
+
+  /**
    * Called with the new snapshot whenever an instance appears (pending) or changes state, in order,
    * on the thread whose request or tick caused it, never under the emulator's lock.
    */

@@ -200,6 +200,7 @@ final class Ec2State {
           schedule(at.plus(terminatedRetention), instance.id(), InstanceState.TERMINATED);
         }
         case TERMINATED -> forget(instance);
+        case STOPPING -> replace(instance.withState(InstanceState.STOPPED, at), true);
         default -> {}
       }
     }
@@ -713,6 +714,27 @@ final class Ec2State {
             result.add(new Termination(instance.id(), previous, current.state()));
           }
           return result;
+        });
+  }
+
+  /**
+   * Stops running (or pending) instances as a user or an EC2 retirement does: stopping now, stopped
+   * after the shutdown delay. Returns the ids it stopped.
+   */
+  List<String> stop(List<String> ids) {
+    return locked(
+        () -> {
+          Instant now = clock.instant();
+          List<String> stopped = new ArrayList<>();
+          for (EmulatedInstance instance : byIds(distinct(ids)).values()) {
+            InstanceState previous = instance.state();
+            if (previous == InstanceState.RUNNING || previous == InstanceState.PENDING) {
+              replace(instance.withState(InstanceState.STOPPING, now), true);
+              schedule(now.plus(shutdownDelay), instance.id(), InstanceState.STOPPING);
+              stopped.add(instance.id());
+            }
+          }
+          return stopped;
         });
   }
 

@@ -124,7 +124,10 @@ final class InstanceActions {
     writeState(xml, "instanceState", i.state());
     // A terminated instance has released its address and name, as on EC2.
     xml.leaf("privateDnsName", terminated ? "" : i.privateDnsName()).leaf("dnsName", "");
-    if (i.state() == InstanceState.SHUTTING_DOWN || terminated) {
+    if (i.state() == InstanceState.SHUTTING_DOWN
+        || i.state() == InstanceState.STOPPING
+        || i.state() == InstanceState.STOPPED
+        || terminated) {
       xml.leaf("reason", "User initiated (" + timestamp(i.stateChangedAt()) + ")");
     } else {
       xml.leaf("reason", "");
@@ -147,7 +150,10 @@ final class InstanceActions {
       xml.start("item").leaf("groupId", group.id()).leaf("groupName", group.name()).end();
     }
     xml.end();
-    if (i.state() == InstanceState.SHUTTING_DOWN || terminated) {
+    if (i.state() == InstanceState.SHUTTING_DOWN
+        || i.state() == InstanceState.STOPPING
+        || i.state() == InstanceState.STOPPED
+        || terminated) {
       xml.start("stateReason")
           .leaf("code", "Client.UserInitiatedShutdown")
           .leaf("message", "Client.UserInitiatedShutdown: User initiated shutdown")

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * resourceVersion), so what the operator or others add to the Node stays.
  *
  * <p>Not simulated: periodic heartbeats and node leases (conditions are written when something
- * changes), the cloud controller's uninitialized taint, and anything running on the node.
+ * changes, and when a test calls {@link #heartbeat}, so that time passes only as a test says), the
+ * cloud controller's uninitialized taint, and anything running on the node.
  *
  * <p>All work runs on one scheduler thread, in the order instances were observed; API errors are
  * logged and retried after {@link Settings#retryInterval}, never thrown to the caller of {@link
@@ -175,6 +176,8 @@ public final class KubeletSimulator implements AutoCloseable {
   private final Set<String> keepNodeIds = ConcurrentHashMap.newKeySet();
   private final List<Predicate<SimulatedInstance>> neverRegisterWhen = new CopyOnWriteArrayList<>();
   private final Map<String, Optional<Verdict>> verdictOverrides = new ConcurrentHashMap<>();
+  private final Set<String> lost = ConcurrentHashMap.newKeySet();
+  private final Set<String> silentAgents = ConcurrentHashMap.newKeySet();
   private volatile Function<SimulatedInstance, Verdict> verdictPolicy = Verdict::expectedFor;
   private volatile boolean closed;
 
@@ -256,6 +259,74 @@ public final class KubeletSimulator implements AutoCloseable {
             step(kubelet, "report verification", this::reportVerification);
           }
         });
+  }
+
+  /**
+   * The instance's node becomes unreachable (its kubelet and node agent fall silent, the instance
+   * keeps running): its Ready turns Unknown as the node lifecycle controller marks it, and {@link
+   * #heartbeat} skips it from now on.
+   */
+  public void loseNode(String instanceId) {
+    lost.add(instanceId);
+    submit(
+        "lose " + instanceId,
+        () -> {
+          Kubelet kubelet = kubelets.get(instanceId);
+          if (kubelet != null && kubelet.phase == Phase.REGISTERED) {
+            step(
+                kubelet,
+                "mark unreachable",
+                k ->
+                    writeStatus(
+                        k,
+                        List.of(SimulatedNodes.unreachable(settings.clock().instant())),
+                        status -> {}));
+          }
+        });
+  }
+
+  /**
+   * The instance's node agent stops renewing {@code NestedVirtualizationReady} (its pod crashed,
+   * say), while the kubelet goes on: {@link #heartbeat} leaves the verdict's heartbeat as it is.
+   */
+  public void silenceAgent(String instanceId) {
+    silentAgents.add(instanceId);
+  }
+
+  /**
+   * Every registered kubelet posts its status now, with fresh heartbeats at the clock's time, as
+   * kubelets do every few seconds, and its node agent renews its verdict (as it does every
+   * interval) unless silenced; lost nodes post nothing. Returns once the writes are done, so a test
+   * that moved its clock can make the cluster catch up deterministically.
+   */
+  public void heartbeat() {
+    try {
+      scheduler
+          .submit(
+              () ->
+                  List.copyOf(kubelets.values()).stream()
+                      .filter(k -> k.phase == Phase.REGISTERED && !lost.contains(k.instance.id()))
+                      .forEach(k -> step(k, "heartbeat", this::beat)))
+          .get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("kubelet simulator: heartbeat did not complete", e);
+    }
+  }
+
+  private void beat(Kubelet kubelet) {
+    Instant now = settings.clock().instant();
+    List<NodeCondition> conditions =
+        new java.util.ArrayList<>(SimulatedNodes.kubeletConditions(now));
+    if (kubelet.verificationDue && !silentAgents.contains(kubelet.instance.id())) {
+      Optional<Verdict> verdict = verdictOverrides.get(kubelet.instance.id());
+      if (verdict == null) {
+        verdict = Optional.ofNullable(verdictPolicy.apply(kubelet.instance));
+      }
+      verdict.ifPresent(v -> conditions.add(SimulatedNodes.verification(v, now)));
+    }
+    writeStatus(kubelet, conditions, status -> {});
   }
 
   /** {@link #setVerdict} with {@link Verdict#probeFailed}. */

@@ -197,6 +197,19 @@ final class SimulatedNodes {
             now));
   }
 
+  /**
+   * Ready as the node lifecycle controller writes it for a node whose kubelet stopped posting
+   * status (after its grace period, 40 s by default).
+   */
+  static NodeCondition unreachable(Instant now) {
+    return condition(
+        CONDITION_READY,
+        "Unknown",
+        "NodeStatusUnknown",
+        "Kubelet stopped posting node status.",
+        now);
+  }
+
   static NodeCondition verification(Verdict verdict, Instant now) {
     return condition(
         CONDITION_NESTED_VIRTUALIZATION_READY,

@@ -78,9 +78,18 @@ class NodeLifecycleTest {
     bed.startOperator();
     bed.createPool("gate", 1, "m8i.large");
 
+    // Verifying begins when the node registers, before its agent's verdict arrives: wait for the
+    // verdict too.
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> bed.machines("gate", "Verifying").size() == 1);
+        .until(
+            () ->
+                bed.machines("gate", "Verifying").stream()
+                    .anyMatch(
+                        m ->
+                            m.getStatus().conditions.stream()
+                                .anyMatch(
+                                    c -> c.type.equals("Verified") && c.status.equals("False"))));
     Node waiting = nodesOf("gate").get(0);
     assertThat(waiting.getSpec().getTaints())
         .extracting(Taint::getKey)

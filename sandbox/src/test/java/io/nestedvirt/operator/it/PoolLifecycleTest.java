@@ -121,7 +121,8 @@ class PoolLifecycleTest {
       assertThat(ec2.placement().availabilityZone()).isEqualTo(m.getSpec().zone);
       assertThat(s.conditions)
           .extracting(c -> c.type + "=" + c.status)
-          .containsExactly("Ready=True", "Launched=True", "Registered=True", "Verified=True");
+          .containsExactly(
+              "Ready=True", "Launched=True", "Registered=True", "Verified=True", "Healthy=True");
     }
     assertThat(bed.events("web")).extracting(Event::getReason).contains("ScalingUp");
     assertThat(bed.eventsWithMachines("web"))

@@ -393,6 +393,29 @@ class Ec2EmulatorInstancesTest {
   }
 
   @Test
+  void anInstanceStoppedBehindTheOperatorsBackIsStoppingThenStoppedAndCanStillBeTerminated() {
+    ec2.runInstances(launch("c8i.large", 1).build());
+    clock.advance(Duration.ofMinutes(1));
+    String id = emulator.instances().getFirst().id();
+
+    emulator.stopInstance(id);
+    Instance stopping = describeAll(r -> r.instanceIds(id)).getFirst();
+    assertThat(stopping.state().name()).isEqualTo(InstanceStateName.STOPPING);
+    assertThat(stopping.state().code()).isEqualTo(64);
+    clock.advance(Duration.ofSeconds(20));
+    Instance stopped = describeAll(r -> r.instanceIds(id)).getFirst();
+    assertThat(stopped.state().name()).isEqualTo(InstanceStateName.STOPPED);
+    assertThat(stopped.state().code()).isEqualTo(80);
+    assertThat(stopped.stateReason().code()).isEqualTo("Client.UserInitiatedShutdown");
+
+    TerminateInstancesResponse response = ec2.terminateInstances(r -> r.instanceIds(id));
+    assertThat(response.terminatingInstances().getFirst().previousState().name())
+        .isEqualTo(InstanceStateName.STOPPED);
+    assertThat(response.terminatingInstances().getFirst().currentState().name())
+        .isEqualTo(InstanceStateName.SHUTTING_DOWN);
+  }
+
+  @Test
   void terminatingAnUnknownInstanceFailsAndTerminatesNothing() {
     ec2.runInstances(launch("c8i.large", 1).build());
     String id = emulator.instances().getFirst().id();

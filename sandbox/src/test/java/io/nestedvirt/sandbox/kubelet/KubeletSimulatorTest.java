@@ -287,6 +287,47 @@ class KubeletSimulatorTest {
   }
 
   @Test
+  void aHeartbeatRenewsKubeletAndAgentConditionsButNotASilencedAgents() {
+    EmulatedInstance talking = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    EmulatedInstance silent = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    awaitCondition(talking, "NestedVirtualizationReady", "True");
+    awaitCondition(silent, "NestedVirtualizationReady", "True");
+    simulator.silenceAgent(silent.id());
+    clock.advance(Duration.ofMinutes(5));
+
+    simulator.heartbeat();
+
+    for (EmulatedInstance instance : List.of(talking, silent)) {
+      NodeCondition ready = condition(node(instance), "Ready");
+      assertThat(ready.getLastHeartbeatTime()).isEqualTo("2026-11-20T10:20:30Z");
+      assertThat(ready.getLastTransitionTime()).isEqualTo("2026-11-20T10:15:30Z");
+    }
+    NodeCondition renewed = condition(node(talking), "NestedVirtualizationReady");
+    assertThat(renewed.getLastHeartbeatTime()).isEqualTo("2026-11-20T10:20:30Z");
+    assertThat(renewed.getLastTransitionTime()).isEqualTo("2026-11-20T10:15:30Z");
+    assertThat(condition(node(silent), "NestedVirtualizationReady").getLastHeartbeatTime())
+        .as("a silenced agent renews nothing")
+        .isEqualTo("2026-11-20T10:15:30Z");
+  }
+
+  @Test
+  void aLostNodeTurnsReadyUnknownAndPostsNoMoreHeartbeats() {
+    EmulatedInstance instance = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    awaitCondition(instance, "NestedVirtualizationReady", "True");
+
+    simulator.loseNode(instance.id());
+
+    NodeCondition ready = condition(awaitCondition(instance, "Ready", "Unknown"), "Ready");
+    assertThat(ready.getReason()).isEqualTo("NodeStatusUnknown");
+    clock.advance(Duration.ofMinutes(5));
+    simulator.heartbeat();
+    Node after = node(instance);
+    assertThat(condition(after, "Ready").getStatus()).isEqualTo("Unknown");
+    assertThat(condition(after, "NestedVirtualizationReady").getLastHeartbeatTime())
+        .isEqualTo("2026-11-20T10:15:30Z");
+  }
+
+  @Test
   void verdictOverriddenBeforeVerificationIsTheFirstOneReported() {
     simulator.verdictPolicy(i -> Verdict.probeFailed("no guest ran on " + i.instanceType()));
 

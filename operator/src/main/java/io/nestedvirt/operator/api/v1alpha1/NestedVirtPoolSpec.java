@@ -137,6 +137,12 @@ public class NestedVirtPoolSpec {
   @Pattern(DURATION)
   public String verificationGracePeriod = "5m";
 
+  @JsonPropertyDescription(
+      "Automatic replacement of verified nodes that stop serving; on by default (see"
+          + " enabled and notReadyTimeout).")
+  @Default("{}")
+  public RepairSpec repair;
+
   /** Go-style durations as kubectl users write them: 90s, 15m, 1h30m. */
   static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 
