@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.GarbageCollector;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
@@ -130,6 +131,7 @@ public final class OperatorRuntime implements AutoCloseable {
       Optional<LeaderElection> leaderElection,
       OperatorMetrics metrics) {
     EventRecorder events = new EventRecorder(client, clock, metrics);
+    UnreadableObjects unreadable = new UnreadableObjects(events, metrics);
     InstanceListing listing =
         new InstanceListing(
             cloud, settings.refreshPeriod(), settings.launchGrace(), clock, metrics);
@@ -158,6 +160,7 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.refreshPeriod(),
             settings.offeringCooldown(),
             settings.launchGrace(),
+            unreadable,
             metrics);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
@@ -173,6 +176,7 @@ public final class OperatorRuntime implements AutoCloseable {
             machineCache,
             settings,
             clock,
+            unreadable,
             metrics);
     GarbageCollector gc =
         new GarbageCollector(

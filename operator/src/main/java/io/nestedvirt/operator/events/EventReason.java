@@ -19,5 +19,7 @@ public enum EventReason {
   NodeVerified,
   DrainBlocked,
   Terminating,
-  InstanceGone
+  InstanceGone,
+  // On either kind.
+  Unreadable
 }

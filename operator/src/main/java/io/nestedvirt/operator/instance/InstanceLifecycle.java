@@ -25,6 +25,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
@@ -67,6 +68,7 @@ public final class InstanceLifecycle
   private final MachineCache machineCache;
   private final Clock clock;
   private final Duration refreshPeriod;
+  private final UnreadableObjects unreadable;
   private final OperatorMetrics metrics;
 
   private InformerEventSource<Node, NestedVirtInstance> nodes;
@@ -86,6 +88,7 @@ public final class InstanceLifecycle
       MachineCache machineCache,
       OperatorSettings settings,
       Clock clock,
+      UnreadableObjects unreadable,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     return new InstanceLifecycle(
@@ -117,6 +120,7 @@ public final class InstanceLifecycle
         machineCache,
         clock,
         settings.refreshPeriod(),
+        unreadable,
         metrics);
   }
 
@@ -131,8 +135,10 @@ public final class InstanceLifecycle
       MachineCache machineCache,
       Clock clock,
       Duration refreshPeriod,
+      UnreadableObjects unreadable,
       OperatorMetrics metrics) {
     this.listing = listing;
+    this.unreadable = unreadable;
     this.launch = launch;
     this.registration = registration;
     this.verification = verification;
@@ -184,6 +190,9 @@ public final class InstanceLifecycle
   @Override
   public UpdateControl<NestedVirtInstance> reconcile(
       NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    if (leftAlone(object, context)) {
+      return UpdateControl.noUpdate();
+    }
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
@@ -210,6 +219,9 @@ public final class InstanceLifecycle
 
   @Override
   public DeleteControl cleanup(NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    if (leftAlone(object, context)) {
+      return DeleteControl.noFinalizerRemoval(); // its instance may run: never drop it unseen
+    }
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
@@ -219,6 +231,7 @@ public final class InstanceLifecycle
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
         registration.forget(object.uid());
+        unreadable.forget(object);
         return DeleteControl.defaultDelete();
       }
       NestedVirtInstanceStatus status = m.finish(Termination.phase(m));
@@ -246,6 +259,24 @@ public final class InstanceLifecycle
           o.setStatus(status);
           return o;
         });
+  }
+
+  /**
+   * A machine this version cannot read, or one whose pool it cannot read, is left as it is: neither
+   * launched nor verified nor terminated, since what it says is unknown. The machine is reported (a
+   * pool by the pool controller); the informer's own copy carries the mark, not JOSDK's clone.
+   */
+  private boolean leftAlone(NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    NestedVirtInstance cached =
+        context.getPrimaryCache().get(ResourceID.fromResource(object)).orElse(object);
+    if (unreadable.skip(cached)) {
+      return true;
+    }
+    return object.poolName() != null
+        && pools
+            .get(new ResourceID(object.poolName()))
+            .filter(p -> p.unreadable().isPresent())
+            .isPresent();
   }
 
   /** The machine, its pool (if it is still the one that owns it), and its recorded instance. */

@@ -24,5 +24,6 @@ public enum ConditionReason {
   Throttled,
   CloudError,
   Deleting,
-  DrainStuck
+  DrainStuck,
+  UnreadableMachine
 }

@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Json;
@@ -23,6 +24,7 @@ import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstanceListing;
@@ -82,6 +84,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final ClusterCaches caches;
   private final Clock clock;
   private final Duration refreshPeriod;
+  private final UnreadableObjects unreadable;
   private final OperatorMetrics metrics;
 
   /**
@@ -105,8 +108,10 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       Duration refreshPeriod,
       Duration offeringCooldown,
       Duration launchGrace,
+      UnreadableObjects unreadable,
       OperatorMetrics metrics) {
     this.cloud = cloud;
+    this.unreadable = unreadable;
     this.listing = listing;
     this.resolver = resolver;
     this.launchConfig = new LaunchConfigCheck(resolver, events, offeringCooldown);
@@ -131,6 +136,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public UpdateControl<NestedVirtPool> reconcile(
       NestedVirtPool pool, Context<NestedVirtPool> context) {
+    if (unreadable.skip(cached(pool, context))) {
+      return UpdateControl.noUpdate();
+    }
     long start = System.nanoTime();
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       Reconcile r = new Reconcile(pool, context.getClient());
@@ -167,6 +175,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         log.info("pool {} deleted: every machine is gone", pool.name());
         metrics.poolDeleted(pool.name());
         resolver.forget(pool);
+        unreadable.forget(pool);
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(
@@ -178,6 +187,14 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       r.writeIfChanged(context);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(refreshPeriod.toMillis());
     }
+  }
+
+  /**
+   * The informer's own copy of the pool: JOSDK reconciles a clone made through JSON, which lost the
+   * mark of a pool that could not be read.
+   */
+  private static NestedVirtPool cached(NestedVirtPool pool, Context<NestedVirtPool> context) {
+    return context.getPrimaryCache().get(ResourceID.fromResource(pool)).orElse(pool);
   }
 
   /** The pool's machines as the cache (and our own recent writes) show them. */
@@ -226,7 +243,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (adopted.pending()) {
         requeueWithin(refreshPeriod);
       }
-      boolean valid = step("checkSpec", this::checkSpec) && step("checkTypes", this::checkTypes);
+      List<NestedVirtInstance> unreadableMachines =
+          all.stream().filter(m -> m.unreadable().isPresent()).toList();
+      boolean valid =
+          step("checkSpec", this::checkSpec)
+              && step("checkTypes", this::checkTypes)
+              && readable(unreadableMachines);
       boolean capacityShort = false;
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
@@ -262,6 +284,24 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         events.warning(pool, EventReason.InvalidSpec, problem);
       }
       return problem == null;
+    }
+
+    /**
+     * A machine this version cannot read may run an instance or may not: the pool neither counts it
+     * nor replaces it, so it does not scale until the machine is readable (fixed or deleted).
+     */
+    private boolean readable(List<NestedVirtInstance> unreadableMachines) {
+      if (unreadableMachines.isEmpty()) {
+        return true;
+      }
+      conditions.set(
+          ConditionType.SCALED,
+          false,
+          ConditionReason.UnreadableMachine,
+          "not scaling: this operator version cannot read machine(s) "
+              + unreadableMachines.stream().map(NestedVirtInstance::name).toList()
+              + " (see their Events); fix or delete them, or run a newer operator");
+      return false;
     }
 
     private boolean checkTypes() {
