@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.OperatorSettings;
+import io.nestedvirt.operator.ReconcileRetry;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -52,7 +53,11 @@ import org.slf4j.MDC;
     finalizerName = InstanceLifecycle.FINALIZER,
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
+@GradualRetry(
+    maxAttempts = ReconcileRetry.MAX_ATTEMPTS,
+    initialInterval = ReconcileRetry.INITIAL_MILLIS,
+    intervalMultiplier = ReconcileRetry.MULTIPLIER,
+    maxInterval = ReconcileRetry.MAX_MILLIS)
 public final class InstanceLifecycle
     implements Reconciler<NestedVirtInstance>, Cleaner<NestedVirtInstance> {
   public static final String NAME = "nestedvirtinstance";

@@ -25,5 +25,6 @@ public enum ConditionReason {
   CloudError,
   Deleting,
   DrainStuck,
-  UnreadableMachine
+  UnreadableMachine,
+  RetryingAfterError
 }

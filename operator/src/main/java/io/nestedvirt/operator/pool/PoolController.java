@@ -6,16 +6,20 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.ReconcileRetry;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -64,7 +68,11 @@ import org.slf4j.MDC;
     finalizerName = PoolController.FINALIZER,
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
+@GradualRetry(
+    maxAttempts = ReconcileRetry.MAX_ATTEMPTS,
+    initialInterval = ReconcileRetry.INITIAL_MILLIS,
+    intervalMultiplier = ReconcileRetry.MULTIPLIER,
+    maxInterval = ReconcileRetry.MAX_MILLIS)
 public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner<NestedVirtPool> {
   public static final String NAME = "nestedvirtpool";
   public static final String FINALIZER = "nestedvirt.io/finalizer";
@@ -94,6 +102,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final Map<String, Instant> deleted = new ConcurrentHashMap<>();
 
   private final MachineCache machines;
+
+  /** The step each pool's failed reconcile was in, for its status (see updateErrorStatus). */
+  private final Map<String, String> failedStep = new ConcurrentHashMap<>();
 
   public PoolController(
       CloudProvider cloud,
@@ -149,6 +160,59 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     } finally {
       metrics.reconciled(pool.name(), System.nanoTime() - start);
     }
+  }
+
+  /**
+   * A reconcile threw (EC2 throttled every call, the API server refused a write, a bug): JOSDK
+   * retries it with {@link ReconcileRetry}'s back-off, and the pool says so meanwhile, {@code
+   * Reconciling=True} with reason {@code RetryingAfterError}, what failed and when the next attempt
+   * is, so a pool never sits without status while errors last. Never throws: a status that cannot
+   * be written is logged, and the retry goes on regardless.
+   */
+  @Override
+  public ErrorStatusUpdateControl<NestedVirtPool> updateErrorStatus(
+      NestedVirtPool pool, Context<NestedVirtPool> context, Exception e) {
+    String step = failedStep.remove(pool.uid());
+    try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
+      int attempts = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0);
+      int failure = attempts + 1;
+      Duration next = ReconcileRetry.delayAfter(attempts);
+      Instant now = clock.instant();
+      String message =
+          "reconcile failed"
+              + (step == null ? "" : " in step " + step)
+              + ": "
+              + ErrorMessages.of(e)
+              + "; failed "
+              + failure
+              + (failure == 1 ? " time" : " times in a row")
+              + ", next in "
+              + Durations.format(next)
+              + " (at "
+              + now.plus(next).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+              + ")";
+      log.warn("pool {}: {}", pool.name(), message);
+      NestedVirtPoolStatus status =
+          pool.getStatus() == null
+              ? new NestedVirtPoolStatus()
+              : Json.copy(pool.getStatus(), NestedVirtPoolStatus.class);
+      status.conditions =
+          new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now)
+              .retrying(message);
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+          pool,
+          context,
+          p -> {
+            p.setStatus(status);
+            return p;
+          });
+    } catch (RuntimeException writeFailed) {
+      log.warn(
+          "pool {}: cannot record the failed reconcile in its status: {}",
+          pool.name(),
+          writeFailed.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /**
@@ -456,11 +520,21 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private <T> T step(String name, Supplier<T> body) {
-      return metrics.step(pool.name(), name, body);
+      try {
+        return metrics.step(pool.name(), name, body);
+      } catch (RuntimeException e) {
+        failedStep.put(pool.uid(), name);
+        throw e;
+      }
     }
 
     private void step(String name, Runnable body) {
-      metrics.step(pool.name(), name, body);
+      step(
+          name,
+          () -> {
+            body.run();
+            return null;
+          });
     }
 
     void writeIfChanged(Context<NestedVirtPool> context) {
