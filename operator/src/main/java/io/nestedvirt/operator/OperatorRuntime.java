@@ -12,6 +12,7 @@ import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.GarbageCollector;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.instance.InstanceListing;
+import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
@@ -132,6 +133,7 @@ public final class OperatorRuntime implements AutoCloseable {
       OperatorMetrics metrics) {
     EventRecorder events = new EventRecorder(client, clock, metrics);
     UnreadableObjects unreadable = new UnreadableObjects(events, metrics);
+    LaunchBackoff launchBackoff = new LaunchBackoff();
     InstanceListing listing =
         new InstanceListing(
             cloud, settings.refreshPeriod(), settings.launchGrace(), clock, metrics);
@@ -161,6 +163,7 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.offeringCooldown(),
             settings.launchGrace(),
             unreadable,
+            launchBackoff,
             metrics);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
@@ -177,6 +180,7 @@ public final class OperatorRuntime implements AutoCloseable {
             settings,
             clock,
             unreadable,
+            launchBackoff,
             metrics);
     GarbageCollector gc =
         new GarbageCollector(

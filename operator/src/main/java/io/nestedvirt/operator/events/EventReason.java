@@ -17,6 +17,7 @@ public enum EventReason {
   CapacityFallback,
   DuplicateNode,
   NodeVerified,
+  NodeWriteRefused,
   DrainBlocked,
   Terminating,
   InstanceGone,

@@ -94,6 +94,7 @@ public final class InstanceLifecycle
       OperatorSettings settings,
       Clock clock,
       UnreadableObjects unreadable,
+      LaunchBackoff launchBackoff,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     return new InstanceLifecycle(
@@ -106,10 +107,11 @@ public final class InstanceLifecycle
             offerings,
             ledger,
             backoff,
+            launchBackoff,
             events,
             metrics),
         new Registration(events),
-        new Verification(client, events),
+        new Verification(client, events, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Termination(
             cloud,
@@ -236,6 +238,7 @@ public final class InstanceLifecycle
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
         registration.forget(object.uid());
+        verification.forget(object.uid());
         unreadable.forget(object);
         return DeleteControl.defaultDelete();
       }

@@ -22,6 +22,7 @@ public enum InstanceReason {
   KvmVerified,
   AwaitingVerification,
   VerificationFailed,
+  NodeWriteRefused,
   // Ready, with the liveness failures that make a machine Failed
   Ready,
   NodeNotReady,

@@ -40,6 +40,7 @@ final class Launch {
   private final UnavailableOfferings offerings;
   private final LaunchLedger ledger;
   private final Backoff backoff;
+  private final LaunchBackoff poolBackoff;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
 
@@ -51,6 +52,7 @@ final class Launch {
       UnavailableOfferings offerings,
       LaunchLedger ledger,
       Backoff backoff,
+      LaunchBackoff poolBackoff,
       EventRecorder events,
       OperatorMetrics metrics) {
     this.cloud = cloud;
@@ -60,6 +62,7 @@ final class Launch {
     this.offerings = offerings;
     this.ledger = ledger;
     this.backoff = backoff;
+    this.poolBackoff = poolBackoff;
     this.events = events;
     this.metrics = metrics;
   }
@@ -110,6 +113,9 @@ final class Launch {
       return;
     }
     Duration wait = backoff.remaining(m.object.uid(), m.now);
+    if (wait.isZero()) {
+      wait = poolBackoff.remaining(m.pool.uid(), spec.instanceType, spec.zone, m.now);
+    }
     if (!wait.isZero()) {
       m.requeueWithin(wait);
       return;
@@ -132,19 +138,23 @@ final class Launch {
               requests.build(
                   m.pool, config, token, spec.instanceType, spec.subnetId, spec.capacityType));
       Instance instance = launched.getFirst();
+      poolBackoff.succeeded(m.pool.uid());
       ledger.launched(m.object.uid(), instance.id());
       listing.recordLaunched(instance);
       metrics.launched(m.object.poolName(), spec.instanceType, 1);
       recorded(m, instance, spec.instanceType + " in " + spec.zone + " (" + spec.subnetId + ")");
     } catch (InsufficientCapacityException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       offerings.markUnavailable(spec.instanceType, spec.zone);
       ended(m, InstanceReason.InsufficientCapacity, e.getMessage(), EventReason.CapacityFallback);
     } catch (UnsupportedInstanceTypeException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       offerings.markUnavailable(spec.instanceType, spec.zone);
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
     } catch (LaunchRefusedException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
     } catch (ClientTokenReusedException e) {
@@ -152,8 +162,20 @@ final class Launch {
     } catch (ThrottledException e) {
       retry(m, InstanceReason.Throttled, e);
     } catch (CloudException e) {
+      if (!e.retryable()) {
+        poolFailed(m, e);
+      }
       retry(m, e.retryable() ? InstanceReason.LaunchUncertain : InstanceReason.CloudError, e);
     }
+  }
+
+  /**
+   * A definite failure counts against the pool (see {@link LaunchBackoff}); one whose outcome is
+   * uncertain does not, since it may have launched and is repeated with the same token anyway.
+   */
+  private void poolFailed(Machine m, CloudException e) {
+    NestedVirtInstanceSpec spec = m.object.getSpec();
+    poolBackoff.failed(m.pool.uid(), spec.instanceType, spec.zone, e.getMessage(), m.now);
   }
 
   /** A launch EC2 refused outright ends with the machine Failed (the pool replaces it). */

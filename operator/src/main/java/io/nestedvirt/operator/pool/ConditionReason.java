@@ -26,5 +26,6 @@ public enum ConditionReason {
   Deleting,
   DrainStuck,
   UnreadableMachine,
-  RetryingAfterError
+  RetryingAfterError,
+  LaunchBackoff
 }

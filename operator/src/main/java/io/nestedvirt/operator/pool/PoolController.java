@@ -33,6 +33,7 @@ import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstanceListing;
 import io.nestedvirt.operator.instance.InstancePhase;
+import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.launch.LaunchConfig;
@@ -93,6 +94,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final Clock clock;
   private final Duration refreshPeriod;
   private final UnreadableObjects unreadable;
+  private final LaunchBackoff launchBackoff;
   private final OperatorMetrics metrics;
 
   /**
@@ -120,8 +122,10 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       Duration offeringCooldown,
       Duration launchGrace,
       UnreadableObjects unreadable,
+      LaunchBackoff launchBackoff,
       OperatorMetrics metrics) {
     this.cloud = cloud;
+    this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
     this.listing = listing;
     this.resolver = resolver;
@@ -240,6 +244,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         metrics.poolDeleted(pool.name());
         resolver.forget(pool);
         unreadable.forget(pool);
+        launchBackoff.forget(pool.uid());
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(
@@ -331,6 +336,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           step("resolveLaunchConfig", () -> launchConfig.resolve(pool, conditions, all));
         }
         reportOf(all).scaled(conditions, capacityShort);
+        launchesHeldBack();
       }
       boolean canConverge =
           valid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID) && !adopted.pending();
@@ -404,6 +410,28 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                   + why.map(c -> c.reason + ": " + c.message).orElse("failed"));
         }
       }
+    }
+
+    /** Launches that keep failing wait (see LaunchBackoff); Scaled says so and until when. */
+    private void launchesHeldBack() {
+      if (conditions.isTrue(ConditionType.SCALED)) {
+        return;
+      }
+      launchBackoff
+          .holding(pool.uid(), now)
+          .ifPresent(
+              s -> {
+                conditions.set(
+                    ConditionType.SCALED,
+                    false,
+                    ConditionReason.LaunchBackoff,
+                    s.failures()
+                        + " launch(es) in a row failed (last: "
+                        + s.lastError()
+                        + "); launching again into a type and zone that failed not before "
+                        + s.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                requeueWithin(Duration.between(now, s.notBefore()));
+              });
     }
 
     private void scaleDown(List<NestedVirtInstance> victims) {

@@ -70,4 +70,40 @@ class ErrorsNeverParkAPoolTest {
     Condition reconciling = bed.condition("late", "Reconciling").orElseThrow();
     assertThat(reconciling.status).isEqualTo("False");
   }
+
+  @Test
+  void launchesThatKeepFailingBackOffPerPoolInsteadOfOnePerRefresh() throws Exception {
+    bed.startOperator();
+    bed.ec2.failWith(
+        "RunInstances",
+        Integer.MAX_VALUE,
+        403,
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation.");
+    bed.createPool("refused", 1, "m8i.large");
+    await().atMost(Duration.ofSeconds(30)).until(() -> bed.ec2.calls("RunInstances") >= 1);
+
+    // 20 minutes of the operator's time in steps of 20 s, each long enough (in real time) for
+    // several reconciles of the machine: a launch every refresh would be at least one per step.
+    int steps = 60;
+    for (int i = 0; i < steps; i++) {
+      bed.clock.advance(Duration.ofSeconds(20));
+      Thread.sleep(400);
+    }
+
+    // Back-off 1 s, 2 s, 4 s, ... 256 s, then 5 min: 12 attempts fit in 20 minutes, plus one
+    // for each of the three zones tried first (a fallback to an untried zone does not wait).
+    assertThat(bed.ec2.calls("RunInstances"))
+        .as("RunInstances calls over 20 minutes of failing launches")
+        .isBetween(6, 15);
+    assertThat(bed.condition("refused", "Scaled"))
+        .hasValueSatisfying(
+            c -> {
+              assertThat(c.reason).isEqualTo("LaunchBackoff");
+              assertThat(c.message)
+                  .contains("in a row failed")
+                  .contains("UnauthorizedOperation")
+                  .contains("not before");
+            });
+  }
 }
