@@ -70,6 +70,56 @@ class UnreadableObjectsTest {
         .contains("nestedvirt_unreadable_objects{kind=\"NestedVirtPool\"} 0.0");
   }
 
+  @Test
+  void aMachineThisVersionCannotReadIsLeftAloneAndHoldsItsPoolsScaling() {
+    bed.startOperator();
+    String poolUid = bed.createPool("held", 1, "m8i.large").getMetadata().getUid();
+    bed.awaitReady("held", 1);
+
+    bed.client()
+        .genericKubernetesResources("nestedvirt.io/v1alpha1", "NestedVirtInstance")
+        .resource(
+            json.unmarshal(
+                """
+                {"apiVersion":"nestedvirt.io/v1alpha1","kind":"NestedVirtInstance",
+                 "metadata":{"name":"held-newer","labels":{"nestedvirt.io/pool":"held"},
+                   "ownerReferences":[{"apiVersion":"nestedvirt.io/v1alpha1",
+                     "kind":"NestedVirtPool","name":"held","uid":"%s","controller":true}]},
+                 "spec":{"instanceType":{"family":"m8i","size":"large"},
+                         "subnetId":"subnet-1","zone":"us-east-1a","capacityType":"on-demand",
+                         "launchSettingsHash":"0123456789abcdef"}}
+                """
+                    .formatted(poolUid),
+                GenericKubernetesResource.class))
+        .create();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                bed.client().v1().events().inNamespace("default").list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "held-newer".equals(e.getInvolvedObject().getName())
+                                && "Unreadable".equals(e.getReason())
+                                && e.getMessage().contains("spec.instanceType")));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(bed.condition("held", "Scaled"))
+                    .hasValueSatisfying(
+                        c -> {
+                          assertThat(c.reason).isEqualTo("UnreadableMachine");
+                          assertThat(c.message).contains("held-newer");
+                        }));
+    assertThat(bed.metrics.scrape())
+        .contains("nestedvirt_unreadable_objects{kind=\"NestedVirtInstance\"} 1.0");
+    assertThat(bed.liveInstances("held"))
+        .as("the readable machine keeps its instance; nothing is launched for the other")
+        .hasSize(1);
+  }
+
   private void apply(String pool) {
     bed.client()
         .genericKubernetesResources("nestedvirt.io/v1alpha1", "NestedVirtPool")
