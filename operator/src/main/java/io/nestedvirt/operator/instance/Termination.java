@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
@@ -48,6 +49,9 @@ final class Termination {
 
   /** Machines whose drain a PodDisruptionBudget held, already reported once. */
   private final Set<String> reportedRefusals = ConcurrentHashMap.newKeySet();
+
+  /** When the API server last refused (403/422) to cordon or drain a machine's node. */
+  private final Map<String, Instant> drainRefused = new ConcurrentHashMap<>();
 
   Termination(
       CloudProvider cloud,
@@ -177,7 +181,35 @@ final class Termination {
         false,
         InstanceReason.Draining,
         "leaving: node " + nodeName + " cordoned, its pods evicted");
-    NodeDrains.Step step = drains.drain(nodeName, overdue && forceAllowed);
+    Instant refusedAt = drainRefused.get(m.object.uid());
+    if (refusedAt != null && m.now.isBefore(refusedAt.plus(refreshPeriod))) {
+      m.requeueWithin(Duration.between(m.now, refusedAt.plus(refreshPeriod)));
+      return false;
+    }
+    NodeDrains.Step step;
+    try {
+      step = drains.drain(nodeName, overdue && forceAllowed);
+      drainRefused.remove(m.object.uid());
+    } catch (KubernetesClientException e) {
+      if (!NodeWriteRefusals.isRefusal(e)) {
+        throw e;
+      }
+      drainRefused.put(m.object.uid(), m.now);
+      String message =
+          "the API server refused to cordon or drain node "
+              + nodeName
+              + " ("
+              + NodeWriteRefusals.describe(e)
+              + "); trying again every "
+              + Durations.format(refreshPeriod);
+      log.warn("machine {}: {}", m.name(), message);
+      m.conditions.set(InstanceConditions.DRAINING, true, InstanceReason.NodeWriteRefused, message);
+      if (m.conditions.transitioned(InstanceConditions.DRAINING)) {
+        events.warning(m.object, EventReason.NodeWriteRefused, message);
+      }
+      m.requeueWithin(refreshPeriod);
+      return false;
+    }
     try (var mdc = MDC.putCloseable(LogFields.INSTANCE, m.instanceId())) {
       if (step.evictionsRefused() > 0) {
         metrics.evictionsRefused(m.object.poolName(), step.evictionsRefused());
@@ -283,5 +315,6 @@ final class Termination {
   private void forget(String uid) {
     ledger.forget(uid);
     reportedRefusals.remove(uid);
+    drainRefused.remove(uid);
   }
 }

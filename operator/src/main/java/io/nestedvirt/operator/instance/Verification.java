@@ -13,7 +13,6 @@ import io.nestedvirt.operator.node.NodeShape;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +27,6 @@ import org.slf4j.MDC;
  */
 final class Verification {
   private static final Logger log = LoggerFactory.getLogger(Verification.class);
-
-  /** HTTP codes by which the API server refuses a write that repeating will not change. */
-  private static final Set<Integer> REFUSALS = Set.of(403, 422);
 
   /** Conflicts and other passing errors: try again soon. */
   private static final Duration RETRY_SOON = Duration.ofSeconds(2);
@@ -136,17 +132,14 @@ final class Verification {
             verified ? "" : ", awaiting KVM verification");
       }
     } catch (KubernetesClientException e) {
-      if (REFUSALS.contains(e.getCode())) {
+      if (NodeWriteRefusals.isRefusal(e)) {
         Refusal refusal =
             new Refusal(
                 m.now,
                 "the API server refused to update node "
                     + name
                     + "'s labels and taints ("
-                    + e.getCode()
-                    + (e.getStatus() == null || e.getStatus().getMessage() == null
-                        ? ""
-                        : ": " + e.getStatus().getMessage())
+                    + NodeWriteRefusals.describe(e)
                     + "); trying again every "
                     + Durations.format(retryAfterRefusal));
         refused.put(m.object.uid(), refusal);
