@@ -16,7 +16,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
-import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.ReconcileRetry;
@@ -179,22 +178,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     String step = failedStep.remove(pool.uid());
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       int attempts = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0);
-      int failure = attempts + 1;
-      Duration next = ReconcileRetry.delayAfter(attempts);
       Instant now = clock.instant();
-      String message =
-          "reconcile failed"
-              + (step == null ? "" : " in step " + step)
-              + ": "
-              + ErrorMessages.of(e)
-              + "; failed "
-              + failure
-              + (failure == 1 ? " time" : " times in a row")
-              + ", next in "
-              + Durations.format(next)
-              + " (at "
-              + now.plus(next).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-              + ")";
+      String message = ErrorMessages.retrying(step, e, attempts, now);
       log.warn("pool {}: {}", pool.name(), message);
       NestedVirtPoolStatus status =
           pool.getStatus() == null
@@ -245,6 +230,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         resolver.forget(pool);
         unreadable.forget(pool);
         launchBackoff.forget(pool.uid());
+        failedStep.remove(pool.uid());
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(

@@ -48,6 +48,22 @@ class ErrorStatusTest {
     assertThat(control.isNoRetry()).as("JOSDK keeps retrying").isFalse();
   }
 
+  @Test
+  void theMessageSaysWhatFailedWhereAndWhenTheNextAttemptIs() {
+    String message =
+        ErrorMessages.retrying(
+            "checkTypes",
+            new io.javaoperatorsdk.operator.OperatorException(
+                new IllegalStateException("DescribeInstanceTypes throttled")),
+            3,
+            java.time.Instant.parse("2026-11-30T12:00:00.250Z"));
+
+    assertThat(message)
+        .isEqualTo(
+            "reconcile failed in step checkTypes: IllegalStateException: DescribeInstanceTypes"
+                + " throttled; failed 4 times in a row, next in 4s (at 2026-11-30T12:00:04Z)");
+  }
+
   /** A context that knows the retry's attempt count and fails everything else. */
   @SuppressWarnings("unchecked")
   private static Context<NestedVirtPool> failingContext(int attempts) {
