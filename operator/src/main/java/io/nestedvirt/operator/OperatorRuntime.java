@@ -7,10 +7,12 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.GarbageCollector;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.instance.InstanceListing;
+import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
@@ -130,6 +132,8 @@ public final class OperatorRuntime implements AutoCloseable {
       Optional<LeaderElection> leaderElection,
       OperatorMetrics metrics) {
     EventRecorder events = new EventRecorder(client, clock, metrics);
+    UnreadableObjects unreadable = new UnreadableObjects(events, metrics);
+    LaunchBackoff launchBackoff = new LaunchBackoff();
     InstanceListing listing =
         new InstanceListing(
             cloud, settings.refreshPeriod(), settings.launchGrace(), clock, metrics);
@@ -158,6 +162,8 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.refreshPeriod(),
             settings.offeringCooldown(),
             settings.launchGrace(),
+            unreadable,
+            launchBackoff,
             metrics);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
@@ -173,6 +179,8 @@ public final class OperatorRuntime implements AutoCloseable {
             machineCache,
             settings,
             clock,
+            unreadable,
+            launchBackoff,
             metrics);
     GarbageCollector gc =
         new GarbageCollector(

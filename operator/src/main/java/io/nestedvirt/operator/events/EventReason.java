@@ -21,9 +21,12 @@ public enum EventReason {
   DuplicateNode,
   NodeVerified,
   VerificationStale,
+  NodeWriteRefused,
   DrainBlocked,
   DrainCancelled,
   Terminating,
   VolumesNotDetached,
-  InstanceGone
+  InstanceGone,
+  // On either kind.
+  Unreadable
 }

@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.instance;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
@@ -8,8 +9,11 @@ import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -22,17 +26,32 @@ final class Drain {
   /** How soon a drain step is repeated while pods are still leaving. */
   static final Duration STEP = Duration.ofSeconds(5);
 
+  private static final Logger log = LoggerFactory.getLogger(Drain.class);
+
   private final NodeDrains drains;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final Duration retryAfterRefusal;
 
   /** Machines whose drain a PodDisruptionBudget held, already reported once. */
   private final Set<String> reportedRefusals = ConcurrentHashMap.newKeySet();
 
-  Drain(NodeDrains drains, EventRecorder events, OperatorMetrics metrics) {
+  /** When the API server last refused (403/422) to cordon or drain a machine's node. */
+  private final Map<String, Instant> drainRefused = new ConcurrentHashMap<>();
+
+  /**
+   * @param retryAfterRefusal how long a cordon or drain the API server refused (403, 422) waits
+   *     before it is tried again: repeating it changes nothing until someone fixes RBAC or a policy
+   */
+  Drain(
+      NodeDrains drains,
+      EventRecorder events,
+      OperatorMetrics metrics,
+      Duration retryAfterRefusal) {
     this.drains = drains;
     this.events = events;
     this.metrics = metrics;
+    this.retryAfterRefusal = retryAfterRefusal;
   }
 
   /**
@@ -53,7 +72,22 @@ final class Drain {
         false,
         InstanceReason.Draining,
         "leaving: node " + nodeName + " cordoned, its pods evicted");
-    NodeDrains.Step step = drains.drain(nodeName, overdue && forceAllowed);
+    Instant refusedAt = drainRefused.get(m.object.uid());
+    if (refusedAt != null && m.now.isBefore(refusedAt.plus(retryAfterRefusal))) {
+      m.requeueWithin(Duration.between(m.now, refusedAt.plus(retryAfterRefusal)));
+      return false;
+    }
+    NodeDrains.Step step;
+    try {
+      step = drains.drain(nodeName, overdue && forceAllowed);
+      drainRefused.remove(m.object.uid());
+    } catch (KubernetesClientException e) {
+      if (!NodeWriteRefusals.isRefusal(e)) {
+        throw e;
+      }
+      refused(m, nodeName, e);
+      return false;
+    }
     if (step.evicted() > 0) {
       m.status.evictedPods =
           (m.status.evictedPods == null ? 0 : m.status.evictedPods) + step.evicted();
@@ -111,6 +145,24 @@ final class Drain {
     return false;
   }
 
+  /** Reports a refused cordon or drain once (condition, Event) and tries again after a while. */
+  private void refused(Machine m, String nodeName, KubernetesClientException e) {
+    drainRefused.put(m.object.uid(), m.now);
+    String message =
+        "the API server refused to cordon or drain node "
+            + nodeName
+            + " ("
+            + NodeWriteRefusals.describe(e)
+            + "); trying again every "
+            + Durations.format(retryAfterRefusal);
+    log.warn("machine {}: {}", m.name(), message);
+    m.conditions.set(InstanceConditions.DRAINING, true, InstanceReason.NodeWriteRefused, message);
+    if (m.conditions.transitioned(InstanceConditions.DRAINING)) {
+      events.warning(m.object, EventReason.NodeWriteRefused, message);
+    }
+    m.requeueWithin(retryAfterRefusal);
+  }
+
   /**
    * Takes a drain back: the node is uncordoned and the drain's conditions and count go, so a later
    * drain starts afresh (its drainTimeout counted from then).
@@ -127,5 +179,6 @@ final class Drain {
 
   void forget(String uid) {
     reportedRefusals.remove(uid);
+    drainRefused.remove(uid);
   }
 }

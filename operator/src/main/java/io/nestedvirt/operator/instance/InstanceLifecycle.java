@@ -21,11 +21,13 @@ import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.OperatorSettings;
+import io.nestedvirt.operator.ReconcileRetry;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
@@ -58,7 +60,11 @@ import org.slf4j.MDC;
     informer = @Informer(onUpdateFilter = MachineUpdates.class),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
+@GradualRetry(
+    maxAttempts = ReconcileRetry.MAX_ATTEMPTS,
+    initialInterval = ReconcileRetry.INITIAL_MILLIS,
+    intervalMultiplier = ReconcileRetry.MULTIPLIER,
+    maxInterval = ReconcileRetry.MAX_MILLIS)
 public final class InstanceLifecycle
     implements Reconciler<NestedVirtInstance>, Cleaner<NestedVirtInstance> {
   public static final String NAME = "nestedvirtinstance";
@@ -77,6 +83,7 @@ public final class InstanceLifecycle
   private final MachineCache machineCache;
   private final Clock clock;
   private final Duration refreshPeriod;
+  private final UnreadableObjects unreadable;
   private final OperatorMetrics metrics;
 
   private InformerEventSource<Node, NestedVirtInstance> nodes;
@@ -96,9 +103,11 @@ public final class InstanceLifecycle
       MachineCache machineCache,
       OperatorSettings settings,
       Clock clock,
+      UnreadableObjects unreadable,
+      LaunchBackoff launchBackoff,
       OperatorMetrics metrics) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
-    Drain drain = new Drain(drains, events, metrics);
+    Drain drain = new Drain(drains, events, metrics, settings.refreshPeriod());
     VolumeAttachmentEvents volumeAttachments = new VolumeAttachmentEvents();
     AgentHeartbeat heartbeat = new AgentHeartbeat(settings.agentInterval());
     return new InstanceLifecycle(
@@ -111,10 +120,11 @@ public final class InstanceLifecycle
             offerings,
             ledger,
             backoff,
+            launchBackoff,
             events,
             metrics),
         new Registration(events),
-        new Verification(client, events, heartbeat),
+        new Verification(client, events, heartbeat, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Health(heartbeat),
         new ScaleDownDrain(drain, events),
@@ -134,6 +144,7 @@ public final class InstanceLifecycle
         machineCache,
         clock,
         settings.refreshPeriod(),
+        unreadable,
         metrics);
   }
 
@@ -151,8 +162,10 @@ public final class InstanceLifecycle
       MachineCache machineCache,
       Clock clock,
       Duration refreshPeriod,
+      UnreadableObjects unreadable,
       OperatorMetrics metrics) {
     this.listing = listing;
+    this.unreadable = unreadable;
     this.launch = launch;
     this.registration = registration;
     this.verification = verification;
@@ -207,6 +220,9 @@ public final class InstanceLifecycle
   @Override
   public UpdateControl<NestedVirtInstance> reconcile(
       NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    if (leftAlone(object, context)) {
+      return UpdateControl.noUpdate();
+    }
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
@@ -236,6 +252,9 @@ public final class InstanceLifecycle
 
   @Override
   public DeleteControl cleanup(NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    if (leftAlone(object, context)) {
+      return DeleteControl.noFinalizerRemoval(); // its instance may run: never drop it unseen
+    }
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
@@ -245,6 +264,8 @@ public final class InstanceLifecycle
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
         registration.forget(object.uid());
+        verification.forget(object.uid());
+        unreadable.forget(object);
         return DeleteControl.defaultDelete();
       }
       NestedVirtInstanceStatus status = m.finish(Termination.phase(m));
@@ -272,6 +293,24 @@ public final class InstanceLifecycle
           o.setStatus(status);
           return o;
         });
+  }
+
+  /**
+   * A machine this version cannot read, or one whose pool it cannot read, is left as it is: neither
+   * launched nor verified nor terminated, since what it says is unknown. The machine is reported (a
+   * pool by the pool controller); the informer's own copy carries the mark, not JOSDK's clone.
+   */
+  private boolean leftAlone(NestedVirtInstance object, Context<NestedVirtInstance> context) {
+    NestedVirtInstance cached =
+        context.getPrimaryCache().get(ResourceID.fromResource(object)).orElse(object);
+    if (unreadable.skip(cached)) {
+      return true;
+    }
+    return object.poolName() != null
+        && pools
+            .get(new ResourceID(object.poolName()))
+            .filter(p -> p.unreadable().isPresent())
+            .isPresent();
   }
 
   /** The machine, its pool (if it is still the one that owns it), and its recorded instance. */

@@ -27,6 +27,7 @@ public enum InstanceReason {
   // Healthy (NodeNotReady and VerificationStale too)
   Healthy,
   InstanceStopped,
+  NodeWriteRefused,
   // Ready, with the liveness failures that make a machine Failed
   Ready,
   NodeNotReady,

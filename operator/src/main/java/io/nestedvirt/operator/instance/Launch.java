@@ -41,6 +41,7 @@ final class Launch {
   private final UnavailableOfferings offerings;
   private final LaunchLedger ledger;
   private final Backoff backoff;
+  private final LaunchBackoff poolBackoff;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
 
@@ -52,6 +53,7 @@ final class Launch {
       UnavailableOfferings offerings,
       LaunchLedger ledger,
       Backoff backoff,
+      LaunchBackoff poolBackoff,
       EventRecorder events,
       OperatorMetrics metrics) {
     this.cloud = cloud;
@@ -61,6 +63,7 @@ final class Launch {
     this.offerings = offerings;
     this.ledger = ledger;
     this.backoff = backoff;
+    this.poolBackoff = poolBackoff;
     this.events = events;
     this.metrics = metrics;
   }
@@ -111,6 +114,9 @@ final class Launch {
       return;
     }
     Duration wait = backoff.remaining(m.object.uid(), m.now);
+    if (wait.isZero()) {
+      wait = poolBackoff.remaining(m.pool.uid(), spec.instanceType, spec.zone, m.now);
+    }
     if (!wait.isZero()) {
       m.requeueWithin(wait);
       return;
@@ -133,11 +139,13 @@ final class Launch {
               requests.build(
                   m.pool, config, token, spec.instanceType, spec.subnetId, spec.capacityType));
       Instance instance = launched.getFirst();
+      poolBackoff.succeeded(m.pool.uid());
       ledger.launched(m.object.uid(), instance.id());
       listing.recordLaunched(instance);
       metrics.launched(m.object.poolName(), spec.instanceType, 1);
       recorded(m, instance, spec.instanceType + " in " + spec.zone + " (" + spec.subnetId + ")");
     } catch (InsufficientCapacityException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       offerings.markNoCapacity(spec.instanceType, spec.zone);
       ended(m, InstanceReason.InsufficientCapacity, e.getMessage(), EventReason.CapacityFallback);
@@ -148,10 +156,12 @@ final class Launch {
       offerings.markNotOffered(spec.instanceType, spec.zone);
       ended(m, InstanceReason.NotOffered, e.getMessage(), EventReason.OfferingFallback);
     } catch (UnsupportedInstanceTypeException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       offerings.markNoCapacity(spec.instanceType, spec.zone);
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
     } catch (LaunchRefusedException e) {
+      poolFailed(m, e);
       ledger.refused(m.object.uid());
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
     } catch (ClientTokenReusedException e) {
@@ -159,8 +169,20 @@ final class Launch {
     } catch (ThrottledException e) {
       retry(m, InstanceReason.Throttled, e);
     } catch (CloudException e) {
+      if (!e.retryable()) {
+        poolFailed(m, e);
+      }
       retry(m, e.retryable() ? InstanceReason.LaunchUncertain : InstanceReason.CloudError, e);
     }
+  }
+
+  /**
+   * A definite failure counts against the pool (see {@link LaunchBackoff}); one whose outcome is
+   * uncertain does not, since it may have launched and is repeated with the same token anyway.
+   */
+  private void poolFailed(Machine m, CloudException e) {
+    NestedVirtInstanceSpec spec = m.object.getSpec();
+    poolBackoff.failed(m.pool.uid(), spec.instanceType, spec.zone, e.getMessage(), m.now);
   }
 
   /** A launch EC2 refused outright ends with the machine Failed (the pool replaces it). */

@@ -12,6 +12,9 @@ import io.nestedvirt.operator.node.AgentHeartbeat;
 import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.NodeShape;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -28,14 +31,28 @@ import org.slf4j.MDC;
 final class Verification {
   private static final Logger log = LoggerFactory.getLogger(Verification.class);
 
+  /** Conflicts and other passing errors: try again soon. */
+  private static final Duration RETRY_SOON = Duration.ofSeconds(2);
+
   private final KubernetesClient client;
   private final EventRecorder events;
   private final AgentHeartbeat heartbeat;
+  private final Duration retryAfterRefusal;
 
-  Verification(KubernetesClient client, EventRecorder events, AgentHeartbeat heartbeat) {
+  /** Node writes the API server refused (403/422), by machine uid: tried again after a while. */
+  private final Map<String, Refusal> refused = new ConcurrentHashMap<>();
+
+  private record Refusal(Instant at, String message) {}
+
+  Verification(
+      KubernetesClient client,
+      EventRecorder events,
+      AgentHeartbeat heartbeat,
+      Duration retryAfterRefusal) {
     this.client = client;
     this.events = events;
     this.heartbeat = heartbeat;
+    this.retryAfterRefusal = retryAfterRefusal;
   }
 
   void reconcile(Machine m) {
@@ -54,10 +71,14 @@ final class Verification {
           .staleAt(observed)
           .ifPresent(t -> m.requeueWithin(Duration.between(m.now, t).plusMillis(1)));
     }
-    if (m.pool != null) {
-      shape(m, verified);
-    }
-    if (stale) {
+    Refusal refusal = m.pool == null ? null : shape(m, verified);
+    if (refusal != null) {
+      m.conditions.unknown(
+          InstanceConditions.VERIFIED, InstanceReason.NodeWriteRefused, refusal.message());
+      if (m.conditions.transitioned(InstanceConditions.VERIFIED)) {
+        events.warning(m.object, EventReason.NodeWriteRefused, refusal.message());
+      }
+    } else if (stale) {
       String message =
           "verification lost: the node agent has not renewed "
               + NodeConditions.NESTED_VIRTUALIZATION_READY
@@ -92,8 +113,13 @@ final class Verification {
     }
   }
 
-  /** Labels and taints on the node; the startup taint follows the KVM verdict. */
-  private void shape(Machine m, boolean verified) {
+  /**
+   * Labels and taints on the node; the startup taint follows the KVM verdict. Returns the API
+   * server's refusal (403 Forbidden, 422 Invalid) while it stands: such a write is tried again only
+   * after {@code retryAfterRefusal}, not every few seconds, since repeating it changes nothing
+   * until someone fixes RBAC, an admission policy or the pool's node template.
+   */
+  private Refusal shape(Machine m, boolean verified) {
     Node before = m.node;
     var shaped =
         NodeShape.reshape(
@@ -103,11 +129,18 @@ final class Verification {
             NodeTemplates.taints(m.pool.getSpec()),
             verified);
     if (shaped.isEmpty()) {
-      return;
+      refused.remove(m.object.uid());
+      return null;
+    }
+    Refusal standing = refused.get(m.object.uid());
+    if (standing != null && m.now.isBefore(standing.at().plus(retryAfterRefusal))) {
+      m.requeueWithin(Duration.between(m.now, standing.at().plus(retryAfterRefusal)));
+      return standing;
     }
     String name = before.getMetadata().getName();
     try (var mdc = MDC.putCloseable(LogFields.INSTANCE, m.instanceId())) {
       Node written = client.nodes().resource(shaped.get()).update();
+      refused.remove(m.object.uid());
       m.node = written;
       if (NodeShape.isVerified(written) && !NodeShape.isVerified(before)) {
         events.normal(
@@ -130,9 +163,29 @@ final class Verification {
             verified ? "" : ", awaiting KVM verification");
       }
     } catch (KubernetesClientException e) {
+      if (NodeWriteRefusals.isRefusal(e)) {
+        Refusal refusal =
+            new Refusal(
+                m.now,
+                "the API server refused to update node "
+                    + name
+                    + "'s labels and taints ("
+                    + NodeWriteRefusals.describe(e)
+                    + "); trying again every "
+                    + Durations.format(retryAfterRefusal));
+        refused.put(m.object.uid(), refusal);
+        log.warn("machine {}: {}", m.name(), refusal.message());
+        m.requeueWithin(retryAfterRefusal);
+        return refusal;
+      }
       // A conflict means the node changed under us; the next reconcile sees the new version.
       log.info("machine {}: node {} not updated yet: {}", m.name(), name, e.getMessage());
-      m.requeueWithin(Duration.ofSeconds(2));
+      m.requeueWithin(RETRY_SOON);
     }
+    return null;
+  }
+
+  void forget(String machineUid) {
+    refused.remove(machineUid);
   }
 }

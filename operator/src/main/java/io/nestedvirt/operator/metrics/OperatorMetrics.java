@@ -43,6 +43,7 @@ public final class OperatorMetrics implements ApiCallListener {
   private final MeterRegistry registry;
   private final Map<String, PoolGauges> pools = new ConcurrentHashMap<>();
   private final AtomicInteger leader = new AtomicInteger();
+  private final Map<String, AtomicInteger> unreadable = new ConcurrentHashMap<>();
   private final Timer nodeRegistered;
   private final Timer nodeVerified;
   private final Timer nodeReady;
@@ -233,6 +234,29 @@ public final class OperatorMetrics implements ApiCallListener {
         .tags("reason", reason, "type", type)
         .register(registry)
         .increment();
+  }
+
+  // --- objects this version cannot read
+
+  /**
+   * How many objects of {@code kind} this version currently cannot read (and so leaves alone):
+   * {@code nestedvirt_unreadable_objects{kind}}. A gauge, not a counter, so an alert can fire while
+   * one is there and clear once it is fixed or the operator upgraded.
+   */
+  public void unreadableObjects(String kind, int count) {
+    unreadable
+        .computeIfAbsent(
+            kind,
+            k -> {
+              AtomicInteger holder = new AtomicInteger();
+              Gauge.builder("nestedvirt.unreadable.objects", holder, AtomicInteger::get)
+                  .description(
+                      "Objects of our kinds this operator version cannot read; they are skipped")
+                  .tags("kind", k)
+                  .register(registry);
+              return holder;
+            })
+        .set(count);
   }
 
   // --- pools

@@ -29,5 +29,8 @@ public enum ConditionReason {
   AllHealthy,
   Unhealthy,
   RepairBlocked,
-  RepairDisabled
+  RepairDisabled,
+  UnreadableMachine,
+  RetryingAfterError,
+  LaunchBackoff
 }

@@ -93,6 +93,22 @@ public final class PoolConditions {
     return conditions.list();
   }
 
+  /**
+   * A reconcile failed and will be retried: {@code Reconciling=True} with reason {@code
+   * RetryingAfterError} and {@code message}; the other conditions keep what the last successful
+   * reconcile found (a Ready pool stays Ready while, say, EC2 throttles a check). Returns the list.
+   */
+  public List<Condition> retrying(String message) {
+    set(ConditionType.RECONCILING, true, ConditionReason.RetryingAfterError, message);
+    if (conditions.get(ConditionType.READY).isEmpty()) {
+      set(ConditionType.READY, false, ConditionReason.RetryingAfterError, message);
+    }
+    if (conditions.get(ConditionType.STALLED).isEmpty()) {
+      set(ConditionType.STALLED, false, ConditionReason.RetryingAfterError, "");
+    }
+    return conditions.list();
+  }
+
   /** Reasons that only a change to the spec (or to the cloud account) can clear. */
   private static boolean isUserError(String reason) {
     return switch (ConditionReason.valueOf(reason)) {

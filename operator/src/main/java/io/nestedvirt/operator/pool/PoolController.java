@@ -6,16 +6,20 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.ReconcileRetry;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -25,10 +29,12 @@ import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstanceListing;
 import io.nestedvirt.operator.instance.InstancePhase;
+import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.launch.LaunchConfig;
@@ -65,7 +71,11 @@ import org.slf4j.MDC;
     finalizerName = PoolController.FINALIZER,
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-@GradualRetry(maxAttempts = -1, initialInterval = 1000, intervalMultiplier = 2, maxInterval = 60000)
+@GradualRetry(
+    maxAttempts = ReconcileRetry.MAX_ATTEMPTS,
+    initialInterval = ReconcileRetry.INITIAL_MILLIS,
+    intervalMultiplier = ReconcileRetry.MULTIPLIER,
+    maxInterval = ReconcileRetry.MAX_MILLIS)
 public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner<NestedVirtPool> {
   public static final String NAME = "nestedvirtpool";
   public static final String FINALIZER = "nestedvirt.io/finalizer";
@@ -85,6 +95,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final ClusterCaches caches;
   private final Clock clock;
   private final Duration refreshPeriod;
+  private final UnreadableObjects unreadable;
+  private final LaunchBackoff launchBackoff;
   private final OperatorMetrics metrics;
 
   /**
@@ -97,6 +109,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final ScaleDownMarks marks = new ScaleDownMarks();
 
   private final MachineCache machines;
+
+  /** The step each pool's failed reconcile was in, for its status (see updateErrorStatus). */
+  private final Map<String, String> failedStep = new ConcurrentHashMap<>();
 
   public PoolController(
       CloudProvider cloud,
@@ -111,8 +126,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       Duration refreshPeriod,
       Duration offeringCooldown,
       Duration launchGrace,
+      UnreadableObjects unreadable,
+      LaunchBackoff launchBackoff,
       OperatorMetrics metrics) {
     this.cloud = cloud;
+    this.launchBackoff = launchBackoff;
+    this.unreadable = unreadable;
     this.listing = listing;
     this.resolver = resolver;
     this.launchConfig = new LaunchConfigCheck(resolver, cloud, events, offeringCooldown);
@@ -137,6 +156,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   @Override
   public UpdateControl<NestedVirtPool> reconcile(
       NestedVirtPool pool, Context<NestedVirtPool> context) {
+    if (unreadable.skip(cached(pool, context))) {
+      return UpdateControl.noUpdate();
+    }
     long start = System.nanoTime();
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       Reconcile r = new Reconcile(pool, context.getClient());
@@ -147,6 +169,45 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     } finally {
       metrics.reconciled(pool.name(), System.nanoTime() - start);
     }
+  }
+
+  /**
+   * A reconcile threw (EC2 throttled every call, the API server refused a write, a bug): JOSDK
+   * retries it with {@link ReconcileRetry}'s back-off, and the pool says so meanwhile, {@code
+   * Reconciling=True} with reason {@code RetryingAfterError}, what failed and when the next attempt
+   * is, so a pool never sits without status while errors last. Never throws: a status that cannot
+   * be written is logged, and the retry goes on regardless.
+   */
+  @Override
+  public ErrorStatusUpdateControl<NestedVirtPool> updateErrorStatus(
+      NestedVirtPool pool, Context<NestedVirtPool> context, Exception e) {
+    String step = failedStep.remove(pool.uid());
+    try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
+      int attempts = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0);
+      Instant now = clock.instant();
+      String message = ErrorMessages.retrying(step, e, attempts, now);
+      log.warn("pool {}: {}", pool.name(), message);
+      NestedVirtPoolStatus status =
+          pool.getStatus() == null
+              ? new NestedVirtPoolStatus()
+              : Json.copy(pool.getStatus(), NestedVirtPoolStatus.class);
+      status.conditions =
+          new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now)
+              .retrying(message);
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+          pool,
+          context,
+          p -> {
+            p.setStatus(status);
+            return p;
+          });
+    } catch (RuntimeException writeFailed) {
+      log.warn(
+          "pool {}: cannot record the failed reconcile in its status: {}",
+          pool.name(),
+          writeFailed.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /**
@@ -173,6 +234,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         log.info("pool {} deleted: every machine is gone", pool.name());
         metrics.poolDeleted(pool.name());
         resolver.forget(pool);
+        unreadable.forget(pool);
+        launchBackoff.forget(pool.uid());
+        failedStep.remove(pool.uid());
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(
@@ -184,6 +248,14 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       r.writeIfChanged(context);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(refreshPeriod.toMillis());
     }
+  }
+
+  /**
+   * The informer's own copy of the pool: JOSDK reconciles a clone made through JSON, which lost the
+   * mark of a pool that could not be read.
+   */
+  private static NestedVirtPool cached(NestedVirtPool pool, Context<NestedVirtPool> context) {
+    return context.getPrimaryCache().get(ResourceID.fromResource(pool)).orElse(pool);
   }
 
   /** The pool's machines as the cache (and our own recent writes) show them. */
@@ -239,7 +311,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (adopted.pending()) {
         requeueWithin(refreshPeriod);
       }
-      boolean valid = step("checkSpec", this::checkSpec) && step("checkTypes", this::checkTypes);
+      List<NestedVirtInstance> unreadableMachines =
+          all.stream().filter(m -> m.unreadable().isPresent()).toList();
+      boolean valid =
+          step("checkSpec", this::checkSpec)
+              && step("checkTypes", this::checkTypes)
+              && readable(unreadableMachines);
       boolean capacityShort = false;
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
@@ -261,6 +338,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           step("resolveLaunchConfig", () -> launchConfig.resolve(pool, conditions, all));
         }
         reportOf(all).scaled(conditions, capacityShort);
+        launchesHeldBack();
       }
       boolean canConverge =
           valid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID) && !adopted.pending();
@@ -278,6 +356,24 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         events.warning(pool, EventReason.InvalidSpec, problem);
       }
       return problem == null;
+    }
+
+    /**
+     * A machine this version cannot read may run an instance or may not: the pool neither counts it
+     * nor replaces it, so it does not scale until the machine is readable (fixed or deleted).
+     */
+    private boolean readable(List<NestedVirtInstance> unreadableMachines) {
+      if (unreadableMachines.isEmpty()) {
+        return true;
+      }
+      conditions.set(
+          ConditionType.SCALED,
+          false,
+          ConditionReason.UnreadableMachine,
+          "not scaling: this operator version cannot read machine(s) "
+              + unreadableMachines.stream().map(NestedVirtInstance::name).toList()
+              + " (see their Events); fix or delete them, or run a newer operator");
+      return false;
     }
 
     private boolean checkTypes() {
@@ -316,6 +412,28 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                   + why.map(c -> c.reason + ": " + c.message).orElse("failed"));
         }
       }
+    }
+
+    /** Launches that keep failing wait (see LaunchBackoff); Scaled says so and until when. */
+    private void launchesHeldBack() {
+      if (conditions.isTrue(ConditionType.SCALED)) {
+        return;
+      }
+      launchBackoff
+          .holding(pool.uid(), now)
+          .ifPresent(
+              s -> {
+                conditions.set(
+                    ConditionType.SCALED,
+                    false,
+                    ConditionReason.LaunchBackoff,
+                    s.failures()
+                        + " launch(es) in a row failed (last: "
+                        + s.lastError()
+                        + "); launching again into a type and zone that failed not before "
+                        + s.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                requeueWithin(Duration.between(now, s.notBefore()));
+              });
     }
 
     /**
@@ -523,11 +641,21 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private <T> T step(String name, Supplier<T> body) {
-      return metrics.step(pool.name(), name, body);
+      try {
+        return metrics.step(pool.name(), name, body);
+      } catch (RuntimeException e) {
+        failedStep.put(pool.uid(), name);
+        throw e;
+      }
     }
 
     private void step(String name, Runnable body) {
-      metrics.step(pool.name(), name, body);
+      step(
+          name,
+          () -> {
+            body.run();
+            return null;
+          });
     }
 
     void writeIfChanged(Context<NestedVirtPool> context) {

@@ -43,7 +43,8 @@ class HealthTest {
                   .build(),
               Clock.systemUTC(),
               OperatorMetrics.prometheus()),
-          HEARTBEAT);
+          HEARTBEAT,
+          Duration.ofSeconds(30));
 
   @Test
   void aVerifiedNodeWhoseReadyGoesUnknownIsUnhealthyAndNotReadyButNotFailed() {

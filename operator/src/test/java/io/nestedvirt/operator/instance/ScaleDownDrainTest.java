@@ -25,7 +25,9 @@ class ScaleDownDrainTest {
   private final EventRecorder events =
       new EventRecorder(api.client(), Clock.systemUTC(), OperatorMetrics.prometheus());
   private final ScaleDownDrain step =
-      new ScaleDownDrain(new Drain(drains, events, OperatorMetrics.prometheus()), events);
+      new ScaleDownDrain(
+          new Drain(drains, events, OperatorMetrics.prometheus(), java.time.Duration.ofSeconds(30)),
+          events);
 
   @AfterEach
   void stop() {

@@ -38,7 +38,8 @@ class TerminationTest {
       new Termination(
           cloud,
           listing,
-          new Drain(new RecordingDrains(), null, OperatorMetrics.prometheus()),
+          new Drain(
+              new RecordingDrains(), null, OperatorMetrics.prometheus(), Duration.ofSeconds(30)),
           node -> List.of(),
           null,
           ledger,
@@ -109,6 +110,85 @@ class TerminationTest {
     m.conditions.set(
         InstanceConditions.LAUNCHED, false, InstanceReason.InsufficientCapacity, "no capacity");
     assertThat(termination.reconcile(m)).isTrue();
+  }
+
+  @Test
+  void aCordonTheApiServerForbidsIsReportedOnceAndTriedAgainAtTheRefreshPeriod() {
+    java.util.concurrent.atomic.AtomicInteger drains =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Termination refused =
+        new Termination(
+            cloud,
+            listing,
+            new Drain(
+                new NodeDrains() {
+                  @Override
+                  public Step drain(String node, boolean force) {
+                    drains.incrementAndGet();
+                    throw new io.fabric8.kubernetes.client.KubernetesClientException(
+                        new io.fabric8.kubernetes.api.model.StatusBuilder()
+                            .withCode(403)
+                            .withMessage(
+                                "nodes \"n1\" is forbidden: cannot patch resource \"nodes\"")
+                            .build());
+                  }
+
+                  @Override
+                  public void uncordon(String node) {}
+                },
+                null,
+                OperatorMetrics.prometheus(),
+                Duration.ofSeconds(30)),
+            node -> List.of(),
+            null,
+            ledger,
+            new EventRecorder(
+                new KubernetesClientBuilder()
+                    .withConfig(
+                        new ConfigBuilder()
+                            .withMasterUrl("http://127.0.0.1:1")
+                            .withRequestRetryBackoffLimit(0)
+                            .build())
+                    .build(),
+                Clock.systemUTC(),
+                OperatorMetrics.prometheus()),
+            OperatorMetrics.prometheus(),
+            GRACE,
+            Duration.ofSeconds(30));
+    Instance running = withToken("i-0ccccccccccccccccc", "t");
+    cloud.listed.add(running);
+    listing.refresh();
+
+    Machine first = leaving(running, LAUNCHED.plusSeconds(60), null);
+    assertThat(refused.reconcile(first)).isFalse();
+    assertThat(first.conditions.reason(InstanceConditions.DRAINING)).isEqualTo("NodeWriteRefused");
+    assertThat(first.conditions.get(InstanceConditions.DRAINING).orElseThrow().message)
+        .contains("cordon or drain node n1")
+        .contains("403: nodes \"n1\" is forbidden");
+    assertThat(first.requeue()).contains(Duration.ofSeconds(30));
+
+    Machine soon = leaving(running, LAUNCHED.plusSeconds(65), first);
+    assertThat(refused.reconcile(soon)).isFalse();
+    assertThat(drains).as("not tried again within the refresh period").hasValue(1);
+    assertThat(soon.conditions.reason(InstanceConditions.DRAINING)).isEqualTo("NodeWriteRefused");
+
+    refused.reconcile(leaving(running, LAUNCHED.plusSeconds(90), soon));
+    assertThat(drains).as("tried again after it").hasValue(2);
+    assertThat(cloud.terminated)
+        .as("nothing terminated while the node cannot be drained")
+        .isEmpty();
+  }
+
+  /** A launched machine on node n1 being deleted, with the conditions {@code before} ended with. */
+  private static Machine leaving(Instance instance, Instant now, Machine before) {
+    var object = Machines.machine("leaving", instance.id());
+    if (before != null) {
+      object.getStatus().conditions = before.conditions.list();
+    }
+    Machine m = new Machine(object, null, now);
+    m.observed(instance);
+    m.node = Machines.node("n1", "True", LAUNCHED, true);
+    return m;
   }
 
   private static Machine unlaunched(String name, Instant now) {

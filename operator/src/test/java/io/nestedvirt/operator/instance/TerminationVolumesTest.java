@@ -40,7 +40,8 @@ class TerminationVolumesTest {
       new Termination(
           cloud,
           listing,
-          new Drain(new RecordingDrains(), null, OperatorMetrics.prometheus()),
+          new Drain(
+              new RecordingDrains(), null, OperatorMetrics.prometheus(), Duration.ofSeconds(30)),
           node -> "node-1".equals(node) ? List.copyOf(attached) : List.of(),
           api.client(),
           new LaunchLedger(),

@@ -52,6 +52,7 @@ class OperatorMetricsTest {
     metrics.evictionsRefused("p", 3);
     metrics.eventRecorded("Launched", "Normal");
     metrics.poolObserved("p", 3, 1, Map.of("Ready", 1, "Joining", 2));
+    metrics.unreadableObjects("NestedVirtPool", 1);
     return Scrape.parse(metrics.scrape());
   }
 

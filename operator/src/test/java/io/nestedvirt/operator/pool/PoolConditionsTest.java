@@ -59,6 +59,29 @@ class PoolConditionsTest {
   }
 
   @Test
+  void aFailedReconcileSaysSoInReconcilingAndLeavesWhatTheLastOneFound() {
+    List<Condition> ready =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, true, ConditionReason.Scaled, "3")
+            .finish(true, "3 of 3");
+    List<Condition> failing =
+        new PoolConditions(ready, 1, t1).retrying("reconcile failed in step checkTypes: ...");
+
+    assertThat(find(failing, ConditionType.RECONCILING).status).isEqualTo("True");
+    assertThat(find(failing, ConditionType.RECONCILING).reason).isEqualTo("RetryingAfterError");
+    assertThat(find(failing, ConditionType.RECONCILING).message).contains("step checkTypes");
+    assertThat(find(failing, ConditionType.READY).status)
+        .as("a Ready pool stays Ready while a check is retried")
+        .isEqualTo("True");
+
+    List<Condition> fresh = new PoolConditions(List.of(), 1, t0).retrying("failed");
+    assertThat(find(fresh, ConditionType.READY).status)
+        .as("a new pool is not Ready")
+        .isEqualTo("False");
+    assertThat(find(fresh, ConditionType.STALLED).status).isEqualTo("False");
+  }
+
+  @Test
   void invalidSpecStallsThePoolWithTheStepsMessage() {
     List<Condition> conditions =
         new PoolConditions(List.of(), 2, t0)

@@ -300,6 +300,14 @@ public final class Ec2Emulator implements AutoCloseable {
         action, times, new Ec2Error(503, "RequestLimitExceeded", "Request limit exceeded."));
   }
 
+  /**
+   * The next {@code times} calls of the action fail with this error ({@link Integer#MAX_VALUE}:
+   * until {@link #clearFaults}), for example 403 {@code UnauthorizedOperation} on RunInstances.
+   */
+  public void failWith(String action, int times, int status, String code, String message) {
+    faults.failNext(action, times, new Ec2Error(status, code, message));
+  }
+
   /** The next {@code times} calls of the action fail with {@code InternalError} (500). */
   public void failWithInternalError(String action, int times) {
     faults.failNext(

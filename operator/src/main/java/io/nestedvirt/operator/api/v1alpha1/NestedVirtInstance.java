@@ -2,6 +2,7 @@ package io.nestedvirt.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.Optional;
 
 /**
  * One EC2 instance of a pool, from the decision to launch it to its termination. Created by the
@@ -58,8 +60,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@JsonDeserialize(using = TolerantDeserializer.Machines.class)
 public class NestedVirtInstance
-    extends CustomResource<NestedVirtInstanceSpec, NestedVirtInstanceStatus> {
+    extends CustomResource<NestedVirtInstanceSpec, NestedVirtInstanceStatus> implements Readable {
   /**
    * Set by the pool controller on a machine it chose to remove on scale-down: the machine drains
    * its node while it carries it, and the pool deletes it once the node is drained. Until then the
@@ -87,6 +90,19 @@ public class NestedVirtInstance
           + " Written by the operator only.")
   public NestedVirtInstanceStatus getStatus() {
     return super.getStatus();
+  }
+
+  /** Why this object could not be read whole (see {@link TolerantDeserializer}). */
+  @JsonIgnore private transient String unreadable;
+
+  @Override
+  public Optional<String> unreadable() {
+    return Optional.ofNullable(unreadable);
+  }
+
+  @Override
+  public void markUnreadable(String why) {
+    this.unreadable = why;
   }
 
   @JsonIgnore

@@ -2,6 +2,7 @@ package io.nestedvirt.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
+import java.util.Optional;
 
 /**
  * A pool of EC2 instances launched with nested virtualization enabled, which join the cluster as
@@ -53,7 +55,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
-public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVirtPoolStatus> {
+@JsonDeserialize(using = TolerantDeserializer.Pools.class)
+public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVirtPoolStatus>
+    implements Readable {
   public static final String GROUP = "nestedvirt.io";
   public static final String VERSION = "v1alpha1";
 
@@ -79,6 +83,19 @@ public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVir
   @JsonPropertyDescription("What the operator observed and did. Written by the operator only.")
   public NestedVirtPoolStatus getStatus() {
     return super.getStatus();
+  }
+
+  /** Why this object could not be read whole (see {@link TolerantDeserializer}). */
+  @JsonIgnore private transient String unreadable;
+
+  @Override
+  public Optional<String> unreadable() {
+    return Optional.ofNullable(unreadable);
+  }
+
+  @Override
+  public void markUnreadable(String why) {
+    this.unreadable = why;
   }
 
   @JsonIgnore
