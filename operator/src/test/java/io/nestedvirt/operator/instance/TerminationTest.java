@@ -116,6 +116,18 @@ class TerminationTest {
   void aCordonTheApiServerForbidsIsReportedOnceAndTriedAgainAtTheRefreshPeriod() {
     java.util.concurrent.atomic.AtomicInteger drains =
         new java.util.concurrent.atomic.AtomicInteger();
+    // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is logged.
+    EventRecorder events =
+        new EventRecorder(
+            new KubernetesClientBuilder()
+                .withConfig(
+                    new ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:1")
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build(),
+            Clock.systemUTC(),
+            OperatorMetrics.prometheus());
     Termination refused =
         new Termination(
             cloud,
@@ -136,22 +148,13 @@ class TerminationTest {
                   @Override
                   public void uncordon(String node) {}
                 },
-                null,
+                events,
                 OperatorMetrics.prometheus(),
                 Duration.ofSeconds(30)),
             node -> List.of(),
             null,
             ledger,
-            new EventRecorder(
-                new KubernetesClientBuilder()
-                    .withConfig(
-                        new ConfigBuilder()
-                            .withMasterUrl("http://127.0.0.1:1")
-                            .withRequestRetryBackoffLimit(0)
-                            .build())
-                    .build(),
-                Clock.systemUTC(),
-                OperatorMetrics.prometheus()),
+            events,
             OperatorMetrics.prometheus(),
             GRACE,
             Duration.ofSeconds(30));
