@@ -41,20 +41,28 @@ public final class Conditions {
   }
 
   public Conditions set(String type, boolean status, Enum<?> reason, String message) {
+    return set(type, status ? TRUE : FALSE, reason.name(), message);
+  }
+
+  /**
+   * Sets a condition whose reason is carried over from another one as stored (it may be a reason
+   * only a newer operator version knows).
+   */
+  public Conditions set(String type, boolean status, String reason, String message) {
     return set(type, status ? TRUE : FALSE, reason, message);
   }
 
   public Conditions unknown(String type, Enum<?> reason, String message) {
-    return set(type, UNKNOWN, reason, message);
+    return set(type, UNKNOWN, reason.name(), message);
   }
 
-  private Conditions set(String type, String status, Enum<?> reason, String message) {
+  private Conditions set(String type, String status, String reason, String message) {
     Condition old = previous.get(type);
     String since =
         old != null && status.equals(old.status) && old.lastTransitionTime != null
             ? old.lastTransitionTime
             : now;
-    current.put(type, new Condition(type, status, reason.name(), message, since, generation));
+    current.put(type, new Condition(type, status, reason, message, since, generation));
     return this;
   }
 

@@ -1,5 +1,7 @@
 package io.nestedvirt.operator.instance;
 
+import io.nestedvirt.operator.conditions.Names;
+
 /** Reasons of a machine's conditions: CamelCase words that tools can match on. */
 public enum InstanceReason {
   // Launched
@@ -44,6 +46,14 @@ public enum InstanceReason {
   NoNode,
   // VolumesDetached
   AwaitingVolumeDetach;
+
+  /**
+   * Whether a Launched reason as stored ends the launch; a reason this version does not know (a
+   * newer one wrote it) does not.
+   */
+  static boolean endsLaunch(String reason) {
+    return Names.parse(InstanceReason.class, reason).filter(InstanceReason::endsLaunch).isPresent();
+  }
 
   /** Launch outcomes after which the machine can never run: it is Failed and replaced. */
   boolean endsLaunch() {

@@ -188,7 +188,7 @@ final class Launch {
   /** A launch EC2 refused outright ends with the machine Failed (the pool replaces it). */
   private static boolean endedBefore(Machine m) {
     return m.conditions.isFalse(InstanceConditions.LAUNCHED)
-        && InstanceReason.valueOf(m.conditions.reason(InstanceConditions.LAUNCHED)).endsLaunch();
+        && InstanceReason.endsLaunch(m.conditions.reason(InstanceConditions.LAUNCHED));
   }
 
   /**

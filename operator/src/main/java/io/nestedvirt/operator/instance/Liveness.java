@@ -36,11 +36,11 @@ final class Liveness {
 
   private Machine.Failure failure(Machine m) {
     if (m.conditions.isFalse(InstanceConditions.LAUNCHED)) {
-      InstanceReason launch =
-          InstanceReason.valueOf(m.conditions.reason(InstanceConditions.LAUNCHED));
-      if (launch.endsLaunch()) {
+      String launch = m.conditions.reason(InstanceConditions.LAUNCHED);
+      if (InstanceReason.endsLaunch(launch)) {
         return new Machine.Failure(
-            launch, m.conditions.get(InstanceConditions.LAUNCHED).orElseThrow().message);
+            InstanceReason.valueOf(launch),
+            m.conditions.get(InstanceConditions.LAUNCHED).orElseThrow().message);
       }
     }
     if (m.instanceId() == null || m.instance == null) {

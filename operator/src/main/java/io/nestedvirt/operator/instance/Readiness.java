@@ -20,11 +20,7 @@ final class Readiness {
       Condition launched = m.conditions.get(InstanceConditions.LAUNCHED).orElse(null);
       return launched == null
           ? notReady(m, InstancePhase.Launching, InstanceReason.Launching, "launching")
-          : notReady(
-              m,
-              InstancePhase.Launching,
-              InstanceReason.valueOf(launched.reason),
-              launched.message);
+          : notReady(m, InstancePhase.Launching, launched.reason, launched.message);
     }
     if (m.instance != null && m.instance.state() == InstanceState.PENDING) {
       return notReady(m, InstancePhase.Launching, InstanceReason.Launching, "EC2 reports pending");
@@ -33,22 +29,16 @@ final class Readiness {
       Condition registered = m.conditions.get(InstanceConditions.REGISTERED).orElse(null);
       return registered == null
           ? notReady(m, InstancePhase.Joining, InstanceReason.AwaitingNode, "waiting for the Node")
-          : notReady(
-              m,
-              InstancePhase.Joining,
-              InstanceReason.valueOf(registered.reason),
-              registered.message);
+          : notReady(m, InstancePhase.Joining, registered.reason, registered.message);
     }
     if (m.conditions.isFalse(InstanceConditions.HEALTHY)) {
       // Still counts toward the pool until the pool's repair replaces it.
       Condition healthy = m.conditions.get(InstanceConditions.HEALTHY).orElseThrow();
-      return notReady(
-          m, InstancePhase.Verifying, InstanceReason.valueOf(healthy.reason), healthy.message);
+      return notReady(m, InstancePhase.Verifying, healthy.reason, healthy.message);
     }
     if (!m.conditions.isTrue(InstanceConditions.VERIFIED)) {
       Condition verified = m.conditions.get(InstanceConditions.VERIFIED).orElseThrow();
-      return notReady(
-          m, InstancePhase.Verifying, InstanceReason.valueOf(verified.reason), verified.message);
+      return notReady(m, InstancePhase.Verifying, verified.reason, verified.message);
     }
     if (!NodeConditions.isReady(m.node)) {
       return notReady(
@@ -67,6 +57,12 @@ final class Readiness {
 
   private static InstancePhase notReady(
       Machine m, InstancePhase phase, InstanceReason reason, String message) {
+    return notReady(m, phase, reason.name(), message);
+  }
+
+  /** With a step's reason as stored: Ready carries it over, even one only a newer version knows. */
+  private static InstancePhase notReady(
+      Machine m, InstancePhase phase, String reason, String message) {
     m.conditions.set(InstanceConditions.READY, false, reason, message);
     return phase;
   }

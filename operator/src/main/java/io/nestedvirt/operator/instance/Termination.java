@@ -172,7 +172,7 @@ final class Termination {
       return true;
     }
     if (m.conditions.isFalse(InstanceConditions.LAUNCHED)
-        && InstanceReason.valueOf(m.conditions.reason(InstanceConditions.LAUNCHED)).endsLaunch()) {
+        && InstanceReason.endsLaunch(m.conditions.reason(InstanceConditions.LAUNCHED))) {
       return false;
     }
     return !ledger.createdHere(m.object.uid());

@@ -2,6 +2,7 @@ package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.conditions.Conditions;
+import io.nestedvirt.operator.conditions.Names;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -68,7 +69,7 @@ public final class PoolConditions {
       Condition b = blocking.get();
       set(ConditionType.STALLED, true, ConditionReason.InvalidSpec, b.message);
       set(ConditionType.RECONCILING, false, ConditionReason.InvalidSpec, b.message);
-      set(ConditionType.READY, false, ConditionReason.valueOf(b.reason), b.message);
+      conditions.set(ConditionType.READY, false, b.reason, b.message);
     } else if (converged) {
       set(ConditionType.STALLED, false, ConditionReason.Converged, "");
       set(ConditionType.RECONCILING, false, ConditionReason.Converged, "");
@@ -78,17 +79,18 @@ public final class PoolConditions {
       // served are unhealthy.
       Condition scaled = conditions.get(ConditionType.SCALED).orElse(null);
       Condition health = conditions.get(ConditionType.NODES_HEALTHY).orElse(null);
-      ConditionReason why =
+      // Reasons as stored: one only a newer operator version knows is carried over as it is.
+      String why =
           scaled == null
-              ? ConditionReason.Progressing
+              ? ConditionReason.Progressing.name()
               : !Conditions.TRUE.equals(scaled.status)
-                  ? ConditionReason.valueOf(scaled.reason)
+                  ? scaled.reason
                   : health != null && Conditions.FALSE.equals(health.status)
-                      ? ConditionReason.valueOf(health.reason)
-                      : ConditionReason.InstancesStarting;
+                      ? health.reason
+                      : ConditionReason.InstancesStarting.name();
       set(ConditionType.STALLED, false, ConditionReason.Progressing, "");
-      set(ConditionType.RECONCILING, true, why, progressMessage);
-      set(ConditionType.READY, false, why, progressMessage);
+      conditions.set(ConditionType.RECONCILING, true, why, progressMessage);
+      conditions.set(ConditionType.READY, false, why, progressMessage);
     }
     return conditions.list();
   }
@@ -111,7 +113,11 @@ public final class PoolConditions {
 
   /** Reasons that only a change to the spec (or to the cloud account) can clear. */
   private static boolean isUserError(String reason) {
-    return switch (ConditionReason.valueOf(reason)) {
+    ConditionReason known = Names.parse(ConditionReason.class, reason).orElse(null);
+    if (known == null) {
+      return false; // only a newer operator version knows it; it says nothing about the spec here
+    }
+    return switch (known) {
       case InvalidSpec,
           UnknownInstanceType,
           IncapableInstanceType,

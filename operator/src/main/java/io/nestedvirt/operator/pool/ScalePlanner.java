@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.conditions.Names;
 import io.nestedvirt.operator.instance.InstancePhase;
 import java.time.Instant;
 import java.util.Comparator;
@@ -67,7 +68,8 @@ public final class ScalePlanner {
   static InstancePhase phase(NestedVirtInstance m) {
     return m.getStatus() == null || m.getStatus().phase == null
         ? InstancePhase.Launching
-        : InstancePhase.valueOf(m.getStatus().phase);
+        // A phase only a newer operator version knows counts as still starting.
+        : Names.parse(InstancePhase.class, m.getStatus().phase).orElse(InstancePhase.Launching);
   }
 
   /** When the machine's instance launched, else when the machine was created. */

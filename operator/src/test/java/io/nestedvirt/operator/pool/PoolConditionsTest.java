@@ -26,6 +26,34 @@ class PoolConditionsTest {
   }
 
   @Test
+  void reasonsOnlyANewerOperatorKnowsAreCarriedOverNotFatal() {
+    // Written by a newer operator version before this one was rolled back.
+    List<Condition> newer =
+        List.of(
+            new Condition(
+                ConditionType.SCALED,
+                "False",
+                "WaitingForHibernation",
+                "2 of 3",
+                t0.toString(),
+                1L),
+            new Condition(
+                ConditionType.INSTANCE_TYPES_VALID,
+                "False",
+                "SomeNewCheck",
+                "a newer check",
+                t0.toString(),
+                1L));
+    List<Condition> conditions = new PoolConditions(newer, 1, t1).finish(false, "2 of 3");
+    assertThat(find(conditions, ConditionType.RECONCILING).reason)
+        .isEqualTo("WaitingForHibernation");
+    assertThat(find(conditions, ConditionType.READY).reason).isEqualTo("WaitingForHibernation");
+    assertThat(find(conditions, ConditionType.STALLED).status)
+        .as("an unknown reason says nothing about the spec")
+        .isEqualTo("False");
+  }
+
+  @Test
   void movesTransitionTimeWhenStatusFlips() {
     List<Condition> first =
         new PoolConditions(List.of(), 1, t0)

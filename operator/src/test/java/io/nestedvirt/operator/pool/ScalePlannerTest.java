@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
+import io.nestedvirt.operator.instance.InstancePhase;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +72,12 @@ class ScalePlannerTest {
         .extracting(NestedVirtInstance::name)
         .containsExactly("joining", "verifying", "quiet");
     assertThat(asked).as("pods are counted once per Ready candidate").doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aPhaseOnlyANewerOperatorKnowsCountsAsStartingInsteadOfFailingTheReconcile() {
+    assertThat(ScalePlanner.phase(machine("newer", "i-1", "Hibernating", 0)))
+        .isEqualTo(InstancePhase.Launching);
   }
 
   private static NestedVirtInstance machine(
