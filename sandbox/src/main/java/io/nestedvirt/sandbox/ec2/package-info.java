@@ -22,7 +22,8 @@
  *       combinable with {@code InstanceId.N}); DescribeInstanceTypes pages at 100 even without it.
  * </ul>
  *
- * <p>Not modelled: eventual consistency (a launched instance is visible at once), stop/start,
+ * <p>Eventual consistency only on request: {@code listingLag} keeps launches out of
+ * DescribeInstances for a while (by default they are listed at once). Not modelled: stop/start,
  * network interfaces, volumes as resources of their own (no DescribeVolumes), request signing.
  */
 package io.nestedvirt.sandbox.ec2;
