@@ -376,6 +376,30 @@ public final class Ec2Emulator implements AutoCloseable {
     state.listingLag(lag);
   }
 
+  /**
+   * Stops offering a type in a zone, as AWS does not offer every type in every zone: the pair
+   * disappears from DescribeInstanceTypeOfferings, and RunInstances of the type in a subnet of the
+   * zone answers {@code Unsupported} naming the zones that do offer it. Not cleared by {@link
+   * #clearFaults}; {@link #restoreOffering} undoes it.
+   */
+  public void withdrawOffering(String instanceType, String zone) {
+    state.withdrawOffering(instanceType, zone, false);
+  }
+
+  /**
+   * Refuses launches of a type in a zone as {@link #withdrawOffering} does, while
+   * DescribeInstanceTypeOfferings still lists the pair: offerings that are stale, or an endpoint
+   * whose offerings cannot be trusted, so that only the refusal tells.
+   */
+  public void refuseOfferingWhileListed(String instanceType, String zone) {
+    state.withdrawOffering(instanceType, zone, true);
+  }
+
+  /** Offers the type in the zone again, undoing either withdrawal. */
+  public void restoreOffering(String instanceType, String zone) {
+    state.restoreOffering(instanceType, zone);
+  }
+
   public void clearCapacityFaults() {
     faults.clearCapacityFaults();
   }

@@ -110,6 +110,8 @@ final class Ec2Handler implements HttpHandler {
       case "DescribeInstances" -> instances.describeInstances(request, requestId);
       case "TerminateInstances" -> instances.terminateInstances(request, requestId);
       case "DescribeInstanceTypes" -> resources.describeInstanceTypes(request, requestId);
+      case "DescribeInstanceTypeOfferings" ->
+          resources.describeInstanceTypeOfferings(request, requestId);
       case "DescribeSubnets" -> resources.describeSubnets(request, requestId);
       case "DescribeSecurityGroups" -> resources.describeSecurityGroups(request, requestId);
       case "DescribeImages" -> resources.describeImages(request, requestId);

@@ -61,6 +61,11 @@ final class Ec2State {
   private final Map<String, EmulatedSecurityGroup> groups = new LinkedHashMap<>();
   private final Map<String, EmulatedImage> images = new LinkedHashMap<>();
   private final Map<String, SsmParameter> parameters = new HashMap<>();
+  // Offerings are every catalogued type in every subnet's zone except these (type, zone) pairs;
+  // the unlisted ones are refused at launch although DescribeInstanceTypeOfferings still lists
+  // them.
+  private final Set<Offering> withdrawn = new HashSet<>();
+  private final Set<Offering> refusedButListed = new HashSet<>();
 
   // Instances in launch order: the sequence number is the pagination cursor, which stays valid
   // when instances before it disappear.
@@ -91,6 +96,9 @@ final class Ec2State {
 
   /** What a client token launched, to answer a retry with the same reservation. */
   private record Launch(String fingerprint, String reservationId, List<String> instanceIds) {}
+
+  /** An instance type offered in an Availability Zone. */
+  record Offering(String instanceType, String zone) {}
 
   record SsmParameter(String name, String value, long version, Instant lastModified) {}
 
@@ -424,6 +432,9 @@ final class Ec2State {
       }
       groupRefs.add(new GroupRef(group.id(), group.name()));
     }
+    if (refuses(type.name(), subnet.zone())) {
+      throw Ec2Error.client("Unsupported", unsupportedInZoneMessage(type.name(), subnet.zone()));
+    }
     if (faults.takeCapacityFault(type.name(), subnet.zone())) {
       throw new Ec2Error(500, "InsufficientInstanceCapacity", capacityMessage(type, subnet));
     }
@@ -500,6 +511,77 @@ final class Ec2State {
               launched.stream().map(EmulatedInstance::id).toList()));
     }
     return new Reservation(reservationId, launched);
+  }
+
+  /** EC2's in-zone refusal, naming the zones (of this account's subnets) that do offer the type. */
+  private String unsupportedInZoneMessage(String instanceType, String zone) {
+    List<String> offeringZones = zones().stream().filter(z -> !refuses(instanceType, z)).toList();
+    String message =
+        "Your requested instance type ("
+            + instanceType
+            + ") is not supported in your requested Availability Zone ("
+            + zone
+            + ").";
+    if (offeringZones.isEmpty()) {
+      return message;
+    }
+    return message
+        + " Please retry your request by not specifying an Availability Zone or choosing "
+        + String.join(", ", offeringZones)
+        + ".";
+  }
+
+  private boolean refuses(String instanceType, String zone) {
+    Offering offering = new Offering(instanceType, zone);
+    return withdrawn.contains(offering) || refusedButListed.contains(offering);
+  }
+
+  /** The zones of this account's subnets, sorted: the emulated region's zones. */
+  private List<String> zones() {
+    return subnets.values().stream().map(EmulatedSubnet::zone).distinct().sorted().toList();
+  }
+
+  /**
+   * Every catalogued type in every zone that offers it, by type then zone, as
+   * DescribeInstanceTypeOfferings lists them.
+   */
+  List<Offering> offerings() {
+    return locked(
+        () -> {
+          List<Offering> offered = new ArrayList<>();
+          List<String> zones = zones();
+          for (InstanceTypeSpec type : catalog.all()) {
+            for (String zone : zones) {
+              if (!withdrawn.contains(new Offering(type.name(), zone))) {
+                offered.add(new Offering(type.name(), zone));
+              }
+            }
+          }
+          return offered;
+        });
+  }
+
+  /**
+   * Withdraws (or, with {@code listed}, refuses at launch while still listing) a type in a zone;
+   * {@link #restoreOffering} undoes either.
+   */
+  void withdrawOffering(String instanceType, String zone, boolean listed) {
+    locked(
+        () -> {
+          Offering offering = new Offering(instanceType, zone);
+          (listed ? refusedButListed : withdrawn).add(offering);
+          (listed ? withdrawn : refusedButListed).remove(offering);
+          return null;
+        });
+  }
+
+  void restoreOffering(String instanceType, String zone) {
+    locked(
+        () -> {
+          withdrawn.remove(new Offering(instanceType, zone));
+          refusedButListed.remove(new Offering(instanceType, zone));
+          return null;
+        });
   }
 
   private String capacityMessage(InstanceTypeSpec type, EmulatedSubnet subnet) {

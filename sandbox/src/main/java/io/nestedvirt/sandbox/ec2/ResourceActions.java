@@ -4,6 +4,7 @@ import io.nestedvirt.sandbox.ec2.InstanceCatalog.InstanceTypeSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The describe calls for subnets, security groups, images and instance types, and CreateTags. */
 final class ResourceActions {
@@ -40,6 +41,11 @@ final class ResourceActions {
           .single("processor-info.manufacturer", InstanceTypeSpec::manufacturer)
           .single("processor-info.supported-architecture", InstanceTypeSpec::architecture)
           .multi("processor-info.supported-features", InstanceTypeSpec::supportedFeatures);
+
+  private final Filters<Ec2State.Offering> offeringFilters =
+      Filters.<Ec2State.Offering>withTags(null)
+          .single("instance-type", Ec2State.Offering::instanceType)
+          .single("location", Ec2State.Offering::zone);
 
   ResourceActions(Ec2State state, InstanceCatalog catalog) {
     this.state = state;
@@ -248,6 +254,49 @@ final class ResourceActions {
         .leaf("autoRecoverySupported", true)
         .items("supportedBootModes", List.of("legacy-bios", "uefi"))
         .end();
+  }
+
+  /**
+   * Offerings by Availability Zone ({@code LocationType=availability-zone}) or zone id; the
+   * default, {@code region}, reports a type once for the region when any zone offers it.
+   */
+  String describeInstanceTypeOfferings(QueryRequest request, String requestId) {
+    String locationType = request.get("LocationType");
+    if (locationType == null) {
+      locationType = "region";
+    }
+    Function<Ec2State.Offering, String> location =
+        switch (locationType) {
+          case "region" -> o -> "us-east-1";
+          case "availability-zone" -> Ec2State.Offering::zone;
+          case "availability-zone-id" -> o -> zoneId(o.zone());
+          default ->
+              throw Ec2Error.invalidParameterValue(
+                  "Value ( " + locationType + " ) for parameter locationType is invalid.");
+        };
+    List<Ec2State.Offering> located =
+        state.offerings().stream()
+            .map(o -> new Ec2State.Offering(o.instanceType(), location.apply(o)))
+            .distinct()
+            .toList();
+    List<Ec2State.Offering> matching =
+        located.stream().filter(offeringFilters.parse(request)).toList();
+    Page<Ec2State.Offering> page =
+        Page.ofList(
+            matching,
+            Page.pageSize(request.getInt("MaxResults"), 5, 1000, 1000),
+            request.get("NextToken"));
+    XmlWriter xml =
+        XmlWriter.response("DescribeInstanceTypeOfferings", requestId)
+            .start("instanceTypeOfferingSet");
+    for (Ec2State.Offering o : page.items()) {
+      xml.start("item")
+          .leaf("instanceType", o.instanceType())
+          .leaf("locationType", locationType)
+          .leaf("location", o.zone())
+          .end();
+    }
+    return xml.end().leaf("nextToken", page.nextToken()).finish();
   }
 
   String createTags(QueryRequest request, String requestId) {

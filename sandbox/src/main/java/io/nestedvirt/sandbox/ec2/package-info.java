@@ -19,7 +19,11 @@
  *       fail with {@code *.Malformed}; filters that match nothing answer an empty set. Unknown
  *       filter names are {@code InvalidParameterValue}.
  *   <li>Paging: DescribeInstances returns everything without {@code MaxResults} (5..1000, not
- *       combinable with {@code InstanceId.N}); DescribeInstanceTypes pages at 100 even without it.
+ *       combinable with {@code InstanceId.N}); DescribeInstanceTypes pages at 100 even without it,
+ *       DescribeInstanceTypeOfferings at 1000.
+ *   <li>Offerings: every catalogued type is offered in every zone of the account's subnets until a
+ *       test withdraws one; launching a withdrawn (type, zone) is {@code Unsupported} (400) with
+ *       EC2's "not supported in your requested Availability Zone" message.
  * </ul>
  *
  * <p>Eventual consistency only on request: {@code listingLag} keeps launches out of
