@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.node.bootstrap.NodeLabels;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,8 +110,9 @@ final class ChaosWorkload implements AutoCloseable {
         pods.stream()
             .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
             .map(p -> p.getSpec().getNodeName())
+            .filter(nodeNames::contains)
             .collect(Collectors.toSet());
-    int wanted = occupied.size();
+    List<String> toStart = new ArrayList<>();
     for (Node node : nodes) {
       Map<String, String> labels = node.getMetadata().getLabels();
       boolean serving =
@@ -120,31 +122,55 @@ final class ChaosWorkload implements AutoCloseable {
               && !Boolean.TRUE.equals(node.getSpec().getUnschedulable());
       String nodeName = node.getMetadata().getName();
       if (serving && !occupied.contains(nodeName)) {
-        String podName = APP + "-" + podsStarted.incrementAndGet();
-        admin
-            .pods()
-            .inNamespace(NAMESPACE)
-            .resource(Workloads.pod(NAMESPACE, podName, nodeName, owner))
-            .create();
-        KubeletStandIn.markReady(admin, NAMESPACE, podName);
-        wanted++;
+        toStart.add(nodeName);
       }
     }
-    // The disruption controller expects as many pods as the ReplicaSet's replicas: keep them
-    // equal to the pods that serve, as the app's owner would scale it to its nodes.
-    if (owner.getSpec().getReplicas() != wanted) {
-      owner.getSpec().setReplicas(wanted);
+    // The disruption controller expects as many pods as the ReplicaSet's replicas: they follow
+    // the pods that serve, as the app's owner would scale it to its nodes, before the pods
+    // change, so that the budget never allows more than one pod down.
+    scaleTo(occupied.size() + toStart.size());
+    for (String nodeName : toStart) {
+      String podName = APP + "-" + podsStarted.incrementAndGet();
       admin
-          .apps()
-          .replicaSets()
+          .pods()
           .inNamespace(NAMESPACE)
-          .withName(APP)
-          .edit(
-              rs -> {
-                rs.getSpec().setReplicas(wanted);
-                return rs;
-              });
+          .resource(Workloads.pod(NAMESPACE, podName, nodeName, owner))
+          .create();
+      KubeletStandIn.markReady(admin, NAMESPACE, podName);
     }
+  }
+
+  /**
+   * Sets the ReplicaSet's replicas and touches the budget: the disruption controller recomputes a
+   * budget when its pods or the budget change, not when the ReplicaSet does.
+   */
+  private void scaleTo(int replicas) {
+    if (owner.getSpec().getReplicas() == replicas) {
+      return;
+    }
+    owner.getSpec().setReplicas(replicas);
+    admin
+        .apps()
+        .replicaSets()
+        .inNamespace(NAMESPACE)
+        .withName(APP)
+        .edit(
+            rs -> {
+              rs.getSpec().setReplicas(replicas);
+              return rs;
+            });
+    admin
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(NAMESPACE)
+        .withName(APP)
+        .edit(
+            pdb -> {
+              pdb.getMetadata()
+                  .setAnnotations(Map.of("chaos.nestedvirt.io/replicas", String.valueOf(replicas)));
+              return pdb;
+            });
   }
 
   private void finish(String name) {

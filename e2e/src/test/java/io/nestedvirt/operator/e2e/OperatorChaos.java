@@ -268,7 +268,7 @@ class OperatorChaos {
     out.append("  evictions (drains)        %d%n".formatted(workload.evictions.get()));
     out.append("  pool changes              %s%n".formatted(churn.actions));
     out.append("  observer samples          %d%n".formatted(observer.samples));
-    out.append("  convergence (s, -1 = not within the limit)%n");
+    out.append("  convergence (s, -1 = not within the limit)\n");
     convergence.forEach(
         (phase, ms) ->
             out.append(
