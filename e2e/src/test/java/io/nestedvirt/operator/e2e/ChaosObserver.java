@@ -259,7 +259,14 @@ final class ChaosObserver implements AutoCloseable {
     for (NestedVirtPool pool : pools) {
       String name = pool.name();
       if (pool.getMetadata().getDeletionTimestamp() != null) {
-        problems.add(name + " is still being deleted");
+        problems.add(
+            name
+                + " is still being deleted ("
+                + machines.stream()
+                    .filter(m -> pool.uid().equals(m.poolUid()))
+                    .map(ChaosObserver::leavingState)
+                    .collect(Collectors.joining("; "))
+                + ")");
         continue;
       }
       int replicas = pool.getSpec().replicas;
@@ -310,6 +317,26 @@ final class ChaosObserver implements AutoCloseable {
       }
     }
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+  }
+
+  /** A machine's phase and, while it leaves, what holds it (its Drained or Ready condition). */
+  private static String leavingState(NestedVirtInstance m) {
+    var status = m.getStatus();
+    if (status == null) {
+      return m.name() + ": no status";
+    }
+    String holding =
+        status.conditions.stream()
+            .filter(c -> "Drained".equals(c.type) && "False".equals(c.status))
+            .findFirst()
+            .or(
+                () ->
+                    status.conditions.stream()
+                        .filter(c -> "Ready".equals(c.type) && !"True".equals(c.status))
+                        .findFirst())
+            .map(c -> c.message)
+            .orElse("");
+    return m.name() + " " + status.phase + ": " + holding;
   }
 
   private static String describe(Condition c) {

@@ -179,11 +179,11 @@ final class ChaosOperator implements AutoCloseable {
 
   /**
    * A random moment of the incarnation's life: a fifth die while starting (within 3 s of the
-   * start), the others up to 4 s after they lead.
+   * start), the others up to 3 s after they lead.
    */
   private void planKill() {
     boolean early = random.nextDouble() < 0.2;
-    long delay = (long) (random.nextDouble() * (early ? 3_000 : 4_000));
+    long delay = (long) (random.nextDouble() * 3_000);
     killReason = early ? "while starting" : "while leading";
     if (early) {
       killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);

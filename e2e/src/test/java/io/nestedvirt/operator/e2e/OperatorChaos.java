@@ -127,7 +127,7 @@ class OperatorChaos {
     // Kills and lost answers from here on (the throttling phase apart).
     operator.killing(true);
     ec2.loseResponses("RunInstances", LOST_SHARE, random.nextLong());
-    phase("kills", Duration.ofSeconds(100));
+    phase("kills", Duration.ofSeconds(120));
     ec2.loseResponses("RunInstances", LOST_SHARE, random.nextLong());
     converged("kills");
 
