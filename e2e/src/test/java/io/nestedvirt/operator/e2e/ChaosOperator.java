@@ -137,11 +137,19 @@ final class ChaosOperator implements AutoCloseable {
 
   /** Kills within {@code within} (a random part of it), when kills are on. */
   void killSoon(Duration within, String reason) {
+    killBetween(Duration.ZERO, within, reason);
+  }
+
+  /** Kills between {@code from} and {@code to} from now (a random moment), when kills are on. */
+  void killBetween(Duration from, Duration to, String reason) {
     synchronized (lock) {
       if (!killing) {
         return;
       }
-      long at = System.nanoTime() + (long) (random.nextDouble() * within.toNanos());
+      long at =
+          System.nanoTime()
+              + from.toNanos()
+              + (long) (random.nextDouble() * to.minus(from).toNanos());
       if (at < killAt) {
         killAt = at;
         killReason = reason;

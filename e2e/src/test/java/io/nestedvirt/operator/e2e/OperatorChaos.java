@@ -99,7 +99,12 @@ class OperatorChaos {
                   admin,
                   "chaos-a",
                   random.nextLong(),
-                  pod -> op.killSoon(Duration.ofSeconds(1), "mid-drain"))) {
+                  // While the drain waits for the evicted pod to go, not during the eviction
+                  // request: a kill there leaves the budget counting a disruption whose pod was
+                  // never deleted, which the disruption controller gives back only after 2 min
+                  // (Kubernetes' DeletionTimeout), whatever the operator does.
+                  pod ->
+                      op.killBetween(Duration.ofSeconds(1), Duration.ofSeconds(3), "mid-drain"))) {
         operator = op;
         observer = obs;
         churn = ch;
