@@ -3,6 +3,7 @@ package io.nestedvirt.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
@@ -55,6 +56,7 @@ class OperatorChaos {
   private ChaosOperator operator;
   private ChaosObserver observer;
   private ChaosChurn churn;
+  private KubernetesClient admin;
 
   @Test
   void poolsConvergeWithoutDuplicatesOrLeaksThroughKillsLostAnswersThrottlingAndARefusingZone()
@@ -107,6 +109,7 @@ class OperatorChaos {
                       op.killBetween(Duration.ofSeconds(1), Duration.ofSeconds(3), "mid-drain"))) {
         operator = op;
         observer = obs;
+        this.admin = admin;
         churn = ch;
         // A kill between EC2's launch and the operator's record of it, now and then.
         Random launches = new Random(random.nextLong());
@@ -152,11 +155,15 @@ class OperatorChaos {
     converged("throttled");
     operator.killing(true);
 
-    // The zone refuses the type for good, as AWS's offerings do: the pools must converge around
-    // it, so convergence runs from the refusal, while it lasts.
+    // The zone refuses the type for good, as AWS's offerings do: after 30 s of churn with the
+    // refusal, the two pools that may use it are set to 3 replicas over the three zones (once any
+    // deletion of theirs has finished), and must converge around the refusing zone while it lasts.
     ec2.withdrawOffering(REFUSED_TYPE, REFUSING_ZONE);
-    churn.apply("chaos-a", 3);
     phase("zone refuses " + REFUSED_TYPE, Duration.ofSeconds(30));
+    for (String pool : List.of("chaos-a", "chaos-c")) {
+      awaitNotDeleting(pool);
+      churn.apply(pool, 3);
+    }
     converged("zone refuses " + REFUSED_TYPE);
 
     // Kills until at least KILLS, with the churn, then a last convergence.
@@ -167,6 +174,19 @@ class OperatorChaos {
     operator.killing(false);
     ec2.loseResponses("RunInstances", 0, 0);
     awaitOrphansCollected();
+  }
+
+  /** Waits (up to 2 min) until the pool is not being deleted: gone, or alive. */
+  private void awaitNotDeleting(String name) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      var pool = admin.resources(NestedVirtPool.class).withName(name).get();
+      if (pool == null || pool.getMetadata().getDeletionTimestamp() == null) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    failures.add("pool " + name + " was still being deleted 2 min into the zone phase");
   }
 
   /** The churn runs for {@code length}; when the phase's faults end the caller says. */
