@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param refreshPeriod how often the cluster's instances are listed (one call per period)
  * @param offeringCooldown how long an offering that had no capacity is skipped
  * @param launchGrace how long a launched instance that a listing does not show yet is still counted
- *     (EC2 listings are eventually consistent)
+ *     (EC2 listings are eventually consistent), how long a leaving machine whose launch may have
+ *     landed waits to see it, and the garbage collector's grace before it acts on an orphan
  * @param resolveCacheTtl how long resolved subnets, security groups and images are reused
  * @param trustUnreportedNestedVirtualization count an instance whose CpuOptions say nothing about
  *     nested virtualization as running it; EC2 always reports the setting, so this is only for
@@ -54,6 +55,19 @@ public record OperatorSettings(
         period,
         offeringCooldown,
         launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace,
+        agentInterval);
+  }
+
+  public OperatorSettings withLaunchGrace(Duration grace) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        grace,
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,

@@ -78,6 +78,17 @@ final class RunCommand implements Callable<Integer> {
   Duration agentInterval;
 
   @Option(
+      names = "--launch-grace",
+      defaultValue = "5m",
+      converter = Durations.class,
+      description =
+          "How long EC2's listing may lag a launch: a launch not listed yet counts for this long,"
+              + " a leaving machine whose launch may have landed waits this long to see it, and"
+              + " the garbage collector terminates an instance no machine claims after this long"
+              + " (default ${DEFAULT-VALUE}; longer than --refresh-period).")
+  Duration launchGrace;
+
+  @Option(
       names = "--cluster-endpoint",
       description = "The API server URL nodes join (EKS: the cluster's endpoint); bootstrap eks.")
   String clusterEndpoint;
@@ -177,6 +188,15 @@ final class RunCommand implements Callable<Integer> {
           "error: --cluster-endpoint, --cluster-ca and --service-cidr go together (bootstrap eks)");
       return 2;
     }
+    if (launchGrace.compareTo(refreshPeriod) <= 0) {
+      System.err.println(
+          "error: the launch grace ("
+              + Durations.format(launchGrace)
+              + ") must be longer than the refresh period ("
+              + Durations.format(refreshPeriod)
+              + "), or a launch that landed could be given up before any listing could show it");
+      return 2;
+    }
     OperatorRuntime.LeaderElection election;
     try {
       election = leaderElection ? leaderElection() : null;
@@ -207,17 +227,7 @@ final class RunCommand implements Callable<Integer> {
     Thread.ofPlatform().name("aws-clients").daemon().start(cloudBuild);
     KubernetesClient client = new KubernetesClientBuilder().build();
     AwsCloudProvider cloud = built(cloudBuild);
-    OperatorSettings settings =
-        OperatorSettings.defaults(clusterName)
-            .withRefreshPeriod(refreshPeriod)
-            .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
-            .withOperatorNamespace(namespace)
-            .withAgentInterval(agentInterval);
-    if (clusterEndpoint != null) {
-      settings =
-          settings.withCluster(
-              new ClusterInfo(clusterName, clusterEndpoint, clusterCa, serviceCidr));
-    }
+    OperatorSettings settings = settings();
     OperatorRuntime runtime;
     try {
       runtime =
@@ -264,6 +274,23 @@ final class RunCommand implements Callable<Integer> {
                 }));
     stopped.await();
     return 0;
+  }
+
+  /** What the flags say about the controllers' behaviour. */
+  OperatorSettings settings() {
+    OperatorSettings settings =
+        OperatorSettings.defaults(clusterName)
+            .withRefreshPeriod(refreshPeriod)
+            .withLaunchGrace(launchGrace)
+            .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
+            .withOperatorNamespace(namespace)
+            .withAgentInterval(agentInterval);
+    if (clusterEndpoint != null) {
+      settings =
+          settings.withCluster(
+              new ClusterInfo(clusterName, clusterEndpoint, clusterCa, serviceCidr));
+    }
+    return settings;
   }
 
   private static <T> T built(FutureTask<T> task) throws InterruptedException {

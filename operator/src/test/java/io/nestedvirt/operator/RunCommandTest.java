@@ -31,6 +31,27 @@ class RunCommandTest {
   }
 
   @Test
+  void aLaunchGraceNotLongerThanTheRefreshPeriodIsRefusedWithWhy() {
+    Result r = run("--launch-grace", "30s");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err)
+        .contains(
+            "the launch grace (30s) must be longer than the refresh period (30s), or a launch that"
+                + " landed could be given up before any listing could show it");
+  }
+
+  @Test
+  void theLaunchGraceIsFiveMinutesUnlessSetAndReachesTheSettings() {
+    RunCommand defaults = new RunCommand();
+    new CommandLine(defaults).parseArgs("--cluster-name", "test");
+    assertThat(defaults.settings().launchGrace()).isEqualTo(java.time.Duration.ofMinutes(5));
+
+    RunCommand shortened = new RunCommand();
+    new CommandLine(shortened).parseArgs("--cluster-name", "test", "--launch-grace", "45s");
+    assertThat(shortened.settings().launchGrace()).isEqualTo(java.time.Duration.ofSeconds(45));
+  }
+
+  @Test
   void anUnknownLogFormatIsRefusedWithTheChoices() {
     Result r = run("--log-format", "xml");
     assertThat(r.code).isEqualTo(2);

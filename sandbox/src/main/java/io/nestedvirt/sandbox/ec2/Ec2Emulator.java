@@ -362,6 +362,37 @@ public final class Ec2Emulator implements AutoCloseable {
   }
 
   /**
+   * From now on a {@code share} (0 to 1) of the action's calls take effect but lose their answer:
+   * half of those answer {@code InternalError} (500), half close the connection without an answer.
+   * Which calls lose is drawn from {@code seed}. A share of 0 stops it; {@link #clearFaults} too.
+   */
+  public void loseResponses(String action, double share, long seed) {
+    faults.loseResponses(action, share, seed);
+  }
+
+  /**
+   * Every call of an action that {@code actions} accepts fails with {@code RequestLimitExceeded}
+   * (503), SDK retries included, until {@link #stopThrottling} or {@link #clearFaults}.
+   */
+  public void throttle(java.util.function.Predicate<String> actions) {
+    faults.throttle(actions);
+  }
+
+  public void stopThrottling() {
+    faults.stopThrottling();
+  }
+
+  /**
+   * From now on an instance stays out of DescribeInstances (by filter and by id, which answers
+   * {@code InvalidInstanceID.NotFound}) for {@code lag} after RunInstances launched it, as EC2's
+   * eventually consistent listings do; RunInstances itself (a repeat with its client token
+   * included) answers at once. Zero (the default) lists launches at once.
+   */
+  public void listingLag(Duration lag) {
+    state.listingLag(lag);
+  }
+
+  /**
    * Stops offering a type in a zone, as AWS does not offer every type in every zone: the pair
    * disappears from DescribeInstanceTypeOfferings, and RunInstances of the type in a subnet of the
    * zone answers {@code Unsupported} naming the zones that do offer it. Not cleared by {@link

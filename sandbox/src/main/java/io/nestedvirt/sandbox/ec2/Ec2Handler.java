@@ -72,6 +72,9 @@ final class Ec2Handler implements HttpHandler {
         throw Ec2Error.missingParameter("Action");
       }
       calls.record(action);
+      if (faults.isThrottled(action)) {
+        throw new Ec2Error(503, "RequestLimitExceeded", "Request limit exceeded.");
+      }
       Ec2Error fault = faults.takeActionFault(action);
       if (fault != null) {
         throw fault;
@@ -80,6 +83,14 @@ final class Ec2Handler implements HttpHandler {
       Ec2Error lostResponse = faults.takeActionFault(Faults.afterApplying(action));
       if (lostResponse != null) {
         throw lostResponse;
+      }
+      switch (faults.takeLoss(action)) {
+        case INTERNAL_ERROR ->
+            throw new Ec2Error(500, "InternalError", "An internal error has occurred.");
+        case DROPPED_CONNECTION -> {
+          return; // closing the exchange without an answer drops the connection
+        }
+        case NONE -> {}
       }
     } catch (Ec2Error e) {
       status = e.status();

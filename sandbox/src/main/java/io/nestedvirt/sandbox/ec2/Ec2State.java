@@ -80,6 +80,12 @@ final class Ec2State {
   private long nextSeq;
   private long nextTransition;
 
+  /** How long a launched instance stays out of DescribeInstances (eventual consistency). */
+  private Duration listingLag = Duration.ZERO;
+
+  /** When each instance still within the listing lag becomes visible to DescribeInstances. */
+  private final Map<String, Instant> listedFrom = new HashMap<>();
+
   private final ConcurrentLinkedQueue<EmulatedInstance> pendingEvents =
       new ConcurrentLinkedQueue<>();
   private final List<Consumer<EmulatedInstance>> listeners = new CopyOnWriteArrayList<>();
@@ -492,6 +498,9 @@ final class Ec2State {
       }
       pendingEvents.add(instance);
       schedule(now.plus(bootDelay), id, InstanceState.PENDING);
+      if (listingLag.isPositive()) {
+        listedFrom.put(id, now.plus(listingLag));
+      }
       launched.add(instance);
     }
     if (spec.clientToken() != null) {
@@ -646,16 +655,25 @@ final class Ec2State {
       List<String> ids, Predicate<EmulatedInstance> filter, int pageSize, String token) {
     return locked(
         () -> {
+          Instant now = clock.instant();
+          listedFrom.values().removeIf(from -> !from.isAfter(now));
           Collection<EmulatedInstance> candidates;
           if (ids.isEmpty()) {
             candidates = instancesBySeq.tailMap(Page.decodeToken(token), true).values();
           } else {
+            // An id launched moments ago is unknown to the listing, as on EC2.
+            List<String> unlisted = ids.stream().filter(listedFrom::containsKey).toList();
+            if (!unlisted.isEmpty()) {
+              throw Ec2Error.client(
+                  "InvalidInstanceID.NotFound",
+                  "The instance ID '" + unlisted.getFirst() + "' does not exist");
+            }
             candidates = byIds(ids).values();
           }
           List<EmulatedInstance> page = new ArrayList<>();
           String next = null;
           for (EmulatedInstance instance : candidates) {
-            if (!filter.test(instance)) {
+            if (!filter.test(instance) || listedFrom.containsKey(instance.id())) {
               continue;
             }
             if (page.size() == pageSize) {
@@ -745,6 +763,17 @@ final class Ec2State {
 
   List<EmulatedInstance> instances() {
     return locked(() -> List.copyOf(instancesBySeq.values()));
+  }
+
+  void listingLag(Duration lag) {
+    if (lag.isNegative()) {
+      throw new IllegalArgumentException("listing lag must not be negative: " + lag);
+    }
+    locked(
+        () -> {
+          listingLag = lag;
+          return null;
+        });
   }
 
   // ---- other resources ----

@@ -26,7 +26,8 @@
  *       EC2's "not supported in your requested Availability Zone" message.
  * </ul>
  *
- * <p>Not modelled: eventual consistency (a launched instance is visible at once), stop/start,
+ * <p>Eventual consistency only on request: {@code listingLag} keeps launches out of
+ * DescribeInstances for a while (by default they are listed at once). Not modelled: stop/start,
  * network interfaces, volumes as resources of their own (no DescribeVolumes), request signing.
  */
 package io.nestedvirt.sandbox.ec2;
