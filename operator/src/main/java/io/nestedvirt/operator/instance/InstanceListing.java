@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,10 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
   private final Map<String, Recorded> recorded = new ConcurrentHashMap<>();
 
   private volatile Status status = Status.UNKNOWN;
+
+  /** Told when a listing succeeds after one failed: EC2 answers again. */
+  private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+
   private volatile Function<Instance, Set<ResourceID>> owners = i -> Set.of();
   private ScheduledExecutorService timer;
 
@@ -123,6 +128,15 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
     super.stop();
   }
 
+  /**
+   * Runs {@code listener} whenever a listing succeeds after a failed one, so that whatever backs
+   * off while EC2 fails (a pool's retried reconcile) can try again at once instead of at its next
+   * back-off interval.
+   */
+  public void onRecovered(Runnable listener) {
+    recoveryListeners.add(listener);
+  }
+
   @Override
   public Status getStatus() {
     return status;
@@ -163,7 +177,11 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
             e ->
                 after.byId().containsKey(e.getKey())
                     || !now.isBefore(e.getValue().at().plus(grace)));
+    boolean recovered = status == Status.UNHEALTHY;
     status = Status.HEALTHY;
+    if (recovered) {
+      recoveryListeners.forEach(Runnable::run);
+    }
     if (getEventHandler() == null || !isRunning()) {
       return; // the first listing: every machine is reconciled at start anyway
     }

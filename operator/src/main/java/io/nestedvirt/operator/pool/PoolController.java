@@ -110,6 +110,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
 
   private final MachineCache machines;
 
+  /** Pools whose reconcile failed, woken when EC2 answers again. */
+  private final RecoveryEvents recovery;
+
   /** The step each pool's failed reconcile was in, for its status (see updateErrorStatus). */
   private final Map<String, String> failedStep = new ConcurrentHashMap<>();
 
@@ -133,6 +136,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
     this.listing = listing;
+    this.recovery = new RecoveryEvents(listing);
     this.resolver = resolver;
     this.launchConfig = new LaunchConfigCheck(resolver, cloud, events, offeringCooldown);
     this.offerings = offerings;
@@ -150,7 +154,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
     caches.attachPools(context.getPrimaryCache());
-    return List.of(new MachineEvents(machines));
+    return List.of(new MachineEvents(machines), recovery);
   }
 
   @Override
@@ -163,6 +167,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       Reconcile r = new Reconcile(pool, context.getClient());
       r.run();
+      recovery.succeeded(pool);
       r.writeIfChanged(context);
       UpdateControl<NestedVirtPool> control = UpdateControl.noUpdate();
       return r.requeue == null ? control : control.rescheduleAfter(r.requeue.toMillis());
@@ -182,6 +187,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   public ErrorStatusUpdateControl<NestedVirtPool> updateErrorStatus(
       NestedVirtPool pool, Context<NestedVirtPool> context, Exception e) {
     String step = failedStep.remove(pool.uid());
+    recovery.failed(pool);
     try (var mdc = MDC.putCloseable(LogFields.POOL, pool.name())) {
       int attempts = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(0);
       Instant now = clock.instant();

@@ -72,6 +72,32 @@ class ErrorsNeverParkAPoolTest {
   }
 
   @Test
+  void whenEc2AnswersAgainAFailingPoolIsRetriedAtOnceNotAtItsNextBackOff() {
+    bed.startOperator();
+    DESCRIBE_CALLS.forEach(action -> bed.ec2.throttle(action, Integer.MAX_VALUE));
+    bed.createPool("outage", 1, "m8i.large");
+
+    // Failing long enough that the next retry is at least 16 s away.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                bed.condition("outage", "Reconciling")
+                    .map(c -> c.message)
+                    .map(m -> m.replaceAll("(?s).*next in (\\d+)s.*", "$1"))
+                    .filter(n -> n.matches("\\d+") && Integer.parseInt(n) >= 16)
+                    .isPresent());
+    assertThat(bed.ec2.calls("RunInstances")).isZero();
+
+    bed.ec2.clearFaults();
+
+    // The next listing (every refresh period) succeeds and wakes the pool: it launches well
+    // before its retry timer (16 s or more) would have fired.
+    await().atMost(Duration.ofSeconds(10)).until(() -> bed.ec2.calls("RunInstances") >= 1);
+    bed.awaitReady("outage", 1);
+  }
+
+  @Test
   void launchesThatKeepFailingBackOffPerPoolInsteadOfOnePerRefresh() throws Exception {
     bed.startOperator();
     bed.ec2.failWith(
