@@ -30,12 +30,13 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li><b>surge</b>: a pool's active (pending or running) instances never exceed its replicas plus
- *       the machines it is removing. The operator has no surge setting: a machine being deleted
- *       (scaled down, replaced, or its pool deleted) keeps its instance while its node drains and
- *       until EC2 reports it shutting down, and a successor may run meanwhile; nothing else may
- *       run. "Its replicas" is the largest value among the spec generations the operator may be
- *       acting on (from the one its status last observed to the current one), since a scale-down
- *       takes effect only once the operator has seen it;
+ *       the machines it is removing. The operator has no surge setting: a machine leaving (a
+ *       scale-down victim draining before its deletion, or one deleted: replaced, or its pool
+ *       deleted) keeps its instance while its node drains and until EC2 reports it shutting down,
+ *       and a successor may run meanwhile; nothing else may run. "Its replicas" is the largest
+ *       value among the spec generations the operator may be acting on (from the one its status
+ *       last observed to the current one), since a scale-down takes effect only once the operator
+ *       has seen it;
  *   <li><b>duplicates</b>: no client token ({@code nvi-<machine uid>}) ever names two instances;
  *   <li><b>leaks</b>: an active instance that no machine claims (by id or client token) is an
  *       orphan; the garbage collector, which runs every refresh period on the leader, must have
@@ -148,7 +149,7 @@ final class ChaosObserver implements AutoCloseable {
       Set<String> leaving = new HashSet<>();
       for (List<NestedVirtInstance> snapshot : List.of(before, after)) {
         for (NestedVirtInstance m : snapshot) {
-          if (pool.uid().equals(m.poolUid()) && (m.isDeleting() || !stillThere.contains(m.uid()))) {
+          if (pool.uid().equals(m.poolUid()) && (m.isLeaving() || !stillThere.contains(m.uid()))) {
             leaving.add(m.uid());
           }
         }
@@ -295,10 +296,10 @@ final class ChaosObserver implements AutoCloseable {
           machines.stream().filter(m -> pool.uid().equals(m.poolUid())).toList();
       long readyMachines =
           own.stream()
-              .filter(m -> !m.isDeleting())
+              .filter(m -> !m.isLeaving())
               .filter(m -> m.getStatus() != null && "Ready".equals(m.getStatus().phase))
               .count();
-      long leaving = own.stream().filter(NestedVirtInstance::isDeleting).count();
+      long leaving = own.stream().filter(NestedVirtInstance::isLeaving).count();
       Map<InstanceState, Long> states =
           instances.stream()
               .filter(i -> pool.uid().equals(i.tags().get(Tags.POOL_UID)))

@@ -158,6 +158,12 @@ public class NestedVirtInstance
     return annotations != null && annotations.containsKey(SCALE_DOWN_ANNOTATION);
   }
 
+  /** Whether the machine is on its way out: deleted, or draining as a scale-down victim. */
+  @JsonIgnore
+  public boolean isLeaving() {
+    return isDeleting() || isScaleDownVictim();
+  }
+
   /** The EC2 instance: the one launched for it, or the one it adopted. Null before the launch. */
   @JsonIgnore
   public String instanceId() {
