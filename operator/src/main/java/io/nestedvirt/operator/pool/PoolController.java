@@ -136,7 +136,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
     this.listing = listing;
-    this.recovery = new RecoveryEvents(listing);
+    this.recovery = new RecoveryEvents();
     this.resolver = resolver;
     this.launchConfig = new LaunchConfigCheck(resolver, cloud, events, offeringCooldown);
     this.offerings = offerings;
@@ -154,7 +154,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
     caches.attachPools(context.getPrimaryCache());
-    return List.of(new MachineEvents(machines), recovery);
+    return List.of(new MachineEvents(machines), recovery.listeningTo(listing));
   }
 
   @Override

@@ -18,9 +18,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RecoveryEvents extends AbstractEventSource<Instance, NestedVirtPool> {
   private final Set<ResourceID> failing = ConcurrentHashMap.newKeySet();
 
-  RecoveryEvents(InstanceListing listing) {
+  RecoveryEvents() {
     super(Instance.class, "cloud-recovery");
+  }
+
+  /** Listens to the listing: its first success after a failure wakes the failing pools. */
+  RecoveryEvents listeningTo(InstanceListing listing) {
     listing.onRecovered(this::wakeFailing);
+    return this;
   }
 
   void failed(NestedVirtPool pool) {
