@@ -406,17 +406,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         Optional<Condition> why = MachineConditions.get(m, InstanceConditions.READY);
         why.filter(c -> "LaunchRefused".equals(c.reason))
             .ifPresent(c -> LaunchConfigCheck.refused(conditions, m, c.message));
-        delete(m);
-        try (var mdc =
-            MDC.putCloseable(LogFields.INSTANCE, m.instanceId() == null ? "" : m.instanceId())) {
-          events.warning(
-              pool,
-              EventReason.NodeReplaced,
-              "replacing machine "
-                  + describe(m)
-                  + ": "
-                  + why.map(c -> c.reason + ": " + c.message).orElse("failed"));
-        }
+        replace(m, why.map(c -> c.reason + ": " + c.message).orElse("failed"));
       }
     }
 
@@ -461,21 +451,14 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           .ifPresent(deadline -> requeueWithin(Duration.between(now, deadline).plusMillis(1)));
       for (NestedVirtInstance m : plan.toRepair()) {
         Condition why = MachineConditions.get(m, InstanceConditions.HEALTHY).orElseThrow();
-        delete(m);
-        try (var mdc =
-            MDC.putCloseable(LogFields.INSTANCE, m.instanceId() == null ? "" : m.instanceId())) {
-          events.warning(
-              pool,
-              EventReason.NodeReplaced,
-              "replacing machine "
-                  + describe(m)
-                  + ": unhealthy for longer than "
-                  + Durations.format(plan.timeout())
-                  + " (spec.repair.notReadyTimeout): "
-                  + why.reason
-                  + ": "
-                  + why.message);
-        }
+        replace(
+            m,
+            "unhealthy for longer than "
+                + Durations.format(plan.timeout())
+                + " (spec.repair.notReadyTimeout): "
+                + why.reason
+                + ": "
+                + why.message);
       }
     }
 
@@ -541,6 +524,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                       .filter(c -> "True".equals(c.status))
                       .isPresent())
           .forEach(this::delete);
+    }
+
+    /** Deletes a machine so that the pool launches a successor, and says why. */
+    private void replace(NestedVirtInstance m, String why) {
+      delete(m);
+      try (var mdc =
+          MDC.putCloseable(LogFields.INSTANCE, m.instanceId() == null ? "" : m.instanceId())) {
+        events.warning(
+            pool, EventReason.NodeReplaced, "replacing machine " + describe(m) + ": " + why);
+      }
     }
 
     /** Deletes a machine once; its termination runs behind its finalizer. */

@@ -7,14 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.NestedVirtualization;
-import io.nestedvirt.operator.events.EventRecorder;
-import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.events.Recorders;
 import io.nestedvirt.operator.node.AgentHeartbeat;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -28,23 +24,8 @@ class HealthTest {
   private static final Instant T0 = LAUNCHED.plus(Duration.ofHours(1));
 
   private final Health health = new Health(HEARTBEAT);
-
-  // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is logged.
   private final Verification verification =
-      new Verification(
-          null,
-          new EventRecorder(
-              new KubernetesClientBuilder()
-                  .withConfig(
-                      new ConfigBuilder()
-                          .withMasterUrl("http://127.0.0.1:1")
-                          .withRequestRetryBackoffLimit(0)
-                          .build())
-                  .build(),
-              Clock.systemUTC(),
-              OperatorMetrics.prometheus()),
-          HEARTBEAT,
-          Duration.ofSeconds(30));
+      new Verification(null, Recorders.nowhere(), HEARTBEAT, Duration.ofSeconds(30));
 
   @Test
   void aVerifiedNodeWhoseReadyGoesUnknownIsUnhealthyAndNotReadyButNotFailed() {

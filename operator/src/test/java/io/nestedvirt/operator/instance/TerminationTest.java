@@ -3,12 +3,11 @@ package io.nestedvirt.operator.instance;
 import static io.nestedvirt.operator.instance.Machines.LAUNCHED;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.events.EventRecorder;
+import io.nestedvirt.operator.events.Recorders;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,18 +42,7 @@ class TerminationTest {
           node -> List.of(),
           null,
           ledger,
-          // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is
-          // only logged.
-          new EventRecorder(
-              new KubernetesClientBuilder()
-                  .withConfig(
-                      new ConfigBuilder()
-                          .withMasterUrl("http://127.0.0.1:1")
-                          .withRequestRetryBackoffLimit(0)
-                          .build())
-                  .build(),
-              Clock.systemUTC(),
-              OperatorMetrics.prometheus()),
+          Recorders.nowhere(),
           OperatorMetrics.prometheus(),
           GRACE,
           Duration.ofSeconds(30));
@@ -116,18 +104,7 @@ class TerminationTest {
   void aCordonTheApiServerForbidsIsReportedOnceAndTriedAgainAtTheRefreshPeriod() {
     java.util.concurrent.atomic.AtomicInteger drains =
         new java.util.concurrent.atomic.AtomicInteger();
-    // Events go nowhere: nothing listens on port 1, and an Event that cannot be written is logged.
-    EventRecorder events =
-        new EventRecorder(
-            new KubernetesClientBuilder()
-                .withConfig(
-                    new ConfigBuilder()
-                        .withMasterUrl("http://127.0.0.1:1")
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .build(),
-            Clock.systemUTC(),
-            OperatorMetrics.prometheus());
+    EventRecorder events = Recorders.nowhere();
     Termination refused =
         new Termination(
             cloud,
