@@ -56,6 +56,11 @@ final class Liveness {
     Duration grace = Durations.parse(limits.verificationGracePeriod);
     Instant launched = m.launchTime().orElse(m.now);
     if (m.instance.state() == InstanceState.PENDING) {
+      if (m.node != null) {
+        // A kubelet registered, so the instance runs; the listing only has not said so yet.
+        // Nested virtualization is checked once it does.
+        return null;
+      }
       return after(m, launched.plus(RUNNING_TIMEOUT))
           ? new Machine.Failure(
               InstanceReason.NotRunning,

@@ -22,7 +22,9 @@ final class Readiness {
           ? notReady(m, InstancePhase.Launching, InstanceReason.Launching, "launching")
           : notReady(m, InstancePhase.Launching, launched.reason, launched.message);
     }
-    if (m.instance != null && m.instance.state() == InstanceState.PENDING) {
+    // A registered Node proves the instance runs though the listing may still say pending (it is
+    // read once per refresh period): the machine does not wait for the next one to be Ready.
+    if (m.instance != null && m.instance.state() == InstanceState.PENDING && m.node == null) {
       return notReady(m, InstancePhase.Launching, InstanceReason.Launching, "EC2 reports pending");
     }
     if (m.node == null) {

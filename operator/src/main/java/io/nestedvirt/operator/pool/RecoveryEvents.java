@@ -10,10 +10,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Wakes the pools whose last reconcile failed as soon as EC2 answers again (a listing succeeds
- * after a failed one). Their retries back off up to 5 minutes, and after a long outage the next
- * retry may be minutes away although EC2 is fine again; an event reconciles them at once (JOSDK
- * runs a reconcile for an event whatever retry is scheduled).
+ * Wakes the pools whose last reconcile failed as soon as EC2 answers again: a listing succeeds
+ * after a failed one, or another pool's reconcile succeeds after it failed. Their retries back off
+ * up to 5 minutes, and after a long outage the next retry may be minutes away although EC2 is fine
+ * again; an event reconciles them at once (JOSDK runs a reconcile for an event whatever retry is
+ * scheduled).
  */
 final class RecoveryEvents extends AbstractEventSource<Instance, NestedVirtPool> {
   private final Set<ResourceID> failing = ConcurrentHashMap.newKeySet();
@@ -32,8 +33,14 @@ final class RecoveryEvents extends AbstractEventSource<Instance, NestedVirtPool>
     failing.add(ResourceID.fromResource(pool));
   }
 
+  /**
+   * A pool that failed succeeded: whatever failed it (EC2 throttling, an outage) has likely passed
+   * for the others too, so they are tried again at once.
+   */
   void succeeded(NestedVirtPool pool) {
-    failing.remove(ResourceID.fromResource(pool));
+    if (failing.remove(ResourceID.fromResource(pool)) && !failing.isEmpty()) {
+      wakeFailing();
+    }
   }
 
   /** It only wakes pools; it holds no resources of theirs. */

@@ -30,6 +30,17 @@ class LivenessTest {
   }
 
   @Test
+  void aRegisteredNodeProvesTheInstanceRunsBeforeTheListingSaysSo() {
+    var pending = instance("i-1", InstanceState.PENDING, NestedVirtualization.UNREPORTED);
+    Machine registered = check(pending, node("ip-1", "True", LAUNCHED.plusSeconds(90), true), 6);
+    registered.conditions.set(InstanceConditions.VERIFIED, true, InstanceReason.KvmVerified, "ok");
+    assertThat(registered.failure)
+        .as("neither NotRunning nor a verdict on nested virtualization before the listing")
+        .isNull();
+    assertThat(Readiness.derive(registered)).isEqualTo(InstancePhase.Ready);
+  }
+
+  @Test
   void runningWithoutANodeIsJoiningUntilTheJoinTimeout() {
     var running = instance("i-1", InstanceState.RUNNING, NestedVirtualization.ENABLED);
     Machine joining = check(running, null, 14);
