@@ -152,15 +152,18 @@ final class OperatorTestbed implements AutoCloseable {
     return client().resources(NestedVirtPool.class).withName(name).get();
   }
 
+  /**
+   * Sets replicas with a merge patch, as {@code kubectl scale} would, not a read-modify-write that
+   * a status write of the operator in between turns into a 409.
+   */
   void scale(String name, int replicas) {
     client()
         .resources(NestedVirtPool.class)
         .withName(name)
-        .edit(
-            p -> {
-              p.getSpec().replicas = replicas;
-              return p;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"replicas\":" + replicas + "}}");
   }
 
   Optional<Condition> condition(String pool, String type) {
