@@ -57,11 +57,11 @@ class SandboxMetricsTest {
         .client()
         .resources(NestedVirtPool.class)
         .withName("kata")
-        .edit(
-            p -> {
-              p.getSpec().replicas = 1;
-              return p;
-            });
+        // A merge patch, as kubectl scale: a get-modify-update could meet a status write (409).
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"replicas\":1}}");
     awaitPools(Map.of("kubevirt", 3, "kata", 1));
 
     // Counters move while the operator works; in steady state every pair below must agree.
