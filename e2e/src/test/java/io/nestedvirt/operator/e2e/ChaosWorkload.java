@@ -182,9 +182,10 @@ final class ChaosWorkload implements AutoCloseable {
   /**
    * Until when the budget counts an eviction whose pod was never deleted, if it does: the API
    * server records an eviction in {@code status.disruptedPods} before it deletes the pod, and when
-   * the deletion does not happen (the evicting client died mid-request) the disruption controller
-   * gives the disruption back only {@link #DELETION_TIMEOUT} after it was recorded. No client can
-   * shorten that, so the tier grants it (see OperatorChaos#converge) and counts it.
+   * the deletion does not happen (the evicting client died mid-request, or the pod changed since
+   * the drainer listed it and the eviction's resourceVersion precondition failed) the disruption
+   * controller gives the disruption back only {@link #DELETION_TIMEOUT} after it was recorded. No
+   * client can shorten that, so the tier grants it (see OperatorChaos#converge) and counts it.
    */
   Optional<Instant> phantomDisruptionUntil() {
     var budget =

@@ -212,9 +212,10 @@ class OperatorChaos {
 
   /**
    * Waits up to {@code limit} for every pool to converge. The one wait granted beyond it is
-   * Kubernetes' own: while the budget counts an eviction whose pod was never deleted (a kill landed
-   * inside the eviction request), the limit counts from when the disruption controller gives it
-   * back (see ChaosWorkload#phantomDisruptionUntil); such phases are counted in the summary.
+   * Kubernetes' own: while the budget counts an eviction whose pod was never deleted (a kill inside
+   * the eviction request, or a precondition that failed after the budget was charged), the limit
+   * counts from when the disruption controller gives it back (see
+   * ChaosWorkload#phantomDisruptionUntil); such phases are counted in the summary.
    */
   private void converge(String phase, Duration limit) throws InterruptedException {
     long from = System.nanoTime();
