@@ -85,6 +85,15 @@ class PoolLifecycleTest {
     assertThat(pool.getStatus().phaseCounts).containsEntry("Ready", 3).containsEntry("Failed", 0);
     assertThat(pool.getStatus().instances).as("no instance list in the pool's status").isNull();
 
+    // A registered Node proves its instance runs, so a machine can be Ready while the last
+    // listing still said pending; the state it reports follows the next listing.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(bed.machines("web"))
+                    .extracting(m -> m.getStatus().state)
+                    .containsOnly("running"));
     List<NestedVirtInstance> machines = bed.machines("web");
     assertThat(machines).hasSize(3);
     Map<String, Instance> byId =
