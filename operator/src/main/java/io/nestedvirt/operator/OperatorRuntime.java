@@ -16,6 +16,7 @@ import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
+import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
@@ -148,6 +149,7 @@ public final class OperatorRuntime implements AutoCloseable {
     LaunchLedger ledger = new LaunchLedger();
     ClusterCaches caches = new ClusterCaches();
     MachineCache machineCache = new MachineCache();
+    VmInventory vms = VmInventory.NONE;
     PoolController pools =
         new PoolController(
             cloud,
@@ -174,14 +176,15 @@ public final class OperatorRuntime implements AutoCloseable {
             offerings,
             ledger,
             events,
-            drains(new NodeDrainer(client, clock)),
+            drains(new NodeDrainer(client, clock, vms)),
             caches,
             machineCache,
             settings,
             clock,
             unreadable,
             launchBackoff,
-            metrics);
+            metrics,
+            vms);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);
