@@ -166,7 +166,9 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.launchGrace(),
             unreadable,
             launchBackoff,
-            metrics);
+            metrics,
+            // The lead wires KubeVirt's informer-backed inventory here.
+            VmInventory.NONE);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,

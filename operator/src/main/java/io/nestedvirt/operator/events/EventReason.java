@@ -6,6 +6,7 @@ public enum EventReason {
   ScalingUp,
   ScalingDown,
   ScaleDownCancelled,
+  ScaleDownBlocked,
   NodeReplaced,
   RepairBlocked,
   Adopted,

@@ -21,6 +21,7 @@ public enum ConditionReason {
   Scaled,
   ScalingUp,
   ScalingDown,
+  ScaleDownBlocked,
   InsufficientCapacity,
   Throttled,
   CloudError,
