@@ -167,8 +167,7 @@ public final class OperatorRuntime implements AutoCloseable {
             unreadable,
             launchBackoff,
             metrics,
-            // The lead wires KubeVirt's informer-backed inventory here.
-            VmInventory.NONE);
+            vms);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
