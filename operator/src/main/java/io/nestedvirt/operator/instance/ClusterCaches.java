@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -38,12 +37,6 @@ public final class ClusterCaches {
   public Optional<Stream<NestedVirtInstance>> machines() {
     Cache<NestedVirtInstance> cache = machines;
     return cache == null ? Optional.empty() : Optional.of(cache.list());
-  }
-
-  /** The Node of that name; empty when there is none, or before the instance controller started. */
-  public Optional<Node> node(String name) {
-    Cache<Node> cache = nodes;
-    return cache == null ? Optional.empty() : cache.get(new ResourceID(name));
   }
 
   /** Every Node, or empty before the instance controller has started. */

@@ -45,12 +45,12 @@ public record NodeWorkload(int pods, List<Vm> vms, List<String> holds) {
   }
 
   /**
-   * The node's pods could not be read: one of them may carry {@link DoNotDisrupt#ANNOTATION}, so
+   * The Node or its pods could not be read: either may carry {@link DoNotDisrupt#ANNOTATION}, so
    * the node is held until they can be (a voluntary disruption waits rather than guesses).
    */
-  public static NodeWorkload podsUnreadable(String why, List<Vm> vms) {
+  public static NodeWorkload unreadable(String why, List<Vm> vms) {
     return new NodeWorkload(
-        0, List.copyOf(vms), List.of("its pods could not be read (" + why + ")"));
+        0, List.copyOf(vms), List.of("its Node or pods could not be read (" + why + ")"));
   }
 
   /** Guest memory to copy when the node drains: the VMs that move on eviction. */

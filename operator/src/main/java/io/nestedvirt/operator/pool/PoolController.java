@@ -1,6 +1,5 @@
 package io.nestedvirt.operator.pool;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -601,7 +600,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
 
     /**
      * What runs on a machine's node, for choosing scale-down victims (only then): one pod list per
-     * node, for both the count and {@link DoNotDisrupt}; the Node from the informer's cache.
+     * node, for both the count and {@link DoNotDisrupt}. The Node is read with its pods rather than
+     * from the informer's cache, so that an annotation set just before a scale-down holds for it.
      */
     private NodeWorkload workloadOn(NestedVirtInstance m) {
       String node = m.getStatus() == null ? null : m.getStatus().nodeName;
@@ -609,14 +609,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         return NodeWorkload.NONE;
       }
       List<Vm> onNode = vms.onNode(node);
-      List<Pod> pods;
       try {
-        pods = client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems();
+        return NodeWorkload.of(
+            client.nodes().withName(node).get(),
+            client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems(),
+            onNode);
       } catch (KubernetesClientException e) {
-        log.info("pool {}: cannot list the pods of node {}: {}", pool.name(), node, e.getMessage());
-        return NodeWorkload.podsUnreadable(e.getMessage(), onNode);
+        log.info(
+            "pool {}: cannot read node {} and its pods: {}", pool.name(), node, e.getMessage());
+        return NodeWorkload.unreadable(e.getMessage(), onNode);
       }
-      return NodeWorkload.of(caches.node(node).orElse(null), pods, onNode);
     }
 
     /**

@@ -177,9 +177,9 @@ class ScalePlannerTest {
   }
 
   @Test
-  void podsThatCannotBeReadHoldTheirNodeRatherThanGuess() {
+  void aNodeOrPodsThatCannotBeReadHoldTheNodeRatherThanGuess() {
     Map<String, NodeWorkload> on =
-        Map.of("new", NodeWorkload.podsUnreadable("403 forbidden", List.of()), "old", pods(9));
+        Map.of("new", NodeWorkload.unreadable("403 forbidden", List.of()), "old", pods(9));
 
     var plan =
         ScalePlanner.plan(
@@ -187,7 +187,7 @@ class ScalePlannerTest {
 
     assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("old");
     assertThat(plan.held().getFirst().why())
-        .containsExactly("its pods could not be read (403 forbidden)");
+        .containsExactly("its Node or pods could not be read (403 forbidden)");
   }
 
   @Test
