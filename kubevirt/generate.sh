@@ -5,11 +5,11 @@
 #   operator/src/main/kubevirt/<plural>.kubevirt.io.yaml  pruned to the fields the operator reads:
 #                                                     the input of the Java model (operator/pom.xml)
 # Usage: kubevirt/generate.sh [CRD_DIR PRUNED_DIR]   (KubeVirtCrdsE2E writes to e2e/target and
-# compares). Needs `go` on PATH and the Go module proxy (or a module cache that has the modules).
+#        compares with the committed files)
+#        kubevirt/generate.sh --kubevirt-module-dir  prints where the kubevirt.io/kubevirt module is
+# Needs `go` on PATH and the Go module proxy (or a module cache that has the modules).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="${1:-$root/kubevirt/crds}"
-pruned_out="${2:-$root/operator/src/main/kubevirt}"
 
 # The modules and their go.sum hashes: a different download fails instead of changing the CRDs.
 kubevirt_version="v1.9.0"
@@ -31,6 +31,12 @@ module_dir() { # module, version, expected sum
 }
 
 kubevirt_dir="$(module_dir kubevirt.io/kubevirt "$kubevirt_version" "$kubevirt_sum")"
+if [ "${1:-}" = "--kubevirt-module-dir" ]; then
+  echo "$kubevirt_dir"
+  exit 0
+fi
+out="${1:-$root/kubevirt/crds}"
+pruned_out="${2:-$root/operator/src/main/kubevirt}"
 api_dir="$(module_dir kubevirt.io/api "$api_version" "$api_sum")"
 cd "$root/kubevirt/tools"
 GOFLAGS=-mod=mod go run . \
