@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -99,9 +98,6 @@ func parsePackage(files []string) (*goPackage, error) {
 	pkg := &goPackage{values: map[string]ast.Expr{}, functions: map[string]*ast.FuncDecl{}, imports: map[string]string{}}
 	fileSet := token.NewFileSet()
 	for _, path := range files {
-		if _, err := os.Stat(path); err != nil {
-			return nil, err
-		}
 		file, err := parser.ParseFile(fileSet, path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return nil, err

@@ -20,8 +20,6 @@ import io.kubevirt.v1.virtualmachineinstancestatus.MigrationState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,13 +240,7 @@ class KubeVirtModelTest {
   }
 
   private static CustomResourceDefinition completeCrd(String plural) {
-    Path file =
-        Path.of(System.getProperty("repo.root"), "kubevirt", "crds", plural + ".kubevirt.io.yaml");
-    try (InputStream in = Files.newInputStream(file)) {
-      return new KubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return KubeVirtCrdFiles.complete(plural);
   }
 
   private <T> T read(String fixture, Class<T> type) {
