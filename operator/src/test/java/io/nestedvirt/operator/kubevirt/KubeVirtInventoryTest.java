@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubevirt.v1.KubeVirt;
 import io.kubevirt.v1.VirtualMachineInstance;
@@ -15,8 +14,6 @@ import io.nestedvirt.operator.MockApiServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -97,7 +94,7 @@ class KubeVirtInventoryTest {
             .apiextensions()
             .v1()
             .customResourceDefinitions()
-            .resource(crd(plural))
+            .resource(KubeVirtCrdFiles.complete(plural))
             .create();
       }
       VirtualMachineInstance vmi =
@@ -136,16 +133,6 @@ class KubeVirtInventoryTest {
     status.setPhase(phase);
     m.setStatus(status);
     return m;
-  }
-
-  private static CustomResourceDefinition crd(String plural) {
-    Path file =
-        Path.of(System.getProperty("repo.root"), "kubevirt", "crds", plural + ".kubevirt.io.yaml");
-    try (InputStream in = Files.newInputStream(file)) {
-      return new KubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private <T> T read(String fixture, Class<T> type) {
