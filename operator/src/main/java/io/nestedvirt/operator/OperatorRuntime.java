@@ -16,6 +16,7 @@ import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
+import io.nestedvirt.operator.kubevirt.KubeVirtInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
@@ -82,12 +83,17 @@ public final class OperatorRuntime implements AutoCloseable {
   private final Operator operator;
   private final ScheduledExecutorService collector;
   private final AtomicBoolean closing;
+  private final KubeVirtInventory vms;
 
   private OperatorRuntime(
-      Operator operator, ScheduledExecutorService collector, AtomicBoolean closing) {
+      Operator operator,
+      ScheduledExecutorService collector,
+      AtomicBoolean closing,
+      KubeVirtInventory vms) {
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
+    this.vms = vms;
   }
 
   /**
@@ -148,6 +154,9 @@ public final class OperatorRuntime implements AutoCloseable {
     LaunchLedger ledger = new LaunchLedger();
     ClusterCaches caches = new ClusterCaches();
     MachineCache machineCache = new MachineCache();
+    // Informers on KubeVirt's objects run on every replica, like the others, once KubeVirt is
+    // there.
+    KubeVirtInventory vms = KubeVirtInventory.start(client, settings.refreshPeriod());
     PoolController pools =
         new PoolController(
             cloud,
@@ -164,7 +173,8 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.launchGrace(),
             unreadable,
             launchBackoff,
-            metrics);
+            metrics,
+            vms);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -174,14 +184,15 @@ public final class OperatorRuntime implements AutoCloseable {
             offerings,
             ledger,
             events,
-            drains(new NodeDrainer(client, clock)),
+            drains(new NodeDrainer(client, clock, vms)),
             caches,
             machineCache,
             settings,
             clock,
             unreadable,
             launchBackoff,
-            metrics);
+            metrics,
+            vms);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);
@@ -227,7 +238,7 @@ public final class OperatorRuntime implements AutoCloseable {
       metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing);
+    return new OperatorRuntime(operator, collector, closing, vms);
   }
 
   /**
@@ -327,5 +338,6 @@ public final class OperatorRuntime implements AutoCloseable {
     closing.set(true);
     collector.shutdownNow();
     operator.stop();
+    vms.close();
   }
 }

@@ -9,14 +9,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * kubeconform's schemas, made offline: from the Kubernetes OpenAPI v2 spec of the version the tier
- * runs (in the Go module cache, see e2e/install.sh) and from our CRD. Strict, as
- * openapi2jsonschema's strict mode is: an object with declared properties accepts no others, so a
- * misspelt field fails instead of being ignored.
+ * runs (in the Go module cache, see e2e/install.sh) and from CRDs (ours, and KubeVirt's generated
+ * ones in kubevirt/crds). Strict, as openapi2jsonschema's strict mode is: an object with declared
+ * properties accepts no others, so a misspelt field fails instead of being ignored.
  *
  * <p>Layout for {@code -schema-location DIR/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion
  * }}.json}: kubeconform's Group is the part of apiVersion before the slash, so the core group's
@@ -29,7 +30,7 @@ final class KubeconformSchemas {
   private KubeconformSchemas() {}
 
   /** Writes the schemas under {@code dir}; returns the -schema-location template. */
-  static String write(Path openapi, Path crdFile, Path dir) throws IOException {
+  static String write(Path openapi, List<Path> crdFiles, Path dir) throws IOException {
     JsonNode spec = JSON.readTree(openapi.toFile());
     ObjectNode definitions = (ObjectNode) spec.get("definitions").deepCopy();
     // Both are strings or numbers on the wire (ports, quantities like 1 or "1Gi").
@@ -61,6 +62,13 @@ final class KubeconformSchemas {
       }
     }
 
+    for (Path crdFile : crdFiles) {
+      writeCrd(crdFile, dir);
+    }
+    return dir.toAbsolutePath() + "/" + LOCATION;
+  }
+
+  private static void writeCrd(Path crdFile, Path dir) throws IOException {
     JsonNode crd = new YAMLMapper().readTree(crdFile.toFile());
     String group = crd.at("/spec/group").asText();
     String kind = crd.at("/spec/names/kind").asText();
@@ -80,7 +88,6 @@ final class KubeconformSchemas {
       Files.createDirectories(file.getParent());
       JSON.writeValue(file.toFile(), schema);
     }
-    return dir.toAbsolutePath() + "/" + LOCATION;
   }
 
   private static Path kindFile(Path dir, String group, String kind, String version) {

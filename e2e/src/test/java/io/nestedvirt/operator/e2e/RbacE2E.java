@@ -37,6 +37,9 @@ class RbacE2E {
     "patch, nestedvirtinstances.nestedvirt.io",
     "list, volumeattachments.storage.k8s.io",
     "watch, volumeattachments.storage.k8s.io",
+    "watch, virtualmachineinstances.kubevirt.io",
+    "watch, virtualmachineinstancemigrations.kubevirt.io",
+    "list, kubevirts.kubevirt.io",
   })
   void operatorMay(String verb, String resource) {
     // kubectl names a subresource with a flag: pods/eviction is pods --subresource=eviction.
@@ -91,6 +94,8 @@ class RbacE2E {
     "create, clusterrolebindings.rbac.authorization.k8s.io, --all-namespaces",
     "escalate, clusterroles.rbac.authorization.k8s.io, --all-namespaces",
     "update, customresourcedefinitions.apiextensions.k8s.io, --all-namespaces",
+    "patch, virtualmachineinstances.kubevirt.io, --all-namespaces",
+    "create, virtualmachineinstancemigrations.kubevirt.io, --all-namespaces",
   })
   void operatorMayNot(String verb, String resource, String scope) {
     Tool.Result r = E2E.stack().cluster().kubectl("auth", "can-i", verb, resource, scope, AS);

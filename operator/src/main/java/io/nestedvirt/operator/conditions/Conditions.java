@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -104,6 +105,20 @@ public final class Conditions {
     Condition now = current.get(type);
     return now != null
         && (old == null || !old.status.equals(now.status) || !old.reason.equals(now.reason));
+  }
+
+  /**
+   * Whether {@code type} changed status, reason or message in this reconcile (or is new): for
+   * Events that say what a condition says, once per change of it.
+   */
+  public boolean changed(String type) {
+    Condition old = previous.get(type);
+    Condition now = current.get(type);
+    return now != null
+        && (old == null
+            || !old.status.equals(now.status)
+            || !old.reason.equals(now.reason)
+            || !Objects.equals(old.message, now.message));
   }
 
   /** Every condition, in the stable order given at construction. */

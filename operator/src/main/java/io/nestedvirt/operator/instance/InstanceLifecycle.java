@@ -28,6 +28,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.events.UnreadableObjects;
+import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
@@ -105,9 +106,16 @@ public final class InstanceLifecycle
       Clock clock,
       UnreadableObjects unreadable,
       LaunchBackoff launchBackoff,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      VmInventory vms) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
-    Drain drain = new Drain(drains, events, metrics, settings.refreshPeriod());
+    VmDrainGate gate =
+        new VmDrainGate(
+            vms,
+            caches,
+            node ->
+                client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems());
+    Drain drain = new Drain(drains, events, metrics, settings.refreshPeriod(), gate, vms);
     VolumeAttachmentEvents volumeAttachments = new VolumeAttachmentEvents();
     AgentHeartbeat heartbeat = new AgentHeartbeat(settings.agentInterval());
     return new InstanceLifecycle(

@@ -40,6 +40,9 @@ public enum InstanceReason {
   InstanceTerminated,
   // Draining and Drained
   Draining,
+  Migrating,
+  WaitingForMigrationSlot,
+  WaitingForRoom,
   DrainStuck,
   Drained,
   Terminating,

@@ -1,6 +1,8 @@
 package io.nestedvirt.operator.kubevirt;
 
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * KubeVirt's migration settings from the KubeVirt CR ({@code spec.configuration}), with KubeVirt's
@@ -32,4 +34,26 @@ public record MigrationSettings(
     int perNode = Math.max(1, parallelOutboundMigrationsPerNode);
     return Math.max(1, (parallelMigrationsPerCluster + perNode - 1) / perNode);
   }
+
+  /**
+   * How long draining a node may take for these VMs to move: they leave in waves of {@code
+   * parallelOutboundMigrationsPerNode}, largest first; a wave takes {@code completionTimeoutPerGiB}
+   * per GiB of its largest VM's memory (KubeVirt's own limit for one migration; a VM of less than a
+   * GiB counts as one); then {@code progressTimeout} for a migration that stalls at the end.
+   */
+  public Duration drainDeadline(List<Vm> movers) {
+    List<Long> gib =
+        movers.stream()
+            .map(v -> Math.max(1, (v.memoryBytes() + GIB - 1) / GIB))
+            .sorted(Comparator.reverseOrder())
+            .toList();
+    int perWave = Math.max(1, parallelOutboundMigrationsPerNode);
+    Duration total = progressTimeout;
+    for (int first = 0; first < gib.size(); first += perWave) {
+      total = total.plus(completionTimeoutPerGiB.multipliedBy(gib.get(first)));
+    }
+    return total;
+  }
+
+  private static final long GIB = 1L << 30;
 }

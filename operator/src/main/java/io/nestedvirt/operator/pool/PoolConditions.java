@@ -53,6 +53,11 @@ public final class PoolConditions {
     return conditions.transitioned(type);
   }
 
+  /** Whether {@code type} changed status, reason or message in this reconcile (or is new). */
+  public boolean changed(String type) {
+    return conditions.changed(type);
+  }
+
   /**
    * Derives the kstatus conditions from the step conditions and returns the full list in a stable
    * order. Stalled when a step needs the user to act; Ready when {@code converged}, that is when

@@ -37,11 +37,14 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
+import io.nestedvirt.operator.kubevirt.Vm;
+import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.node.DoNotDisrupt;
 import io.nestedvirt.operator.node.bootstrap.NodeLabels;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,6 +101,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final UnreadableObjects unreadable;
   private final LaunchBackoff launchBackoff;
   private final OperatorMetrics metrics;
+  private final VmInventory vms;
 
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
@@ -131,7 +135,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       Duration launchGrace,
       UnreadableObjects unreadable,
       LaunchBackoff launchBackoff,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      VmInventory vms) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
@@ -148,6 +153,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.clock = clock;
     this.refreshPeriod = refreshPeriod;
     this.metrics = metrics;
+    this.vms = vms;
   }
 
   @Override
@@ -335,7 +341,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                     ScalePlanner.plan(
                         pool.getSpec().replicas,
                         all.stream().filter(PoolController.this::serves).toList(),
-                        this::podsOn));
+                        this::workloadOn));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
         step("removeDrained", () -> removeDrained(all));
         if (plan.toLaunch() > 0 && !adopted.pending()) {
@@ -345,6 +351,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         }
         reportOf(all).scaled(conditions, capacityShort);
         launchesHeldBack();
+        scaleDownBlocked(plan);
       }
       boolean canConverge =
           valid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID) && !adopted.pending();
@@ -591,25 +598,45 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       return placement.unplaced();
     }
 
-    /** Pods on a machine's node, for choosing scale-down victims (only then). */
-    private int podsOn(NestedVirtInstance m) {
+    /**
+     * What runs on a machine's node, for choosing scale-down victims (only then): one pod list per
+     * node, for both the count and {@link DoNotDisrupt}. The Node is read with its pods rather than
+     * from the informer's cache, so that an annotation set just before a scale-down holds for it.
+     */
+    private NodeWorkload workloadOn(NestedVirtInstance m) {
       String node = m.getStatus() == null ? null : m.getStatus().nodeName;
       if (node == null) {
-        return 0;
+        return NodeWorkload.NONE;
       }
+      List<Vm> onNode = vms.onNode(node);
       try {
-        return client
-            .pods()
-            .inAnyNamespace()
-            .withField("spec.nodeName", node)
-            .list()
-            .getItems()
-            .size();
+        return NodeWorkload.of(
+            client.nodes().withName(node).get(),
+            client.pods().inAnyNamespace().withField("spec.nodeName", node).list().getItems(),
+            onNode);
       } catch (KubernetesClientException e) {
         log.info(
-            "pool {}: cannot count the pods of node {}: {}", pool.name(), node, e.getMessage());
-        return 0;
+            "pool {}: cannot read node {} and its pods: {}", pool.name(), node, e.getMessage());
+        return NodeWorkload.unreadable(e.getMessage(), onNode);
       }
+    }
+
+    /**
+     * Fewer machines can go than the pool has too many: Scaled says which nodes stay and what holds
+     * each, with a Warning Event when that changes (not on every reconcile). Releasing a hold
+     * changes a pod, a VMI or a Node, none of which wakes the pool (Node changes wake its machine,
+     * whose status does not change): a blocked pool looks again every refresh period.
+     */
+    private void scaleDownBlocked(ScalePlanner.ScalePlan plan) {
+      if (plan.blocked() == 0) {
+        return;
+      }
+      String message = plan.blockedMessage();
+      conditions.set(ConditionType.SCALED, false, ConditionReason.ScaleDownBlocked, message);
+      if (conditions.changed(ConditionType.SCALED)) {
+        events.warning(pool, EventReason.ScaleDownBlocked, message);
+      }
+      requeueWithin(refreshPeriod);
     }
 
     private PoolReport reportOf(List<NestedVirtInstance> all) {

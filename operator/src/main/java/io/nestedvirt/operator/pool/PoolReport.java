@@ -25,6 +25,10 @@ record PoolReport(int desired, List<NestedVirtInstance> serving, List<NestedVirt
   private static final Set<String> LAUNCH_TROUBLE =
       Set.of("LaunchUncertain", "Throttled", "CloudError", "LaunchConfigInvalid");
 
+  /** Draining reasons of a node with KubeVirt VMs, shown on the pool as they are. */
+  private static final Set<String> VM_DRAIN =
+      Set.of("Migrating", "WaitingForMigrationSlot", "WaitingForRoom");
+
   long ready() {
     return serving.stream().filter(m -> ScalePlanner.phase(m) == InstancePhase.Ready).count();
   }
@@ -62,11 +66,18 @@ record PoolReport(int desired, List<NestedVirtInstance> serving, List<NestedVirt
     String count = serving.size() + " of " + desired + " machines";
     Optional<Condition> drainStuck = first(all, InstanceConditions.DRAINING, Set.of("DrainStuck"));
     Optional<Condition> launchTrouble = first(serving, InstanceConditions.LAUNCHED, LAUNCH_TROUBLE);
+    Optional<Condition> vmDrain = first(all, InstanceConditions.DRAINING, VM_DRAIN);
     if (serving.size() == desired && leaving() == 0 && launchTrouble.isEmpty()) {
       conditions.set(ConditionType.SCALED, true, ConditionReason.Scaled, desired + " machines");
     } else if (drainStuck.isPresent()) {
       conditions.set(
           ConditionType.SCALED, false, ConditionReason.DrainStuck, drainStuck.get().message);
+    } else if (vmDrain.isPresent()) {
+      conditions.set(
+          ConditionType.SCALED,
+          false,
+          ConditionReason.valueOf(vmDrain.get().reason),
+          count + ", " + leaving() + " being removed: " + vmDrain.get().message);
     } else if (capacityShort) {
       conditions.set(
           ConditionType.SCALED,

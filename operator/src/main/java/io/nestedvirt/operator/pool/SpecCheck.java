@@ -4,6 +4,7 @@ import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The spec rules the reconciler cannot work without, checked again in the operator because not
@@ -25,10 +26,15 @@ final class SpecCheck {
     }
     for (var field :
         Map.of(
-                "joinTimeout", String.valueOf(spec.joinTimeout),
-                "drainTimeout", String.valueOf(spec.drainTimeout),
-                "verificationGracePeriod", String.valueOf(spec.verificationGracePeriod),
-                "repair.notReadyTimeout", String.valueOf(RepairSpec.of(spec).notReadyTimeout))
+                "joinTimeout",
+                String.valueOf(spec.joinTimeout),
+                "drainTimeout",
+                Objects.requireNonNullElse(
+                    spec.drainTimeout, NestedVirtPoolSpec.DEFAULT_DRAIN_TIMEOUT),
+                "verificationGracePeriod",
+                String.valueOf(spec.verificationGracePeriod),
+                "repair.notReadyTimeout",
+                String.valueOf(RepairSpec.of(spec).notReadyTimeout))
             .entrySet()) {
       try {
         Durations.parse(field.getValue());

@@ -24,10 +24,7 @@ class ScaleDownDrainTest {
   private final RecordingDrains drains = new RecordingDrains();
   private final EventRecorder events =
       new EventRecorder(api.client(), Clock.systemUTC(), OperatorMetrics.prometheus());
-  private final ScaleDownDrain step =
-      new ScaleDownDrain(
-          new Drain(drains, events, OperatorMetrics.prometheus(), java.time.Duration.ofSeconds(30)),
-          events);
+  private final ScaleDownDrain step = new ScaleDownDrain(Drains.withoutVms(drains, events), events);
 
   @AfterEach
   void stop() {

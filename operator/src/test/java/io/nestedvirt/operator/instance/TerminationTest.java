@@ -37,8 +37,7 @@ class TerminationTest {
       new Termination(
           cloud,
           listing,
-          new Drain(
-              new RecordingDrains(), null, OperatorMetrics.prometheus(), Duration.ofSeconds(30)),
+          Drains.withoutVms(new RecordingDrains(), null),
           node -> List.of(),
           null,
           ledger,
@@ -109,7 +108,7 @@ class TerminationTest {
         new Termination(
             cloud,
             listing,
-            new Drain(
+            Drains.withoutVms(
                 new NodeDrains() {
                   @Override
                   public Step drain(String node, boolean force) {
@@ -125,9 +124,7 @@ class TerminationTest {
                   @Override
                   public void uncordon(String node) {}
                 },
-                events,
-                OperatorMetrics.prometheus(),
-                Duration.ofSeconds(30)),
+                events),
             node -> List.of(),
             null,
             ledger,

@@ -40,8 +40,7 @@ class TerminationVolumesTest {
       new Termination(
           cloud,
           listing,
-          new Drain(
-              new RecordingDrains(), null, OperatorMetrics.prometheus(), Duration.ofSeconds(30)),
+          Drains.withoutVms(new RecordingDrains(), null),
           node -> "node-1".equals(node) ? List.copyOf(attached) : List.of(),
           api.client(),
           new LaunchLedger(),

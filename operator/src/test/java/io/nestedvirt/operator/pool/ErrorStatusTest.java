@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
@@ -37,7 +38,8 @@ class ErrorStatusTest {
             Duration.ofMinutes(5),
             null,
             null,
-            OperatorMetrics.prometheus());
+            OperatorMetrics.prometheus(),
+            VmInventory.NONE);
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName("p").withUid("u").withGeneration(1L).build());
 

@@ -26,6 +26,26 @@ class PoolConditionsTest {
   }
 
   @Test
+  void aNewMessageIsAChangeButNoTransitionAndTheSameOneIsNeither() {
+    List<Condition> blocked =
+        new PoolConditions(List.of(), 1, t0)
+            .set(ConditionType.SCALED, false, ConditionReason.ScaleDownBlocked, "node a held")
+            .finish(false, "");
+    // Within one reconcile Scaled is set twice (first ScalingDown): only the final one counts.
+    PoolConditions same =
+        new PoolConditions(blocked, 1, t1)
+            .set(ConditionType.SCALED, false, ConditionReason.ScalingDown, "3 of 2")
+            .set(ConditionType.SCALED, false, ConditionReason.ScaleDownBlocked, "node a held");
+    PoolConditions other =
+        new PoolConditions(blocked, 1, t1)
+            .set(ConditionType.SCALED, false, ConditionReason.ScaleDownBlocked, "node b held");
+
+    assertThat(same.changed(ConditionType.SCALED)).isFalse();
+    assertThat(other.changed(ConditionType.SCALED)).isTrue();
+    assertThat(other.transitioned(ConditionType.SCALED)).isFalse();
+  }
+
+  @Test
   void reasonsOnlyANewerOperatorKnowsAreCarriedOverNotFatal() {
     // Written by a newer operator version before this one was rolled back.
     List<Condition> newer =

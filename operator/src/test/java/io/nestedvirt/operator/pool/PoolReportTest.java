@@ -81,6 +81,35 @@ class PoolReportTest {
   }
 
   @Test
+  void aNodeWhoseVmsMigrateIsWhatScaledSaysWhileItLeaves() {
+    NestedVirtInstance victim = machine("v", "Draining");
+    victim.getStatus().conditions =
+        List.of(
+            condition(
+                "Draining",
+                "True",
+                "Migrating",
+                "node n cordoned, KubeVirt migrating its VMs: 1 VMI to move (vms/a), 1 moved"));
+    PoolConditions conditions = new PoolConditions(List.of(), 1, NOW);
+    new PoolReport(1, List.of(machine("a", "Ready")), List.of(machine("a", "Ready"), victim))
+        .scaled(conditions, false);
+    Condition scaled = conditions.get(ConditionType.SCALED).orElseThrow();
+    assertThat(scaled.reason).isEqualTo("Migrating");
+    assertThat(scaled.message)
+        .isEqualTo(
+            "1 of 1 machines, 1 being removed: node n cordoned, KubeVirt migrating its VMs: 1 VMI"
+                + " to move (vms/a), 1 moved");
+
+    victim.getStatus().conditions =
+        List.of(condition("Draining", "False", "WaitingForMigrationSlot", "3 nodes with VMs"));
+    PoolConditions waiting = new PoolConditions(List.of(), 1, NOW);
+    new PoolReport(1, List.of(machine("a", "Ready")), List.of(machine("a", "Ready"), victim))
+        .scaled(waiting, false);
+    assertThat(waiting.get(ConditionType.SCALED).orElseThrow().reason)
+        .isEqualTo("WaitingForMigrationSlot");
+  }
+
+  @Test
   void noCapacityAnywhereIsInsufficientCapacity() {
     PoolConditions conditions = new PoolConditions(List.of(), 1, NOW);
     new PoolReport(2, List.of(machine("a", "Ready")), List.of(machine("a", "Ready")))

@@ -117,12 +117,17 @@ public class NestedVirtPoolSpec {
   @Pattern(DURATION)
   public String joinTimeout = "15m";
 
+  /** The drain timeout of a pool that sets none, for a node without VMs to migrate. */
+  public static final String DEFAULT_DRAIN_TIMEOUT = "10m";
+
   @JsonPropertyDescription(
       "How long a node being removed may take to drain before the pool reports it stuck (or,"
-          + " with forceDrain, deletes its pods), like 10m.")
-  @Default("10m")
+          + " with forceDrain, deletes its pods), like 10m. Unset: 10m, or for a node with"
+          + " KubeVirt VMs to migrate, the longer of 10m and KubeVirt's completionTimeoutPerGiB"
+          + " per GiB of VM memory per wave of parallelOutboundMigrationsPerNode migrations,"
+          + " plus its progressTimeout.")
   @Pattern(DURATION)
-  public String drainTimeout = "10m";
+  public String drainTimeout;
 
   @JsonPropertyDescription(
       "After drainTimeout, delete the remaining pods even where a PodDisruptionBudget forbids"

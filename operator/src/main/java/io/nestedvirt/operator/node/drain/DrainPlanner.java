@@ -2,6 +2,8 @@ package io.nestedvirt.operator.node.drain;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.nestedvirt.operator.kubevirt.LauncherPods;
+import io.nestedvirt.operator.kubevirt.Vm;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -20,6 +22,11 @@ import java.util.Map;
  * is more than {@link #ABANDONED_AFTER} past its deletion deadline: then its kubelet is gone and
  * nothing will ever finish it (the pod garbage collector removes it once the Node is deleted), so
  * it no longer holds the drain.
+ *
+ * <p>A forced drain deletes pods instead of evicting them, except the virt-launcher pod of a VM
+ * that is moving or could move: deleting it would kill the VM, where its eviction starts (or
+ * continues) a live migration. Such pods are always evicted; only a VM that cannot move (not
+ * migratable, or an eviction strategy of None) is deleted by a forced drain.
  */
 public final class DrainPlanner {
   /** Set by the kubelet on the API-server copy of a static pod. */
@@ -81,11 +88,28 @@ public final class DrainPlanner {
    */
   public static List<Decision> plan(
       List<Pod> podsOnNode, boolean force, boolean nodeReady, Instant now) {
-    return podsOnNode.stream().map(pod -> decide(pod, force, nodeReady, now)).toList();
+    return plan(podsOnNode, force, nodeReady, now, Map.of());
+  }
+
+  /**
+   * One decision per pod, in the order given.
+   *
+   * @param nodeReady whether the node's Ready condition is True (a node that is gone is not)
+   * @param vms the VMIs on the node by {@code namespace/name}
+   */
+  public static List<Decision> plan(
+      List<Pod> podsOnNode, boolean force, boolean nodeReady, Instant now, Map<String, Vm> vms) {
+    return podsOnNode.stream().map(pod -> decide(pod, force, nodeReady, now, vms)).toList();
+  }
+
+  /** The decision for one pod on a node being drained, with no VMs known on it. */
+  public static Decision decide(Pod pod, boolean force, boolean nodeReady, Instant now) {
+    return decide(pod, force, nodeReady, now, Map.of());
   }
 
   /** The decision for one pod on a node being drained. */
-  public static Decision decide(Pod pod, boolean force, boolean nodeReady, Instant now) {
+  public static Decision decide(
+      Pod pod, boolean force, boolean nodeReady, Instant now, Map<String, Vm> vms) {
     String daemonSet = daemonSetOwner(pod);
     if (daemonSet != null) {
       return new Decision(pod, Action.SKIP, "owned by DaemonSet " + daemonSet);
@@ -115,6 +139,13 @@ public final class DrainPlanner {
       return new Decision(pod, Action.AWAIT_TERMINATION, "terminating");
     }
     if (force) {
+      Vm vm = LauncherPods.vmiKey(pod).map(vms::get).orElse(null);
+      if (vm != null && vm.mustNotBeKilled()) {
+        return new Decision(
+            pod,
+            Action.EVICT,
+            "virt-launcher of VMI " + vm.key() + ", which can migrate: evicted, never deleted");
+      }
       return new Decision(pod, Action.DELETE, "forced drain");
     }
     return new Decision(pod, Action.EVICT, "on the node");

@@ -15,7 +15,10 @@ import java.util.List;
  * @param terminating of {@code podsLeft}, those already being deleted (now or earlier)
  * @param evicted pods whose eviction (or forced deletion) the API server accepted in this step
  * @param refused evictions the API server refused with 429 in this step; the caller backs off and
- *     calls again
+ *     calls again (refusals that mean a VM is migrating are in {@code migrating} instead)
+ * @param migrating the VMIs ({@code namespace/name}) whose virt-launcher pod's eviction KubeVirt
+ *     answered with 429 because it is moving the VM (or has just started to): progress, not a
+ *     refusal
  * @param errors pods whose eviction failed otherwise, with the API server's message (for example:
  *     more than one PodDisruptionBudget covers the pod); the other pods were still tried
  */
@@ -26,6 +29,7 @@ public record DrainStep(
     int terminating,
     int evicted,
     List<Refusal> refused,
+    List<String> migrating,
     List<String> errors) {
 
   /** Names, at most, shown in a summary before "and n more". */
@@ -33,6 +37,7 @@ public record DrainStep(
 
   public DrainStep {
     refused = List.copyOf(refused);
+    migrating = List.copyOf(migrating);
     errors = List.copyOf(errors);
   }
 
@@ -41,11 +46,27 @@ public record DrainStep(
    *
    * @param pod {@code namespace/name}
    * @param disruptionBudgets the budgets in the pod's namespace that cover it; empty when none
-   *     does, so the 429 came from something else (API server throttling)
+   *     does, so the 429 came from something else (API server throttling, or KubeVirt)
+   * @param vmPinned why KubeVirt refused it: its VM cannot move ({@code null} for other pods)
    */
-  public record Refusal(String pod, List<String> disruptionBudgets) {
+  public record Refusal(String pod, List<String> disruptionBudgets, String vmPinned) {
     public Refusal {
       disruptionBudgets = List.copyOf(disruptionBudgets);
+    }
+
+    public Refusal(String pod, List<String> disruptionBudgets) {
+      this(pod, disruptionBudgets, null);
+    }
+
+    private String describe() {
+      if (vmPinned != null) {
+        return "eviction of " + pod + " refused: " + vmPinned;
+      }
+      return "eviction of "
+          + pod
+          + (disruptionBudgets.isEmpty()
+              ? " refused (429, no PodDisruptionBudget covers it)"
+              : " blocked by PodDisruptionBudget " + String.join(", ", disruptionBudgets));
     }
   }
 
@@ -75,14 +96,15 @@ public record DrainStep(
     List<String> parts = new ArrayList<>();
     String left = podsLeft + (podsLeft == 1 ? " pod left" : " pods left");
     parts.add(terminating > 0 ? left + " (" + terminating + " terminating)" : left);
-    for (Refusal refusal : refused.subList(0, Math.min(SHOWN, refused.size()))) {
+    if (!migrating.isEmpty()) {
       parts.add(
-          "eviction of "
-              + refusal.pod()
-              + (refusal.disruptionBudgets().isEmpty()
-                  ? " refused (429, no PodDisruptionBudget covers it)"
-                  : " blocked by PodDisruptionBudget "
-                      + String.join(", ", refusal.disruptionBudgets())));
+          (migrating.size() == 1 ? "VMI " : "VMIs ")
+              + String.join(", ", migrating.subList(0, Math.min(SHOWN, migrating.size())))
+              + (migrating.size() > SHOWN ? " and " + (migrating.size() - SHOWN) + " more" : "")
+              + " migrating");
+    }
+    for (Refusal refusal : refused.subList(0, Math.min(SHOWN, refused.size()))) {
+      parts.add(refusal.describe());
     }
     if (refused.size() > SHOWN) {
       parts.add((refused.size() - SHOWN) + " more evictions refused");

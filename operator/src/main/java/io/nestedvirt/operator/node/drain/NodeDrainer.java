@@ -7,12 +7,17 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.nestedvirt.operator.kubevirt.LauncherPods;
+import io.nestedvirt.operator.kubevirt.Vm;
+import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.node.NodeConditions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>Requests per call: get the node, patch it once (first call only), list the node's pods, one
  * request per pod that has to go, and, when evictions were refused, one list of
  * PodDisruptionBudgets per namespace concerned (to name them).
+ *
+ * <p>KubeVirt answers the eviction of a virt-launcher pod whose VM is to move with 429 while it
+ * migrates the VM (virt-api's eviction interceptor); such answers are reported as migrations in
+ * progress, not as refusals, and the drain keeps evicting on its usual back-off until the source
+ * pod has completed.
  */
 public final class NodeDrainer {
   private static final Logger LOG = LoggerFactory.getLogger(NodeDrainer.class);
@@ -37,16 +47,21 @@ public final class NodeDrainer {
   private final KubernetesClient client;
   private final PodEvictions evictions;
   private final Clock clock;
+  private final VmInventory vms;
 
   public NodeDrainer(KubernetesClient client) {
-    this(client, Clock.systemUTC());
+    this(client, Clock.systemUTC(), VmInventory.NONE);
   }
 
-  /** With the operator's clock, which decides when a terminating pod is overdue or abandoned. */
-  public NodeDrainer(KubernetesClient client, Clock clock) {
+  /**
+   * With the operator's clock, which decides when a terminating pod is overdue or abandoned, and
+   * the VMs on each node.
+   */
+  public NodeDrainer(KubernetesClient client, Clock clock, VmInventory vms) {
     this.client = client;
     this.evictions = new PodEvictions(client);
     this.clock = clock;
+    this.vms = vms;
   }
 
   /**
@@ -60,12 +75,17 @@ public final class NodeDrainer {
     boolean ready = cordon(nodeName);
     List<Pod> pods =
         client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems();
-    List<DrainPlanner.Decision> plan = DrainPlanner.plan(pods, force, ready, clock.instant());
+    Map<String, Vm> vmsOnNode =
+        vms.onNode(nodeName).stream().collect(Collectors.toMap(Vm::key, Function.identity()));
+    List<DrainPlanner.Decision> plan =
+        DrainPlanner.plan(pods, force, ready, clock.instant(), vmsOnNode);
 
     int left = 0;
     int terminating = 0;
     int evicted = 0;
     List<Pod> refusedPods = new ArrayList<>();
+    List<String> migrating = new ArrayList<>();
+    List<DrainStep.Refusal> pinned = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     for (DrainPlanner.Decision decision : plan) {
       if (!decision.action().blocksDrain()) {
@@ -107,11 +127,20 @@ public final class NodeDrainer {
         evicted++;
         LOG.info("node {}: {} {} accepted", nodeName, decision.action(), decision.podKey());
       } else if (outcome == PodEvictions.Outcome.REFUSED) {
-        refusedPods.add(decision.pod());
+        Vm vm = LauncherPods.vmiKey(decision.pod()).map(vmsOnNode::get).orElse(null);
+        if (vm != null && (vm.movesOnEviction() || vm.evacuating())) {
+          migrating.add(vm.key());
+        } else if (vm != null && vm.pinsNode()) {
+          pinned.add(new DrainStep.Refusal(decision.podKey(), List.of(), pinnedBecause(vm)));
+        } else {
+          refusedPods.add(decision.pod());
+        }
       }
     }
+    List<DrainStep.Refusal> refusals = new ArrayList<>(pinned);
+    refusals.addAll(name(refusedPods));
     DrainStep step =
-        new DrainStep(nodeName, left == 0, left, terminating, evicted, name(refusedPods), errors);
+        new DrainStep(nodeName, left == 0, left, terminating, evicted, refusals, migrating, errors);
     LOG.debug("node {}: {}", nodeName, step.summary());
     return step;
   }
@@ -160,6 +189,15 @@ public final class NodeDrainer {
         throw e;
       }
     }
+  }
+
+  private static String pinnedBecause(Vm vm) {
+    return "VMI "
+        + vm.key()
+        + " has eviction strategy LiveMigrate but is not live-migratable"
+        + (vm.notMigratableBecause() == null || vm.notMigratableBecause().isEmpty()
+            ? ""
+            : " (" + vm.notMigratableBecause() + ")");
   }
 
   /** Finds the budgets that cover each refused pod, one list per namespace. */

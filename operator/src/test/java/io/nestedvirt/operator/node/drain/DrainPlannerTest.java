@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.nestedvirt.operator.kubevirt.Vm;
+import io.nestedvirt.operator.kubevirt.Vms;
 import io.nestedvirt.operator.node.drain.DrainPlanner.Action;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DrainPlannerTest {
@@ -17,6 +20,43 @@ class DrainPlannerTest {
     assertThat(decide(pod("web-1").withOwner("ReplicaSet", "web", true)).action())
         .isEqualTo(Action.EVICT);
     assertThat(decide(pod("bare")).action()).isEqualTo(Action.EVICT);
+  }
+
+  @Test
+  void aForcedDrainNeverDeletesTheLauncherOfAVmThatMovesOrCouldMove() {
+    Vm movable = Vms.movable("web", 4);
+    Vm migrating = Vms.withMigrations(Vms.unmanaged("batch"), 1, 0, 0);
+    Vm pinned = Vms.pinned("db");
+    Vm unmanaged = Vms.unmanaged("scratch");
+    Map<String, Vm> vms =
+        Map.of(
+            movable.key(), movable,
+            migrating.key(), migrating,
+            pinned.key(), pinned,
+            unmanaged.key(), unmanaged);
+    DrainPlanner.Decision forMovable =
+        DrainPlanner.decide(Vms.launcher(movable, "n1", "4Gi", "1"), true, true, NOW, vms);
+    assertThat(forMovable.action()).isEqualTo(Action.EVICT);
+    assertThat(forMovable.reason()).contains("VMI vms/web, which can migrate");
+    assertThat(
+            DrainPlanner.decide(Vms.launcher(migrating, "n1", "1Gi", "1"), true, true, NOW, vms)
+                .action())
+        .as("a VM being evacuated is not killed, whatever its strategy")
+        .isEqualTo(Action.EVICT);
+    assertThat(
+            DrainPlanner.decide(Vms.launcher(pinned, "n1", "1Gi", "1"), true, true, NOW, vms)
+                .action())
+        .as("a VM that cannot move goes with a forced drain")
+        .isEqualTo(Action.DELETE);
+    assertThat(
+            DrainPlanner.decide(Vms.launcher(unmanaged, "n1", "1Gi", "1"), true, true, NOW, vms)
+                .action())
+        .isEqualTo(Action.DELETE);
+    assertThat(
+            DrainPlanner.decide(Vms.launcher(movable, "n1", "4Gi", "1"), true, true, NOW, Map.of())
+                .action())
+        .as("a launcher pod whose VMI is unknown is an ordinary pod")
+        .isEqualTo(Action.DELETE);
   }
 
   @Test

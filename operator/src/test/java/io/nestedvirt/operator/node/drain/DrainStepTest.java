@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class DrainStepTest {
   @Test
   void aDrainedNodeSaysSo() {
-    DrainStep step = new DrainStep("n1", true, 0, 0, 0, List.of(), List.of());
+    DrainStep step = new DrainStep("n1", true, 0, 0, 0, List.of(), List.of(), List.of());
     assertThat(step.summary()).isEqualTo("node n1 is drained");
     assertThat(step.evictionsRefused()).isZero();
   }
@@ -18,7 +18,14 @@ class DrainStepTest {
   void summaryNamesPodsLeftAndTheBudgetThatBlocks() {
     DrainStep step =
         new DrainStep(
-            "n1", false, 2, 1, 1, List.of(new Refusal("default/web-1", List.of("web"))), List.of());
+            "n1",
+            false,
+            2,
+            1,
+            1,
+            List.of(new Refusal("default/web-1", List.of("web"))),
+            List.of(),
+            List.of());
     assertThat(step.summary())
         .isEqualTo(
             "2 pods left (1 terminating); eviction of default/web-1 blocked by"
@@ -30,7 +37,8 @@ class DrainStepTest {
   @Test
   void aRefusalThatNoBudgetExplainsIsCalledA429() {
     DrainStep step =
-        new DrainStep("n1", false, 1, 0, 0, List.of(new Refusal("ns/p", List.of())), List.of());
+        new DrainStep(
+            "n1", false, 1, 0, 0, List.of(new Refusal("ns/p", List.of())), List.of(), List.of());
     assertThat(step.summary())
         .isEqualTo("1 pod left; eviction of ns/p refused (429, no PodDisruptionBudget covers it)");
     assertThat(step.blockedByDisruptionBudget()).isEmpty();
@@ -47,7 +55,14 @@ class DrainStepTest {
             new Refusal("b/w-3", List.of("web")));
     DrainStep step =
         new DrainStep(
-            "n1", false, 5, 0, 0, refused, List.of("c/x: 500 This pod has more than one"));
+            "n1",
+            false,
+            5,
+            0,
+            0,
+            refused,
+            List.of(),
+            List.of("c/x: 500 This pod has more than one"));
     assertThat(step.summary())
         .isEqualTo(
             "5 pods left; eviction of a/w-1 blocked by PodDisruptionBudget web; eviction of a/w-2"
@@ -55,5 +70,30 @@ class DrainStepTest {
                 + " PodDisruptionBudget web; 2 more evictions refused; c/x: 500 This pod has more"
                 + " than one");
     assertThat(step.blockedByDisruptionBudget()).containsExactly("a/web", "b/web");
+  }
+
+  @Test
+  void vmsMovingAreProgressAndVmsPinnedSayWhyNotABudget() {
+    DrainStep step =
+        new DrainStep(
+            "n1",
+            false,
+            3,
+            0,
+            0,
+            List.of(
+                new Refusal(
+                    "vms/virt-launcher-db-x",
+                    List.of(),
+                    "VMI vms/db has eviction strategy LiveMigrate but is not live-migratable")),
+            List.of("vms/web", "vms/api"),
+            List.of());
+    assertThat(step.summary())
+        .isEqualTo(
+            "3 pods left; VMIs vms/web, vms/api migrating; eviction of vms/virt-launcher-db-x"
+                + " refused: VMI vms/db has eviction strategy LiveMigrate but is not"
+                + " live-migratable");
+    assertThat(step.blockedByDisruptionBudget()).isEmpty();
+    assertThat(step.evictionsRefused()).isEqualTo(1);
   }
 }
