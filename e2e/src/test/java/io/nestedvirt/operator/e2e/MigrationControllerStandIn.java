@@ -364,7 +364,7 @@ final class MigrationControllerStandIn implements AutoCloseable {
                     "sourcePod", sourcePod.getMetadata().getName(),
                     "targetNode", target.get(),
                     "targetPod", targetPod.getMetadata().getName(),
-                    "startTimestamp", Instant.now().toString(),
+                    "startTimestamp", metav1Now(),
                     "mode", "PreCopy"))));
     runningSince.put(m.getMetadata().getUid(), Instant.now());
     setPhase(m, "Running");
@@ -376,7 +376,7 @@ final class MigrationControllerStandIn implements AutoCloseable {
     Map<String, Object> state =
         new LinkedHashMap<>(
             KubeVirtObjects.map(vmi.getAdditionalProperties(), "status", "migrationState"));
-    state.put("endTimestamp", Instant.now().toString());
+    state.put("endTimestamp", metav1Now());
     state.put("completed", true);
     String target = (String) state.get("targetNode");
     int failuresLeft = failuresToInject.getOrDefault(vmiKey, 0);
@@ -537,6 +537,15 @@ final class MigrationControllerStandIn implements AutoCloseable {
         .inNamespace(vmi.getMetadata().getNamespace())
         .withName(vmi.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+  }
+
+  /**
+   * Now as KubeVirt writes its timestamps (Go's metav1.Time: RFC 3339 in whole seconds). A custom
+   * resource keeps the string it is given, so fractional seconds would reach readers that KubeVirt
+   * never sends them.
+   */
+  private static String metav1Now() {
+    return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   private static String vmiName(GenericKubernetesResource migration) {
