@@ -96,8 +96,9 @@ class KubeVirtStandInE2E {
 
     awaitStandIns()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> to.equals(KubeVirtObjects.nodeOf(VirtualMachines.vmi(admin, ns, "mover"))));
+        .until(() -> migrations.finished.contains(ns + "/mover: " + from + " -> " + to));
     GenericKubernetesResource moved = VirtualMachines.vmi(admin, ns, "mover");
+    assertThat(KubeVirtObjects.nodeOf(moved)).isEqualTo(to);
     assertThat(KubeVirtObjects.evacuationNode(moved)).isEmpty();
     assertThat(KubeVirtObjects.map(moved.getAdditionalProperties(), "status", "migrationState"))
         .containsEntry("completed", true)
@@ -212,7 +213,8 @@ class KubeVirtStandInE2E {
 
     awaitStandIns()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> to.equals(KubeVirtObjects.nodeOf(VirtualMachines.vmi(admin, ns, "retried"))));
+        .until(() -> migrations.finished.contains(ns + "/retried: " + from + " -> " + to));
+    assertThat(KubeVirtObjects.nodeOf(VirtualMachines.vmi(admin, ns, "retried"))).isEqualTo(to);
     assertThat(migrationsOf("retried"))
         .extracting(KubeVirtObjects::phase)
         .containsExactlyInAnyOrder("Failed", "Failed", "Succeeded");

@@ -87,7 +87,10 @@ final class MigrationControllerStandIn implements AutoCloseable {
   /** virt-launcher pods ("ns/name") seen deleted or terminating, with their phase then. */
   final Map<String, String> deletedLauncherPods = new ConcurrentHashMap<>();
 
-  /** Each finished migration: "ns/vmi: from -> to" or "ns/vmi: failed on from". */
+  /**
+   * Each finished migration: "ns/vmi: from -> to" or "ns/vmi: failed on from", added once all its
+   * writes are done (VMI, migration, source and target pods).
+   */
   final List<String> finished = new CopyOnWriteArrayList<>();
 
   /** Loop passes completed, so a test can wait for a few before it says nothing happened. */
