@@ -227,6 +227,9 @@ class KubeVirtStandInE2E {
     assertThat(VirtualMachines.launcherPods(admin, ns, "retried"))
         .as("the failed attempts' target pods are gone; source completed, target running")
         .hasSize(2);
+    assertThat(migrations.killed())
+        .as("deleting a failed migration's target pod kills no VM")
+        .isEmpty();
   }
 
   @Test

@@ -84,6 +84,11 @@ final class MigrationControllerStandIn implements AutoCloseable {
   /** VMIs ("ns/name") seen deleted or with a deletionTimestamp. */
   final Set<String> deletedVmis = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Target pods of failed migrations ("ns/name"), which this stand-in deleted, as KubeVirt does.
+   */
+  private final Set<String> ownDeletions = ConcurrentHashMap.newKeySet();
+
   /** virt-launcher pods ("ns/name") seen deleted or terminating, with their phase then. */
   final Map<String, String> deletedLauncherPods = new ConcurrentHashMap<>();
 
@@ -166,14 +171,17 @@ final class MigrationControllerStandIn implements AutoCloseable {
 
   /**
    * VMs killed: VMIs deleted, and virt-launcher pods deleted before they completed (a completed
-   * source pod of a finished migration may go).
+   * source pod of a finished migration may go, and so may the target pod of a failed one, which
+   * this stand-in deletes itself).
    */
   List<String> killed() {
     List<String> killed = new java.util.ArrayList<>();
     deletedVmis.forEach(v -> killed.add("VMI " + v + " deleted"));
     deletedLauncherPods.forEach(
         (pod, phase) -> {
-          if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
+          if (!"Succeeded".equals(phase)
+              && !"Failed".equals(phase)
+              && !ownDeletions.contains(pod)) {
             killed.add("virt-launcher pod " + pod + " deleted while " + phase);
           }
         });
@@ -389,6 +397,7 @@ final class MigrationControllerStandIn implements AutoCloseable {
       state.put("failureReason", "injected by the test");
       Object targetPod = state.get("targetPod");
       if (targetPod instanceof String name) {
+        ownDeletions.add(key(ns, name));
         client.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
       }
       mergePatchVmi(vmi, Map.of("status", Map.of("migrationState", state)));

@@ -272,6 +272,46 @@ class VmDrainE2E {
   }
 
   @Test
+  void aVmWhoseMigrationKeepsFailingMakesTheDrainStuckNamingItUntilKubeVirtMovesIt()
+      throws Exception {
+    pool("kv-fail", 2, "");
+    List<String> nodes = E2E.readyNodes(admin, "kv-fail");
+    for (int i = 0; i < 2; i++) {
+      vm("failing-" + i, nodes.get(i), VirtualMachines.Spec.liveMigrate(512));
+      // Five failures of 3 s each: the third leaves the drain stuck for two more attempts.
+      migrations.failFirst(ns, "failing-" + i, 5);
+    }
+    migrations.migrationTime(Duration.ofSeconds(3));
+
+    try (MachineDrainWatch drains = new MachineDrainWatch(admin, Set.of("kv-fail"))) {
+      scale("kv-fail", 1);
+      E2E.awaitReady(admin, "kv-fail", 1);
+
+      String kept = E2E.readyNodes(admin, "kv-fail").getFirst();
+      String gone = nodes.stream().filter(n -> !n.equals(kept)).findFirst().orElseThrow();
+      String vmi = ns + "/failing-" + nodes.indexOf(gone);
+      assertThat(drains.statesOfNode(gone))
+          .as("stuck while the migrations failed, naming the VMI")
+          .anySatisfy(
+              s ->
+                  assertThat(s)
+                      .startsWith("True DrainStuck: draining node " + gone)
+                      .contains("the migration of VMI " + vmi + " has failed"));
+      assertThat(machineEvents("kv-fail", "DrainBlocked"))
+          .extracting(Event::getMessage)
+          .anySatisfy(m -> assertThat(m).contains("the migration of VMI " + vmi));
+      assertThat(migrations.finished)
+          .filteredOn(f -> f.startsWith(vmi + ":"))
+          .as("KubeVirt kept trying and the sixth migration moved it")
+          .hasSize(6)
+          .last()
+          .isEqualTo(vmi + ": " + gone + " -> " + kept);
+      assertThat(migrations.killed()).isEmpty();
+      assertThat(drains.failures).isEmpty();
+    }
+  }
+
+  @Test
   void doNotDisruptOnAPodOrANodeHoldsThatNodeOnScaleDown() throws Exception {
     pool("kv-hold", 3, "");
     List<String> nodes = E2E.readyNodes(admin, "kv-hold");
