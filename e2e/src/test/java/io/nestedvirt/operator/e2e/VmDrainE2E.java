@@ -312,6 +312,65 @@ class VmDrainE2E {
   }
 
   @Test
+  void aNodeWhoseVmsFitNowhereElseWaitsForItsSuccessorBeforeItDrains() throws Exception {
+    pool("kv-room", 2, "");
+    List<String> nodes = E2E.readyNodes(admin, "kv-room");
+    String full = nodes.get(0);
+    // Launchers of 2 GiB guests request 2340 Mi each; an m8i.large node has 6299 Mi allocatable:
+    // the other node, with one VM already, has room for one of the two, not both.
+    vm("room-a", full, VirtualMachines.Spec.liveMigrate(2048));
+    vm("room-b", full, VirtualMachines.Spec.liveMigrate(2048));
+    vm("room-c", nodes.get(1), VirtualMachines.Spec.liveMigrate(2048));
+    String machine =
+        E2E.machines(admin, "kv-room").stream()
+            .filter(m -> full.equals(m.getStatus().nodeName))
+            .findFirst()
+            .orElseThrow()
+            .getMetadata()
+            .getName();
+
+    try (MachineDrainWatch drains = new MachineDrainWatch(admin, Set.of("kv-room"))) {
+      Tool.Result deleted = stack.cluster().kubectl("delete", "nvi/" + machine, "--wait=false");
+      assertThat(deleted.code()).as(deleted.output()).isZero();
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .until(
+              () ->
+                  admin
+                          .resources(io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance.class)
+                          .withName(machine)
+                          .get()
+                      == null);
+      E2E.awaitReady(admin, "kv-room", 2);
+
+      List<String> states = drains.statesOfNode(full);
+      int waited = indexOf(states, "False WaitingForRoom: the VMs on node " + full);
+      int migrating = indexOf(states, "True Migrating:");
+      assertThat(waited).as("waited for room first: %s", states).isNotNegative();
+      assertThat(migrating).as("then migrated: %s", states).isGreaterThan(waited);
+      List<String> now = E2E.readyNodes(admin, "kv-room");
+      assertThat(now).doesNotContain(full).contains(nodes.get(1));
+      for (String vmi : List.of("room-a", "room-b", "room-c")) {
+        assertThat(KubeVirtObjects.nodeOf(VirtualMachines.vmi(admin, ns, vmi)))
+            .as("VMI %s", vmi)
+            .isIn(now);
+      }
+      assertThat(migrations.killed()).isEmpty();
+      assertThat(stack.moto().instances("kv-room", "running")).hasSize(2);
+    }
+  }
+
+  /** The index of the first state that starts with {@code prefix}, or -1. */
+  private static int indexOf(List<String> states, String prefix) {
+    for (int i = 0; i < states.size(); i++) {
+      if (states.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
   void doNotDisruptOnAPodOrANodeHoldsThatNodeOnScaleDown() throws Exception {
     pool("kv-hold", 3, "");
     List<String> nodes = E2E.readyNodes(admin, "kv-hold");
