@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
  * controllers (ReplicaSet, garbage collector, namespace, ...) are off: tests that need their effect
  * play their part explicitly.
+ *
+ * <p>KubeVirt's CRDs and a {@code KubeVirt} CR are installed too ({@link KubeVirtObjects}); no
+ * KubeVirt component runs (the VM tests start their stand-ins).
  */
 final class RealCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "nestedvirt-system";
@@ -76,6 +79,7 @@ final class RealCluster implements AutoCloseable {
         admin.resource(item).forceConflicts().serverSideApply();
       }
     }
+    KubeVirtObjects.install(admin, env.repo());
     controllerManager = startControllerManager();
   }
 

@@ -47,6 +47,42 @@ final class Workloads {
     return name;
   }
 
+  /**
+   * A Node labelled as a machine of {@code pool} that reports Ready with the allocatable memory and
+   * CPU of an m8i.large, as the kubelet simulator's do (for tests that run without the operator).
+   */
+  static String readyNode(KubernetesClient admin, String name, String pool) {
+    admin
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels(io.nestedvirt.operator.api.v1alpha1.NestedVirtPool.POOL_LABEL, pool)
+                .endMetadata()
+                .build())
+        .create();
+    admin
+        .nodes()
+        .withName(name)
+        .editStatus(
+            n ->
+                new NodeBuilder(n)
+                    .withNewStatus()
+                    .addToAllocatable("memory", new io.fabric8.kubernetes.api.model.Quantity("6Gi"))
+                    .addToAllocatable("cpu", new io.fabric8.kubernetes.api.model.Quantity("1930m"))
+                    .addToAllocatable("pods", new io.fabric8.kubernetes.api.model.Quantity("110"))
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .withReason("KubeletReady")
+                    .withLastTransitionTime(java.time.Instant.now().toString())
+                    .endCondition()
+                    .endStatus()
+                    .build());
+    return name;
+  }
+
   static ReplicaSet replicaSet(String ns, String app, int replicas) {
     return new ReplicaSetBuilder()
         .withNewMetadata()
