@@ -98,6 +98,46 @@ class KubeVirtModelTest {
   }
 
   @Test
+  void oddValuesAreReadLenientlyOrDroppedNeverFatal() {
+    // fabric8 stops a watch at the first object it cannot read: one odd VMI must not blind the
+    // operator to every VM. Fractional seconds are valid RFC 3339, the generated pattern is not.
+    VirtualMachineInstance vmi =
+        serialization.unmarshal(
+            """
+            {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+             "metadata": {"name": "odd", "namespace": "vms"},
+             "status": {"nodeName": "n1",
+                        "migrationState": {"startTimestamp": "2026-11-30T10:00:00.123456789Z",
+                                           "endTimestamp": "yesterday",
+                                           "completed": true},
+                        "conditions": [{"type": "LiveMigratable", "status": "True",
+                                        "lastTransitionTime": "2026-11-30T10:00:00.5+01:00"}]}}
+            """,
+            VirtualMachineInstance.class);
+
+    var state = vmi.getStatus().getMigrationState();
+    assertThat(state.getStartTimestamp().toInstant())
+        .isEqualTo(java.time.Instant.parse("2026-11-30T10:00:00.123456789Z"));
+    assertThat(state.getEndTimestamp()).as("not a date: dropped").isNull();
+    assertThat(state.getCompleted()).isTrue();
+    assertThat(vmi.getStatus().getConditions().getFirst().getLastTransitionTime().toInstant())
+        .isEqualTo(java.time.Instant.parse("2026-11-30T09:00:00.5Z"));
+    assertThat(vmi.getStatus().getNodeName()).isEqualTo("n1");
+
+    VirtualMachineInstance misshapen =
+        serialization.unmarshal(
+            """
+            {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+             "metadata": {"name": "odd", "namespace": "vms"},
+             "status": {"conditions": "broken", "migrationState": [1, 2], "nodeName": "n1"}}
+            """,
+            VirtualMachineInstance.class);
+    assertThat(misshapen.getStatus().getConditions()).isNullOrEmpty();
+    assertThat(misshapen.getStatus().getMigrationState()).isNull();
+    assertThat(misshapen.getStatus().getNodeName()).isEqualTo("n1");
+  }
+
+  @Test
   void aMigrationReadsIntoThePrunedModel() {
     VirtualMachineInstanceMigration migration =
         read("virtualmachineinstancemigration.json", VirtualMachineInstanceMigration.class);
