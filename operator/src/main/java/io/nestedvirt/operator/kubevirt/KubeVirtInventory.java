@@ -145,10 +145,30 @@ public final class KubeVirtInventory implements VmInventory, AutoCloseable {
                     : List.of(m.getMetadata().getNamespace() + "/" + m.getSpec().getVmiName())));
     SharedIndexInformer<KubeVirt> kubevirts =
         client.resources(KubeVirt.class).inAnyNamespace().runnableInformer(0);
+    keepTrying(vmis, "VirtualMachineInstances");
+    keepTrying(migrations, "VirtualMachineInstanceMigrations");
+    keepTrying(kubevirts, "KubeVirt CRs");
     vmis.start();
     migrations.start();
     kubevirts.start();
     return new Informers(vmis, migrations, kubevirts);
+  }
+
+  /**
+   * fabric8 gives an informer up when its first list fails (a ClusterRole from before this version,
+   * without KubeVirt's resources: 403); the operator would then see no VM anywhere and drain VMs as
+   * ordinary pods. It keeps trying instead, on fabric8's back-off, and says why each time.
+   */
+  private static void keepTrying(SharedIndexInformer<?> informer, String what) {
+    informer.exceptionHandler(
+        (started, e) -> {
+          log.warn(
+              "cannot watch KubeVirt's {} ({}): drains treat VMs as ordinary pods until this"
+                  + " works; the ClusterRole needs get, list and watch on them (upgrade the chart)",
+              what,
+              e.getMessage());
+          return true;
+        });
   }
 
   @Override
