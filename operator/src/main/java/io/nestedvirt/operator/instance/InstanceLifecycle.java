@@ -18,7 +18,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
-import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.OperatorSettings;
 import io.nestedvirt.operator.ReconcileRetry;
@@ -234,7 +233,6 @@ public final class InstanceLifecycle
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
-      String before = Json.of(m.status);
       String phaseBefore = m.status.phase;
       metrics.step(object.poolName(), "launch", () -> launch.reconcile(m));
       m.claimants = claimants(m);
@@ -250,7 +248,7 @@ public final class InstanceLifecycle
       if (phase != InstancePhase.Ready && phase != InstancePhase.Failed) {
         m.requeueWithin(refreshPeriod);
       }
-      if (!Json.of(status).equals(before)) {
+      if (m.changed(status)) {
         writeStatus(object, status, context);
       }
       UpdateControl<NestedVirtInstance> control = UpdateControl.noUpdate();
@@ -266,7 +264,6 @@ public final class InstanceLifecycle
     try (var pool = MDC.putCloseable(LogFields.POOL, object.poolName());
         var machine = MDC.putCloseable(LogFields.MACHINE, object.name())) {
       Machine m = observe(object);
-      String before = Json.of(m.status);
       m.claimants = claimants(m);
       m.node = boundNode(m);
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
@@ -277,7 +274,7 @@ public final class InstanceLifecycle
         return DeleteControl.defaultDelete();
       }
       NestedVirtInstanceStatus status = m.finish(Termination.phase(m));
-      if (!Json.of(status).equals(before)) {
+      if (m.changed(status)) {
         writeStatus(object, status, context);
       }
       return DeleteControl.noFinalizerRemoval()

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -41,6 +42,9 @@ final class Machine {
 
   private Duration requeue;
 
+  /** The status as read, as JSON: what a reconcile's result is compared with before a write. */
+  private final String asRead;
+
   /** A reason the machine is Failed, and what happened. */
   record Failure(InstanceReason reason, String message) {}
 
@@ -51,7 +55,16 @@ final class Machine {
     NestedVirtInstanceStatus current =
         object.getStatus() == null ? new NestedVirtInstanceStatus() : object.getStatus();
     this.status = copy(current);
+    this.asRead = Json.of(status);
     this.conditions = new Conditions(current.conditions, InstanceConditions.ORDER, null, now);
+  }
+
+  /**
+   * Whether the finished status differs from the one read, observations included: what EC2 reports
+   * (an instance that turned running) is written even when nothing else changed.
+   */
+  boolean changed(NestedVirtInstanceStatus finished) {
+    return !Json.of(finished).equals(asRead);
   }
 
   String name() {
