@@ -43,6 +43,7 @@ public enum InstanceReason {
   Migrating,
   WaitingForMigrationSlot,
   WaitingForRoom,
+  DoNotDisrupt,
   DrainStuck,
   Drained,
   Terminating,

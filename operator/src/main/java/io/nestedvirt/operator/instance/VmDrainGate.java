@@ -8,6 +8,7 @@ import io.nestedvirt.operator.kubevirt.MigrationSettings;
 import io.nestedvirt.operator.kubevirt.RoomForVms;
 import io.nestedvirt.operator.kubevirt.Vm;
 import io.nestedvirt.operator.kubevirt.VmInventory;
+import io.nestedvirt.operator.node.DoNotDisrupt;
 import io.nestedvirt.operator.node.NodeConditions;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +66,12 @@ final class VmDrainGate {
 
   /** Empty when the machine's drain may start; a slot is then taken until its VMs have left. */
   synchronized Optional<Hold> hold(Machine m, List<Vm> movers) {
+    if (m.object.isScaleDownVictim() && !m.object.isDeleting()) {
+      Optional<Hold> held = doNotDisrupt(m);
+      if (held.isPresent()) {
+        return held;
+      }
+    }
     if (movers.isEmpty()) {
       return Optional.empty();
     }
@@ -78,6 +85,32 @@ final class VmDrainGate {
     }
     admitted.add(m.object.uid());
     return Optional.empty();
+  }
+
+  private Optional<Hold> doNotDisrupt(Machine m) {
+    String nodeName = m.node.getMetadata().getName();
+    if (DoNotDisrupt.holds(m.node)) {
+      return Optional.of(
+          new Hold(
+              InstanceReason.DoNotDisrupt,
+              "node " + nodeName + " carries " + DoNotDisrupt.ANNOTATION + ": \"true\""));
+    }
+    return podsOn.apply(nodeName).stream()
+        .filter(DoNotDisrupt::holds)
+        .findFirst()
+        .map(
+            p ->
+                new Hold(
+                    InstanceReason.DoNotDisrupt,
+                    "pod "
+                        + p.getMetadata().getNamespace()
+                        + "/"
+                        + p.getMetadata().getName()
+                        + " on node "
+                        + nodeName
+                        + " carries "
+                        + DoNotDisrupt.ANNOTATION
+                        + ": \"true\""));
   }
 
   /** A draining machine whose node has no VM left to move gives its slot back. */

@@ -504,6 +504,19 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (victims.isEmpty()) {
         return;
       }
+      List<NestedVirtInstance> held = ScaleDownCancel.heldByDoNotDisrupt(victims);
+      if (!held.isEmpty()) {
+        held.forEach(m -> marks.unmark(client, m, now));
+        events.normal(
+            pool,
+            EventReason.ScaleDownCancelled,
+            "keeping "
+                + held.stream().map(PoolController::describe).toList()
+                + ": their nodes came to carry "
+                + DoNotDisrupt.ANNOTATION
+                + " before their drains began; choosing other nodes");
+        victims = victims.stream().filter(v -> !held.contains(v)).toList();
+      }
       int serving = (int) all.stream().filter(PoolController.this::serves).count();
       List<NestedVirtInstance> kept =
           ScaleDownCancel.choose(pool.getSpec().replicas, serving, victims);

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.instance.InstanceConditions;
 import io.nestedvirt.operator.instance.InstancePhase;
 import java.util.Comparator;
 import java.util.List;
@@ -44,5 +45,21 @@ final class ScaleDownCancel {
     }
     Integer evicted = m.getStatus() == null ? null : m.getStatus().evictedPods;
     return evicted == null || evicted == 0;
+  }
+
+  /**
+   * Victims whose drain has not started because their node came to carry {@code
+   * nestedvirt.io/do-not-disrupt} after the pool chose them (their Draining condition says
+   * DoNotDisrupt): taken back whatever the count, so the pool chooses another node.
+   */
+  static List<NestedVirtInstance> heldByDoNotDisrupt(List<NestedVirtInstance> victims) {
+    return victims.stream()
+        .filter(ScaleDownCancel::cancellable)
+        .filter(
+            m ->
+                MachineConditions.withReason(m, InstanceConditions.DRAINING, "DoNotDisrupt")
+                    .filter(c -> "False".equals(c.status))
+                    .isPresent())
+        .toList();
   }
 }

@@ -155,6 +155,34 @@ class VmDrainTest {
   }
 
   @Test
+  void aVictimWhoseNodeCameToCarryDoNotDisruptIsNotCordoned() {
+    Machine victim = leaving(null, LAUNCHED.plusSeconds(60));
+    victim
+        .object
+        .getMetadata()
+        .setAnnotations(Map.of(NestedVirtInstance.SCALE_DOWN_ANNOTATION, LAUNCHED.toString()));
+    Pod held = Vms.launcher(a, "node-1", "2Gi", "1");
+    held.getMetadata().setAnnotations(Map.of("nestedvirt.io/do-not-disrupt", "true"));
+    pods.put("node-1", List.of(held));
+    drain.step(victim);
+    assertThat(drains.drained).isEmpty();
+    assertThat(victim.conditions.isFalse(InstanceConditions.DRAINING)).isTrue();
+    assertThat(victim.conditions.reason(InstanceConditions.DRAINING)).isEqualTo("DoNotDisrupt");
+    assertThat(victim.conditions.get(InstanceConditions.DRAINING).orElseThrow().message)
+        .isEqualTo(
+            "pod vms/virt-launcher-a-abcde on node node-1 carries nestedvirt.io/do-not-disrupt:"
+                + " \"true\"");
+
+    Machine deleted = leaving(null, LAUNCHED.plusSeconds(60));
+    deleted.object.getMetadata().setDeletionTimestamp(LAUNCHED.toString());
+    pods.put("node-1", List.of(held, Vms.launcher(b, "node-1", "2Gi", "1")));
+    drain.step(deleted);
+    assertThat(drains.drained)
+        .as("a deletion is not a disruption the operator chose: the annotation does not hold it")
+        .containsExactly("node-1");
+  }
+
+  @Test
   void threeFailedMigrationsOfOneVmMakeTheDrainStuckNamingIt() {
     Machine m = leaving(null, LAUNCHED.plusSeconds(60));
     drain.step(m);

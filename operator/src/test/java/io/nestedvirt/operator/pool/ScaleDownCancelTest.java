@@ -3,6 +3,7 @@ package io.nestedvirt.operator.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import java.time.Instant;
@@ -42,6 +43,28 @@ class ScaleDownCancelTest {
     NestedVirtInstance deleted = victim("deleted", 0, 0);
     deleted.getMetadata().setDeletionTimestamp("2027-01-15T08:00:00Z");
     assertThat(ScaleDownCancel.choose(5, 1, List.of(failed, deleted))).isEmpty();
+  }
+
+  @Test
+  void aVictimHeldByDoNotDisruptBeforeItsDrainBeganIsTakenBackWhateverTheCount() {
+    NestedVirtInstance held = victim("held", 0, null);
+    held.getStatus().conditions =
+        List.of(
+            new Condition(
+                "Draining",
+                "False",
+                "DoNotDisrupt",
+                "node node-held carries nestedvirt.io/do-not-disrupt: \"true\"",
+                "2027-01-15T08:00:00Z",
+                null));
+    NestedVirtInstance waiting = victim("waiting", 0, null);
+    waiting.getStatus().conditions =
+        List.of(
+            new Condition(
+                "Draining", "False", "WaitingForMigrationSlot", "", "2027-01-15T08:00:00Z", null));
+    assertThat(ScaleDownCancel.heldByDoNotDisrupt(List.of(held, waiting, oldIdle, evicting)))
+        .extracting(NestedVirtInstance::name)
+        .containsExactly("held");
   }
 
   private static NestedVirtInstance victim(String name, int launchedSecond, Integer evicted) {
