@@ -118,7 +118,7 @@ class KubeVirtCrdsE2E {
             .v1()
             .customResourceDefinitions()
             .withName(crd.getMetadata().getName())
-            .waitUntilCondition(KubeVirtCrdsE2E::established, 30, TimeUnit.SECONDS);
+            .waitUntilCondition(Crds::established, 30, TimeUnit.SECONDS);
       }
       admin
           .namespaces()
@@ -184,14 +184,6 @@ class KubeVirtCrdsE2E {
             .waitUntilCondition(c -> c == null, 60, TimeUnit.SECONDS);
       }
     }
-  }
-
-  private static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
   }
 
   private static CustomResourceDefinition crd(String file) {

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * KubeVirt's API on the tier's real API server: its CRDs (generated from KubeVirt's own Go module
@@ -79,24 +78,7 @@ final class KubeVirtObjects {
       }
       try (InputStream in = Files.newInputStream(path)) {
         for (HasMetadata item : admin.load(in).items()) {
-          CustomResourceDefinition crd = (CustomResourceDefinition) item;
-          admin.resource(crd).forceConflicts().serverSideApply();
-          admin
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(crd.getMetadata().getName())
-              .waitUntilCondition(
-                  c ->
-                      c.getStatus() != null
-                          && c.getStatus().getConditions() != null
-                          && c.getStatus().getConditions().stream()
-                              .anyMatch(
-                                  x ->
-                                      x.getType().equals("Established")
-                                          && x.getStatus().equals("True")),
-                  30,
-                  TimeUnit.SECONDS);
+          Crds.apply(admin, (CustomResourceDefinition) item);
         }
       }
     }

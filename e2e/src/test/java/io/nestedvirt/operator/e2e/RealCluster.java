@@ -156,23 +156,7 @@ final class RealCluster implements AutoCloseable {
   private void applyCrds(List<HasMetadata> manifests) {
     for (HasMetadata item : manifests) {
       if (item instanceof CustomResourceDefinition crd) {
-        admin.resource(crd).serverSideApply();
-        admin
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .withName(crd.getMetadata().getName())
-            .waitUntilCondition(
-                c ->
-                    c.getStatus() != null
-                        && c.getStatus().getConditions() != null
-                        && c.getStatus().getConditions().stream()
-                            .anyMatch(
-                                x ->
-                                    x.getType().equals("Established")
-                                        && x.getStatus().equals("True")),
-                30,
-                TimeUnit.SECONDS);
+        Crds.apply(admin, crd);
       }
     }
   }

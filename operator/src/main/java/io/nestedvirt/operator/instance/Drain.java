@@ -92,7 +92,8 @@ final class Drain {
   boolean step(Machine m) {
     NestedVirtPoolSpec spec = m.pool != null ? m.pool.getSpec() : new NestedVirtPoolSpec();
     String nodeName = m.node.getMetadata().getName();
-    List<Vm> movers = gate.movers(nodeName);
+    List<Vm> onNode = vms.onNode(nodeName);
+    List<Vm> movers = onNode.stream().filter(Vm::moving).toList();
     boolean started = m.conditions.isTrue(InstanceConditions.DRAINING);
     if (!started) {
       Optional<VmDrainGate.Hold> hold = gate.hold(m, movers);
@@ -147,7 +148,7 @@ final class Drain {
                   + timeoutText);
         }
       }
-      int moved = noteMoves(m, nodeName, movers);
+      int moved = noteMoves(m, nodeName, onNode);
       if (movers.isEmpty()) {
         gate.moved(m.object.uid());
       }
@@ -252,11 +253,10 @@ final class Drain {
    * Notes the VMIs on the node and reports, once each, those that have left it for another node.
    * Returns how many have left during this drain (as far as this process has seen).
    */
-  private int noteMoves(Machine m, String nodeName, List<Vm> movers) {
+  private int noteMoves(Machine m, String nodeName, List<Vm> onNode) {
     Set<String> seen = vmsSeen.computeIfAbsent(m.object.uid(), k -> ConcurrentHashMap.newKeySet());
     Set<String> here = new HashSet<>();
-    movers.forEach(v -> here.add(v.key()));
-    vms.onNode(nodeName).forEach(v -> here.add(v.key()));
+    onNode.forEach(v -> here.add(v.key()));
     for (String vmi : List.copyOf(seen)) {
       if (here.contains(vmi)) {
         continue;

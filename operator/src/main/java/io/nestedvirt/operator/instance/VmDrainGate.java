@@ -57,13 +57,6 @@ final class VmDrainGate {
     this.podsOn = podsOn;
   }
 
-  /** The VMs on the node that would migrate (or are migrating) when their pods are evicted. */
-  List<Vm> movers(String nodeName) {
-    return vms.onNode(nodeName).stream()
-        .filter(v -> v.movesOnEviction() || v.evacuating())
-        .toList();
-  }
-
   /** Empty when the machine's drain may start; a slot is then taken until its VMs have left. */
   synchronized Optional<Hold> hold(Machine m, List<Vm> movers) {
     if (m.object.isScaleDownVictim() && !m.object.isDeleting()) {
@@ -121,16 +114,16 @@ final class VmDrainGate {
   private Optional<Hold> slot(Machine m) {
     MigrationSettings settings = vms.settings();
     int limit = settings.maxDrainingNodes();
+    List<NestedVirtInstance> all =
+        caches.machines().orElseGet(java.util.stream.Stream::of).toList();
+    // Admitted machines that are gone from the cache no longer hold a slot.
+    Set<String> cached = all.stream().map(NestedVirtInstance::uid).collect(Collectors.toSet());
+    admitted.retainAll(cached);
     Set<String> holders = new TreeSet<>();
-    caches
-        .machines()
-        .orElseGet(java.util.stream.Stream::of)
+    all.stream()
         .filter(o -> !o.uid().equals(m.object.uid()))
         .filter(o -> admitted.contains(o.uid()) || drainingWithVms(o))
         .forEach(o -> holders.add(o.name()));
-    // Admitted machines that are gone from the cache no longer hold a slot.
-    admitted.removeIf(
-        uid -> caches.machines().map(s -> s.noneMatch(o -> o.uid().equals(uid))).orElse(false));
     if (holders.size() < limit) {
       return Optional.empty();
     }
@@ -154,7 +147,7 @@ final class VmDrainGate {
     return node != null
         && isTrue(o, InstanceConditions.DRAINING)
         && !isTrue(o, InstanceConditions.DRAINED)
-        && !movers(node).isEmpty();
+        && vms.onNode(node).stream().anyMatch(Vm::moving);
   }
 
   /** A condition of another machine as its status holds it. */

@@ -39,6 +39,11 @@ public record Vm(
     };
   }
 
+  /** KubeVirt moves it when its pod is evicted, or is moving it already. */
+  public boolean moving() {
+    return movesOnEviction() || evacuating;
+  }
+
   /**
    * Its node cannot be drained without killing it: KubeVirt refuses the eviction (LiveMigrate) and
    * the VM cannot move.

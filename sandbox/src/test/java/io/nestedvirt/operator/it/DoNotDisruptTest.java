@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.micrometer.core.instrument.Timer;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.node.DoNotDisrupt;
@@ -163,24 +162,7 @@ class DoNotDisruptTest {
   }
 
   private void pod(String name, String node, boolean doNotDisrupt) {
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withNamespace(NS)
-            .withName(name)
-            .addToLabels("app", name)
-            .endMetadata()
-            .withNewSpec()
-            .withNodeName(node)
-            .addNewContainer()
-            .withName("app")
-            .withImage("registry.k8s.io/pause:3.10")
-            .endContainer()
-            .endSpec()
-            .withNewStatus()
-            .withPhase("Running")
-            .endStatus()
-            .build();
+    Pod pod = OperatorTestbed.runningPod(name, node, name);
     if (doNotDisrupt) {
       pod.getMetadata().setAnnotations(Map.of(DoNotDisrupt.ANNOTATION, "true"));
     }

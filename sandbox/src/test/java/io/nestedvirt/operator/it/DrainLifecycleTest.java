@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
@@ -198,7 +197,7 @@ class DrainLifecycleTest {
     String node = machine.getStatus().nodeName;
     bed.client()
         .resource(
-            new PodBuilder(podOn("stuck", node, "web"))
+            new PodBuilder(OperatorTestbed.runningPod("stuck", node, "web"))
                 .editMetadata()
                 .addToFinalizers("example.com/hold")
                 .endMetadata()
@@ -269,27 +268,7 @@ class DrainLifecycleTest {
   }
 
   private void pod(String name, String node, String app) {
-    bed.client().resource(podOn(name, node, app)).create();
-  }
-
-  private static Pod podOn(String name, String node, String app) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(NS)
-        .withName(name)
-        .addToLabels("app", app)
-        .endMetadata()
-        .withNewSpec()
-        .withNodeName(node)
-        .addNewContainer()
-        .withName("app")
-        .withImage("registry.k8s.io/pause:3.10")
-        .endContainer()
-        .endSpec()
-        .withNewStatus()
-        .withPhase("Running")
-        .endStatus()
-        .build();
+    bed.client().resource(OperatorTestbed.runningPod(name, node, app)).create();
   }
 
   /** The budget over app=db, its status as a disruption controller would have written it. */

@@ -281,6 +281,30 @@ final class OperatorTestbed implements AutoCloseable {
         .collect(java.util.stream.Collectors.toSet());
   }
 
+  /**
+   * A pod of namespace "apps" labelled {@code app}, already bound to {@code node} and Running, as
+   * the scheduler and a kubelet would leave it (no scheduler or kubelet runs pods here).
+   */
+  static io.fabric8.kubernetes.api.model.Pod runningPod(String name, String node, String app) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withNamespace("apps")
+        .withName(name)
+        .addToLabels("app", app)
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName(node)
+        .addNewContainer()
+        .withName("app")
+        .withImage("registry.k8s.io/pause:3.10")
+        .endContainer()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .endStatus()
+        .build();
+  }
+
   @Override
   public void close() {
     stopOperator();

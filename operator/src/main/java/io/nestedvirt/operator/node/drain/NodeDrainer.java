@@ -128,7 +128,7 @@ public final class NodeDrainer {
         LOG.info("node {}: {} {} accepted", nodeName, decision.action(), decision.podKey());
       } else if (outcome == PodEvictions.Outcome.REFUSED) {
         Vm vm = LauncherPods.vmiKey(decision.pod()).map(vmsOnNode::get).orElse(null);
-        if (vm != null && (vm.movesOnEviction() || vm.evacuating())) {
+        if (vm != null && vm.moving()) {
           migrating.add(vm.key());
         } else if (vm != null && vm.pinsNode()) {
           pinned.add(new DrainStep.Refusal(decision.podKey(), List.of(), pinnedBecause(vm)));
