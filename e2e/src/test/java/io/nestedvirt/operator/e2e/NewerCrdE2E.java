@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An operator older than its CRD, as after rolling the operator back past a CRD upgrade: the
- * stack's CRD is replaced by a newer one (an extra {@code spec.autoscaling}, and {@code
+ * stack's CRD is replaced by a newer one (an extra {@code spec.consolidation}, and {@code
  * spec.userData} changed from a string to an object), pools are applied using both, and the running
  * operator, which knows neither, reconciles the pool with the extra field to Ready and reports and
  * skips the one it cannot read, without stopping. The CRD is restored afterwards.
@@ -39,7 +39,7 @@ class NewerCrdE2E {
       apply(
           "newer-field",
           """
-          autoscaling: {min: 1, max: 3}
+          consolidation: {after: 5m}
           """);
       apply(
           "newer-type",
@@ -88,14 +88,12 @@ class NewerCrdE2E {
   private static CustomResourceDefinition newer(CustomResourceDefinition crd) {
     for (var version : crd.getSpec().getVersions()) {
       JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
-      JSONSchemaProps count = new JSONSchemaPropsBuilder().withType("integer").build();
       spec.getProperties()
           .put(
-              "autoscaling",
+              "consolidation",
               new JSONSchemaPropsBuilder()
                   .withType("object")
-                  .addToProperties("min", count)
-                  .addToProperties("max", count)
+                  .addToProperties("after", new JSONSchemaPropsBuilder().withType("string").build())
                   .build());
       spec.getProperties()
           .put(

@@ -161,9 +161,7 @@ final class VmDrainGate {
   private Optional<Hold> room(Machine m, List<Vm> movers) {
     if (m.pool == null
         || m.pool.getMetadata().getDeletionTimestamp() != null
-        || m.pool.getSpec() == null
-        || m.pool.getSpec().replicas == null
-        || m.pool.getSpec().replicas == 0) {
+        || m.pool.targetReplicas() == 0) {
       return Optional.empty(); // the pool is going away: there is nowhere to move to
     }
     String nodeName = m.node.getMetadata().getName();

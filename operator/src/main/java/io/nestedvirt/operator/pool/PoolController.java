@@ -303,6 +303,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     private final String statusAtStart;
     private Duration requeue;
 
+    /** How many machines the pool is to have (see {@link NestedVirtPool#targetReplicas}). */
+    private int target;
+
     Reconcile(NestedVirtPool pool, KubernetesClient client) {
       this.pool = pool;
       this.client = client;
@@ -313,6 +316,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       this.statusAtStart = Json.of(status);
       this.conditions =
           new PoolConditions(status.conditions, pool.getMetadata().getGeneration(), now);
+      this.target = pool.targetReplicas();
     }
 
     void run() {
@@ -339,7 +343,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                 "plan",
                 () ->
                     ScalePlanner.plan(
-                        pool.getSpec().replicas,
+                        target,
                         all.stream().filter(PoolController.this::serves).toList(),
                         this::workloadOn));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
@@ -518,8 +522,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         victims = victims.stream().filter(v -> !held.contains(v)).toList();
       }
       int serving = (int) all.stream().filter(PoolController.this::serves).count();
-      List<NestedVirtInstance> kept =
-          ScaleDownCancel.choose(pool.getSpec().replicas, serving, victims);
+      List<NestedVirtInstance> kept = ScaleDownCancel.choose(target, serving, victims);
       if (kept.isEmpty()) {
         return;
       }
@@ -653,12 +656,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private PoolReport reportOf(List<NestedVirtInstance> all) {
-      int desired =
-          pool.getSpec() == null || pool.getSpec().replicas == null
-              ? 0
-              : Math.max(0, pool.getSpec().replicas);
-      return new PoolReport(
-          desired, all.stream().filter(PoolController.this::serves).toList(), all);
+      return new PoolReport(target, all.stream().filter(PoolController.this::serves).toList(), all);
     }
 
     /** The status from the machines: counts, and the kstatus conditions from the step ones. */
@@ -669,6 +667,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           conditions.finish(
               converged, report.ready() + " of " + report.desired() + " nodes verified and Ready");
       status.observedGeneration = pool.getMetadata().getGeneration();
+      status.desiredReplicas = report.desired();
       status.replicas = report.serving().size();
       status.readyReplicas = (int) report.ready();
       status.selector = NodeLabels.POOL + "=" + pool.name();

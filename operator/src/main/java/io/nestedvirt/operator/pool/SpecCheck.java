@@ -16,10 +16,11 @@ final class SpecCheck {
   /** A message that says what to fix, or null when the spec is usable. */
   static String problem(NestedVirtPoolSpec spec) {
     if (spec == null) {
-      return "spec is missing: set spec.replicas and spec.instanceTypes";
+      return "spec is missing: set spec.replicas (or spec.autoscaling) and spec.instanceTypes";
     }
-    if (spec.replicas == null || spec.replicas < 0) {
-      return "spec.replicas must be 0 or more, was " + spec.replicas;
+    String count = countProblem(spec);
+    if (count != null) {
+      return count;
     }
     if (spec.instanceTypes == null || spec.instanceTypes.isEmpty()) {
       return "spec.instanceTypes is empty: list at least one type, for example m8i.2xlarge";
@@ -34,13 +35,42 @@ final class SpecCheck {
                 "verificationGracePeriod",
                 String.valueOf(spec.verificationGracePeriod),
                 "repair.notReadyTimeout",
-                String.valueOf(RepairSpec.of(spec).notReadyTimeout))
+                String.valueOf(RepairSpec.of(spec).notReadyTimeout),
+                "autoscaling.scaleDownAfter",
+                spec.autoscaled() ? String.valueOf(spec.autoscaling.scaleDownAfter) : "1s")
             .entrySet()) {
       try {
         Durations.parse(field.getValue());
       } catch (IllegalArgumentException e) {
         return "spec." + field.getKey() + ": " + e.getMessage();
       }
+    }
+    return null;
+  }
+
+  /** The CRD's rules on replicas and autoscaling, for API servers that do not enforce them. */
+  private static String countProblem(NestedVirtPoolSpec spec) {
+    if (spec.autoscaled() && spec.replicas != null) {
+      return "spec.replicas must be absent when spec.autoscaling is set: the operator decides the"
+          + " count; remove replicas, or remove autoscaling to fix the count";
+    }
+    if (spec.autoscaled()) {
+      var a = spec.autoscaling;
+      if (a.maxReplicas == null
+          || a.maxReplicas < 0
+          || a.minReplicas != null && a.minReplicas < 0) {
+        return "spec.autoscaling needs maxReplicas (0 or more) and minReplicas 0 or more, was "
+            + a.minReplicas
+            + ".."
+            + a.maxReplicas;
+      }
+      if (a.min() > a.maxReplicas) {
+        return "autoscaling.minReplicas must not be larger than autoscaling.maxReplicas";
+      }
+      return null;
+    }
+    if (spec.replicas == null || spec.replicas < 0) {
+      return "spec.replicas must be 0 or more, was " + spec.replicas;
     }
     return null;
   }

@@ -80,8 +80,13 @@ class CrdSchemaTest {
   }
 
   @Test
-  void onlyReplicasAndInstanceTypesAreRequired() {
-    assertThat(spec.getRequired()).containsExactlyInAnyOrder("replicas", "instanceTypes");
+  void onlyInstanceTypesAreRequiredAndEitherReplicasOrAutoscaling() {
+    assertThat(spec.getRequired()).containsExactly("instanceTypes");
+    assertThat(spec.getXKubernetesValidations())
+        .extracting(r -> r.getRule())
+        .containsExactlyInAnyOrder(
+            "has(self.replicas) || has(self.autoscaling)",
+            "!(has(self.replicas) && has(self.autoscaling))");
   }
 
   @Test

@@ -30,7 +30,7 @@ class UnreadableObjectsTest {
         """
         {"apiVersion":"nestedvirt.io/v1alpha1","kind":"NestedVirtPool",
          "metadata":{"name":"newer"},
-         "spec":{"replicas":1,"instanceTypes":["m8i.large"],"autoscaling":{"min":1,"max":3}}}
+         "spec":{"replicas":1,"instanceTypes":["m8i.large"],"consolidation":{"after":"5m"}}}
         """);
     apply(
         """

@@ -27,7 +27,7 @@ import java.util.Optional;
 @Categories(NestedVirtPool.CATEGORY)
 @AdditionalPrinterColumn(
     name = "Desired",
-    jsonPath = ".spec.replicas",
+    jsonPath = ".status.desiredReplicas",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
     name = "Current",
@@ -106,5 +106,24 @@ public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVir
   @JsonIgnore
   public String uid() {
     return getMetadata().getUid();
+  }
+
+  /**
+   * How many machines the pool is to have: {@code spec.replicas}, or for an autoscaled pool the
+   * last decision in {@code status.desiredReplicas} (its minimum before the first).
+   */
+  public int targetReplicas() {
+    NestedVirtPoolSpec spec = getSpec();
+    if (spec == null) {
+      return 0;
+    }
+    if (!spec.autoscaled()) {
+      return spec.replicas == null ? 0 : Math.max(0, spec.replicas);
+    }
+    NestedVirtPoolStatus status = getStatus();
+    return spec.autoscaling.clamp(
+        status == null || status.desiredReplicas == null
+            ? spec.autoscaling.min()
+            : status.desiredReplicas);
   }
 }

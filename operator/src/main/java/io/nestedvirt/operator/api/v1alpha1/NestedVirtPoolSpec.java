@@ -13,17 +13,46 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import java.util.List;
 import java.util.Map;
 
-/** What the pool should be. Only {@code replicas} and {@code instanceTypes} are required. */
+/**
+ * What the pool should be. {@code instanceTypes} is required, and either {@code replicas} (a fixed
+ * count) or {@code autoscaling} (the operator decides the count), never both.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.replicas) || has(self.autoscaling)",
+    message =
+        "set spec.replicas (a fixed count) or spec.autoscaling (minReplicas and maxReplicas, the"
+            + " operator decides the count)")
+@ValidationRule(
+    value = "!(has(self.replicas) && has(self.autoscaling))",
+    message =
+        "spec.replicas must be absent when spec.autoscaling is set: the operator decides the"
+            + " count (see status.desiredReplicas); remove replicas, or remove autoscaling to"
+            + " fix the count")
 public class NestedVirtPoolSpec {
 
   @JsonPropertyDescription(
-      "How many instances the pool keeps. Scale with kubectl scale nvp/NAME --replicas=N.")
-  @Required
+      "How many instances the pool keeps, unless autoscaling is set (then it must be absent)."
+          + " Scale with kubectl scale nvp/NAME --replicas=N.")
   @Min(0)
   @Max(1000)
   @SpecReplicas
   public Integer replicas;
+
+  @JsonPropertyDescription(
+      "Let pending pods that would fit a new node of the pool grow it, and idle nodes go,"
+          + " between minReplicas and maxReplicas. Without it the pool keeps replicas.")
+  public AutoscalingSpec autoscaling;
+
+  @JsonPropertyDescription(
+      "The add-ons that will run on the pool's nodes (kubevirt, kata), whose labels and"
+          + " resources pending pods may select before a node exists. Default: both.")
+  @Default("[\"kubevirt\",\"kata\"]")
+  @Size(max = 2)
+  @ValidationRule(
+      value = "self.all(w, self.exists_one(v, v == w))",
+      message = "workloads must not repeat an add-on")
+  public List<Workload> workloads = List.of(Workload.KUBEVIRT, Workload.KATA);
 
   @JsonPropertyDescription(
       "EC2 instance types in order of preference, for example [m8i.2xlarge, c8i.2xlarge]. Each"
@@ -152,4 +181,14 @@ public class NestedVirtPoolSpec {
   static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 
   public NestedVirtPoolSpec() {}
+
+  /** Whether the operator decides the count. */
+  public boolean autoscaled() {
+    return autoscaling != null;
+  }
+
+  /** The add-ons that will run on the pool's nodes: both unless the spec names them. */
+  public List<Workload> workloadsOrDefault() {
+    return workloads == null ? List.of(Workload.KUBEVIRT, Workload.KATA) : workloads;
+  }
 }

@@ -25,6 +25,11 @@ public class NestedVirtPoolStatus {
   @StatusReplicas
   public Integer replicas = 0;
 
+  @JsonPropertyDescription(
+      "How many machines the pool is to have: spec.replicas, or with autoscaling the operator's"
+          + " decision from pending pods and idle nodes.")
+  public Integer desiredReplicas;
+
   @JsonPropertyDescription("Machines whose node is verified and Ready.")
   public Integer readyReplicas = 0;
 

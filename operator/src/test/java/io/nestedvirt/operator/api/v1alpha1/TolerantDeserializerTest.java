@@ -20,7 +20,7 @@ class TolerantDeserializerTest {
       {"apiVersion":"nestedvirt.io/v1alpha1","kind":"NestedVirtPool",
        "metadata":{"name":"newer","uid":"u1","generation":3,"resourceVersion":"7"},
        "spec":{"replicas":2,"instanceTypes":["m8i.large"],
-               "autoscaling":{"min":1,"max":5},
+               "consolidation":{"after":"5m"},
                "cpuOptions":{"futureOption":true}},
        "status":{"replicas":1,"futureCounter":4,
                  "conditions":[{"type":"Ready","status":"False","futureField":"x"}]}}
@@ -87,7 +87,7 @@ class TolerantDeserializerTest {
 
     assertThat(serialization.asJson(copy)).isEqualTo(serialization.asJson(pool));
     assertThat(serialization.asJson(pool))
-        .doesNotContain("autoscaling")
+        .doesNotContain("consolidation")
         .doesNotContain("unreadable");
   }
 
