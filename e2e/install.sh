@@ -2,7 +2,9 @@
 # Installs the real-peer test tier's tools, pinned, from the package registries into a
 # git-ignored cache (default .e2e-cache/ in the repository; NESTEDVIRT_E2E_CACHE moves it):
 #   kube-apiserver, kubectl  built with Go from k8s.io/kubernetes (e2e/tools/go.mod pins it)
-#   kube-controller-manager  same; the E2E stack runs only its disruption controller (PDBs)
+#   kube-controller-manager  same; the E2E stack runs only its disruption controller (PDBs),
+#                            tests that ask for it also its DaemonSet controller
+#   kube-scheduler           same; started only for the tests that ask for it
 #   etcd                     built with Go from go.etcd.io/etcd/server/v3 (same go.mod)
 #   moto[server]             EC2 emulator from PyPI, in its own virtualenv
 #   helm, kubeconform        Go modules, for the chart checks (kubeconform's schemas come from
@@ -56,6 +58,8 @@ step "kube-apiserver v$k8s_version" "$k8s_dir/kube-apiserver" \
   gobuild "$k8s_dir/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 step "kube-controller-manager v$k8s_version" "$k8s_dir/kube-controller-manager" \
   gobuild "$k8s_dir/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+step "kube-scheduler v$k8s_version" "$k8s_dir/kube-scheduler" \
+  gobuild "$k8s_dir/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
 step "kubectl v$k8s_version" "$k8s_dir/kubectl" \
   gobuild "$k8s_dir/kubectl" k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 step "etcd v$etcd_version" "$k8s_dir/etcd" \
@@ -91,11 +95,13 @@ NESTEDVIRT_E2E_MOTO=$moto_dir/bin/moto_server
 NESTEDVIRT_E2E_MOTO_VERSION=$moto_version
 NESTEDVIRT_E2E_KUBECTL=$k8s_dir/kubectl
 NESTEDVIRT_E2E_KUBE_CONTROLLER_MANAGER=$k8s_dir/kube-controller-manager
+NESTEDVIRT_E2E_KUBE_SCHEDULER=$k8s_dir/kube-scheduler
 NESTEDVIRT_E2E_HELM=$cache/bin/helm
 NESTEDVIRT_E2E_KUBECONFORM=$cache/bin/kubeconform
 NESTEDVIRT_E2E_OPENAPI=$openapi
 ENV
 echo "e2e/install: kube-apiserver $("$k8s_dir/kube-apiserver" --version 2>&1 | head -1)," \
   "kube-controller-manager $("$k8s_dir/kube-controller-manager" --version 2>&1 | head -1)," \
+  "kube-scheduler $("$k8s_dir/kube-scheduler" --version 2>&1 | head -1)," \
   "etcd $("$k8s_dir/etcd" --version 2>&1 | head -1)," \
   "moto $("$moto_dir/bin/python" -c 'import moto; print(moto.__version__)')"
