@@ -36,7 +36,47 @@ final class E2E {
       RealCluster cluster,
       Moto moto,
       MotoKubelets kubelets,
-      OperatorProcess operator) {}
+      OperatorProcess operator)
+      implements AutoCloseable {
+
+    /**
+     * A real API server with {@code components}, moto, kubelets played for moto's instances, and
+     * the operator as a process with its ServiceAccount's token.
+     */
+    static Stack start(E2EEnvironment env, RealCluster.Components components)
+        throws IOException, InterruptedException {
+      RealCluster cluster = new RealCluster(env, components);
+      Moto moto = null;
+      try {
+        moto = new Moto(env, CLUSTER);
+        MotoKubelets kubelets =
+            new MotoKubelets(
+                moto.ec2,
+                new KubeletSimulator(
+                    cluster.admin,
+                    KubeletSimulator.Settings.defaults()
+                        .withRegistrationDelay(Duration.ofMillis(200))
+                        .withVerificationDelay(Duration.ofMillis(200))));
+        OperatorProcess operator =
+            new OperatorProcess(env, cluster.operatorKubeconfig(), moto, CLUSTER, "operator");
+        return new Stack(env, cluster, moto, kubelets, operator);
+      } catch (IOException | RuntimeException e) {
+        if (moto != null) {
+          moto.close();
+        }
+        cluster.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      operator.close();
+      kubelets.close();
+      moto.close();
+      cluster.close();
+    }
+  }
 
   private E2E() {}
 
@@ -50,22 +90,10 @@ final class E2E {
         System.out.printf(
             "e2e: kube-apiserver v%s, kube-controller-manager %s, etcd v%s, moto %s%n",
             env.kubernetesVersion(),
-            RealCluster.controllerManagerVersion(env),
+            KubeComponent.version(env, "kube-controller-manager"),
             env.etcdVersion(),
             env.motoVersion());
-        RealCluster cluster = new RealCluster(env);
-        Moto moto = new Moto(env, CLUSTER);
-        MotoKubelets kubelets =
-            new MotoKubelets(
-                moto.ec2,
-                new KubeletSimulator(
-                    cluster.admin,
-                    KubeletSimulator.Settings.defaults()
-                        .withRegistrationDelay(Duration.ofMillis(200))
-                        .withVerificationDelay(Duration.ofMillis(200))));
-        OperatorProcess operator =
-            new OperatorProcess(env, cluster.operatorKubeconfig(), moto, CLUSTER, "operator");
-        stack = new Stack(env, cluster, moto, kubelets, operator);
+        stack = Stack.start(env, RealCluster.Components.DISRUPTION);
         Runtime.getRuntime().addShutdownHook(new Thread(E2E::stop));
       } catch (IOException | RuntimeException e) {
         startFailure =
@@ -77,6 +105,22 @@ final class E2E {
       }
     }
     return stack;
+  }
+
+  /**
+   * A stack of its own for a test class that needs Kubernetes' scheduling (the real kube-scheduler
+   * and DaemonSet controller), which would move or add pods under the shared stack's tests; it logs
+   * into {@code <logs>/<name>/}, and the class closes it when it ends.
+   */
+  static Stack startSchedulingStack(String name) throws IOException, InterruptedException {
+    E2EEnvironment env = E2EEnvironment.load().loggingInto(name);
+    System.out.printf(
+        "e2e: %s: kube-apiserver v%s, %s, moto %s%n",
+        name,
+        env.kubernetesVersion(),
+        KubeComponent.version(env, "kube-scheduler"),
+        env.motoVersion());
+    return Stack.start(env, RealCluster.Components.SCHEDULING);
   }
 
   /** Another operator replica against the stack, stopped with it. */
@@ -123,18 +167,15 @@ final class E2E {
 
   private static void stop() {
     try {
-      stack.operator().close();
       synchronized (E2E.class) {
         for (OperatorProcess replica : replicas) {
           replica.close();
         }
       }
+      stack.close();
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }
-    stack.kubelets().close();
-    stack.moto().close();
-    stack.cluster().close();
   }
 
   /** {@code kubectl apply} of a pool of {@code replicas} machines of one type on moto's image. */

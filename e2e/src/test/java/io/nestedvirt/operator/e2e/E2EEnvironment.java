@@ -22,7 +22,8 @@ record E2EEnvironment(
     Path kubectl,
     Path helm,
     Path kubeconform,
-    Path openapi) {
+    Path openapi,
+    Path logDir) {
 
   /** The command line that runs one of the operator jar's subcommands, as the image does. */
   List<String> operatorCommand(String subcommand) {
@@ -94,7 +95,8 @@ record E2EEnvironment(
         Path.of(env.get("NESTEDVIRT_E2E_KUBECTL")),
         tool(env, "NESTEDVIRT_E2E_HELM"),
         tool(env, "NESTEDVIRT_E2E_KUBECONFORM"),
-        Path.of(env.getOrDefault("NESTEDVIRT_E2E_OPENAPI", "missing: run e2e/install.sh")));
+        Path.of(env.getOrDefault("NESTEDVIRT_E2E_OPENAPI", "missing: run e2e/install.sh")),
+        Path.of(System.getProperty("e2e.logs", repo.resolve("e2e/target/e2e-logs").toString())));
   }
 
   private static Path tool(Map<String, String> env, String key) {
@@ -106,14 +108,34 @@ record E2EEnvironment(
     return Path.of(path);
   }
 
+  /** Where the stack's processes log (created if missing). */
   Path logs() {
-    Path dir =
-        Path.of(System.getProperty("e2e.logs", repo.resolve("e2e/target/e2e-logs").toString()));
     try {
-      Files.createDirectories(dir);
+      Files.createDirectories(logDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return dir;
+    return logDir;
+  }
+
+  /**
+   * The same tools, logging into {@code subdirectory} of the log directory: for a stack of its own,
+   * whose logs and kubeconfigs must not overwrite the shared stack's.
+   */
+  E2EEnvironment loggingInto(String subdirectory) {
+    return new E2EEnvironment(
+        repo,
+        operatorJar,
+        sandboxJar,
+        cache,
+        kubernetesVersion,
+        etcdVersion,
+        moto,
+        motoVersion,
+        kubectl,
+        helm,
+        kubeconform,
+        openapi,
+        logDir.resolve(subdirectory));
   }
 }

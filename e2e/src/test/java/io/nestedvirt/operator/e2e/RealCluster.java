@@ -12,12 +12,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real etcd and kube-apiserver on loopback (RBAC on), with everything the chart renders into
@@ -28,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
  * controllers (ReplicaSet, garbage collector, namespace, ...) are off: tests that need their effect
- * play their part explicitly.
+ * play their part explicitly. No scheduler runs, so pods stay where tests put them; a cluster made
+ * with {@link Components#SCHEDULING} (a stack of its own) adds the DaemonSet controller and the
+ * real kube-scheduler.
  *
  * <p>KubeVirt's CRDs and a {@code KubeVirt} CR are installed too ({@link KubeVirtObjects}); no
  * KubeVirt component runs (the VM tests start their stand-ins).
@@ -45,9 +45,37 @@ final class RealCluster implements AutoCloseable {
   final Path adminKubeconfig;
   private final KubeAPIServer server;
   private final Config adminConfig;
-  private final Process controllerManager;
+  private final List<KubeComponent> components = new java.util.ArrayList<>();
+
+  /**
+   * Which of Kubernetes' own components run next to the API server: kube-controller-manager with
+   * {@code controllers} and {@code controllerFlags}, and kube-scheduler if {@code scheduler}.
+   */
+  record Components(List<String> controllers, List<String> controllerFlags, boolean scheduler) {
+    /** The shared stack's: budgets computed, and no pod placed or created by anyone but tests. */
+    static final Components DISRUPTION =
+        new Components(List.of("disruption-controller"), List.of(), false);
+
+    /**
+     * Pods placed by the real scheduler, and DaemonSets' pods created by the real DaemonSet
+     * controller (and bound by the scheduler, through the node affinity the controller sets). The
+     * node lifecycle controller lifts the {@code node.kubernetes.io/not-ready} taint that the API
+     * server's TaintNodesByCondition admission puts on every new Node, once the Node reports Ready;
+     * its grace periods are an hour because the simulated kubelets post status only when it changes
+     * (no heartbeats), which must not make it taint their nodes unreachable.
+     */
+    static final Components SCHEDULING =
+        new Components(
+            List.of("disruption-controller", "daemonset-controller", "node-lifecycle-controller"),
+            List.of("--node-monitor-grace-period=1h", "--node-startup-grace-period=1h"),
+            true);
+  }
 
   RealCluster(E2EEnvironment env) throws IOException {
+    this(env, Components.DISRUPTION);
+  }
+
+  RealCluster(E2EEnvironment env, Components wanted) throws IOException {
     this.env = env;
     server =
         new KubeAPIServer(
@@ -80,70 +108,17 @@ final class RealCluster implements AutoCloseable {
       }
     }
     KubeVirtObjects.install(admin, env.repo());
-    controllerManager = startControllerManager();
-  }
-
-  /** Built by e2e/install.sh next to kubectl. */
-  static Path controllerManagerBinary(E2EEnvironment env) {
-    Path binary = env.kubectl().resolveSibling("kube-controller-manager");
-    if (!Files.isExecutable(binary)) {
-      throw new IllegalStateException(binary + " is missing: run e2e/install.sh");
-    }
-    return binary;
-  }
-
-  /** What {@code kube-controller-manager --version} prints, e.g. {@code Kubernetes v1.34.4}. */
-  static String controllerManagerVersion(E2EEnvironment env) throws IOException {
-    Process p =
-        new ProcessBuilder(controllerManagerBinary(env).toString(), "--version")
-            .redirectErrorStream(true)
-            .start();
-    try (InputStream out = p.getInputStream()) {
-      return new String(out.readAllBytes(), StandardCharsets.UTF_8).strip();
-    }
-  }
-
-  /**
-   * Starts kube-controller-manager as the admin with only the disruption controller, and waits
-   * until it says the controller started. No leader election (one instance), no serving port (no
-   * one scrapes it), the admin's own credentials (no per-controller ServiceAccounts, whose token
-   * controller is not running).
-   */
-  private Process startControllerManager() throws IOException {
-    Path log = env.logs().resolve("kube-controller-manager.log");
-    Process process =
-        new ProcessBuilder(
-                controllerManagerBinary(env).toString(),
-                "--kubeconfig=" + adminKubeconfig,
-                "--controllers=disruption-controller",
-                "--leader-elect=false",
-                "--secure-port=0",
-                "--use-service-account-credentials=false",
-                "--v=2")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "kube-controller-manager exited with " + process.exitValue() + "; see " + log);
+    try {
+      components.add(
+          KubeComponent.controllerManager(
+              env, adminKubeconfig, wanted.controllers(), wanted.controllerFlags()));
+      if (wanted.scheduler()) {
+        components.add(KubeComponent.scheduler(env, adminKubeconfig));
       }
-      if (Files.readString(log)
-          .contains("\"Started controller\" controller=\"disruption-controller\"")) {
-        return process;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        process.destroy();
-        throw new IllegalStateException(e);
-      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
     }
-    process.destroy();
-    throw new IllegalStateException(
-        "kube-controller-manager did not start its disruption controller within 60 s; see " + log);
   }
 
   private List<HasMetadata> load(Path file) throws IOException {
@@ -235,15 +210,7 @@ final class RealCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    controllerManager.destroy();
-    try {
-      if (!controllerManager.waitFor(10, TimeUnit.SECONDS)) {
-        controllerManager.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      controllerManager.destroyForcibly();
-    }
+    components.forEach(KubeComponent::close);
     admin.close();
     server.stop();
   }
