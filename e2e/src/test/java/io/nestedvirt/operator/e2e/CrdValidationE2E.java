@@ -22,7 +22,37 @@ class CrdValidationE2E {
 
   static Stream<Arguments> invalidPools() {
     return Stream.of(
-        invalid("replicas missing", "instanceTypes: [m8i.large]", "spec.replicas: Required value"),
+        invalid(
+            "neither replicas nor autoscaling",
+            "instanceTypes: [m8i.large]",
+            "set spec.replicas (a fixed count) or spec.autoscaling (minReplicas and maxReplicas,"
+                + " the operator decides the count)"),
+        invalid(
+            "replicas and autoscaling",
+            "replicas: 2\ninstanceTypes: [m8i.large]\nautoscaling: {maxReplicas: 5}",
+            "spec.replicas must be absent when spec.autoscaling is set: the operator decides the"
+                + " count (see status.desiredReplicas); remove replicas, or remove autoscaling to"
+                + " fix the count"),
+        invalid(
+            "minReplicas above maxReplicas",
+            "instanceTypes: [m8i.large]\nautoscaling: {minReplicas: 3, maxReplicas: 2}",
+            "autoscaling.minReplicas must not be larger than autoscaling.maxReplicas"),
+        invalid(
+            "autoscaling without maxReplicas",
+            "instanceTypes: [m8i.large]\nautoscaling: {minReplicas: 1}",
+            "spec.autoscaling.maxReplicas: Required value"),
+        invalid(
+            "scaleDownAfter in words",
+            "instanceTypes: [m8i.large]\nautoscaling: {maxReplicas: 2, scaleDownAfter: soon}",
+            "spec.autoscaling.scaleDownAfter in body should match"),
+        invalid(
+            "repeated workload",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nworkloads: [kata, kata]",
+            "workloads must not repeat an add-on"),
+        invalid(
+            "unknown workload",
+            "replicas: 1\ninstanceTypes: [m8i.large]\nworkloads: [gpu]",
+            "Unsupported value: \"gpu\""),
         invalid("instanceTypes missing", "replicas: 1", "spec.instanceTypes: Required value"),
         invalid(
             "negative replicas",
@@ -183,6 +213,32 @@ class CrdValidationE2E {
     assertThat(minimalSpec.get("repair"))
         .as("repair is on by default, after 15m")
         .isEqualTo(java.util.Map.of("enabled", true, "notReadyTimeout", "15m"));
+  }
+
+  @Test
+  void anAutoscaledPoolIsAcceptedWithDefaults() {
+    admin
+        .genericKubernetesResources(E2E.POOLS)
+        .resource(
+            pool("valid-autoscaled", "instanceTypes: [c8i.large]\nautoscaling: {maxReplicas: 4}"))
+        .create();
+
+    var spec =
+        (java.util.Map<?, ?>)
+            admin
+                .genericKubernetesResources(E2E.POOLS)
+                .withName("valid-autoscaled")
+                .get()
+                .getAdditionalProperties()
+                .get("spec");
+    assertThat(spec.get("replicas")).isNull();
+    assertThat(spec.get("autoscaling"))
+        .isEqualTo(
+            java.util.Map.of(
+                "minReplicas", 0, "maxReplicas", 4, "scaleDownAfter", "10m", "weight", 0));
+    assertThat(spec.get("workloads")).isEqualTo(java.util.List.of("kubevirt", "kata"));
+    // Gone again, so that no later test meets an autoscaled pool it did not make.
+    admin.genericKubernetesResources(E2E.POOLS).withName("valid-autoscaled").delete();
   }
 
   @Test
