@@ -125,7 +125,9 @@ public final class Sandbox implements AutoCloseable {
     // Plays each instance's kubelet; the verdict comes from the node agents below, not from it.
     KubeletSimulator kubelets = new KubeletSimulator(api.client()).attach(ec2);
     kubelets.verdictPolicy(instance -> null);
-    SandboxAgents agents = new SandboxAgents(api.client(), ec2, Sandbox::probe, AGENT_INTERVAL);
+    SandboxAgents agents =
+        new SandboxAgents(
+            api.client(), ec2, Sandbox::probe, AGENT_INTERVAL, kubelets::nodeVerified);
     return new Sandbox(options, api, ec2, kubelets, agents, null, null, null);
   }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -24,7 +25,9 @@ import java.util.function.Function;
  * NestedVirtualizationReady from its probe, exactly as the DaemonSet's agents do. The probe is
  * supplied per instance (the real KVM probe on this host's /dev/kvm, or a device that does not
  * exist for an instance launched without nested virtualization, or a plainly simulated verdict
- * where the host has no KVM).
+ * where the host has no KVM). A node whose agent reported {@code NestedVirtualizationReady=True} is
+ * passed to {@code onVerified} (by instance id), so that the add-ons the kubelet simulator plays
+ * start there.
  */
 final class SandboxAgents implements AutoCloseable {
   private final Map<String, NodeAgent> agents = new ConcurrentHashMap<>();
@@ -34,7 +37,8 @@ final class SandboxAgents implements AutoCloseable {
       KubernetesClient client,
       Ec2Emulator ec2,
       Function<EmulatedInstance, KvmVerdict> probe,
-      Duration interval) {
+      Duration interval,
+      Consumer<String> onVerified) {
     NodeConditionWriter writer = new NodeConditionWriter(client);
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     informer =
@@ -67,6 +71,9 @@ final class SandboxAgents implements AutoCloseable {
                   @Override
                   public void onUpdate(Node before, Node after) {
                     onAdd(after);
+                    if (NodeConditions.kvmVerified(after)) {
+                      ProviderIds.instanceId(after).ifPresent(onVerified);
+                    }
                   }
 
                   @Override

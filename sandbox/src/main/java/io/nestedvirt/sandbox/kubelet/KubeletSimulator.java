@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -43,15 +46,28 @@ import org.slf4j.LoggerFactory;
  *   <li>after {@link Settings#verificationDelay} it writes {@code NestedVirtualizationReady} as the
  *       node agent will, from the instance's CPU options ({@link Verdict#expectedFor}), unless a
  *       test overrides the verdict;
+ *   <li>once the node is verified ({@code NestedVirtualizationReady=True}, written by this
+ *       simulator or reported through {@link #nodeVerified} when a node agent wrote it), it plays
+ *       KubeVirt's virt-handler and kata-deploy, which a cluster runs as DaemonSets that start when
+ *       the operator lets workloads in ({@link Settings#addOns}, on by default): their device
+ *       plugins add {@code devices.kubevirt.io/kvm}, {@code tun}, {@code vhost-net} and {@code
+ *       vhost-vsock} (1,000 each) to capacity and allocatable, then they label the node {@code
+ *       kubevirt.io/schedulable=true} and {@code katacontainers.io/kata-runtime=true};
  *   <li>an instance that shuts down or terminates has its Node deleted (unless a test keeps it, see
  *       {@link #keepNodeAfterShutdown}); one that stops keeps it (a kubelet does not remove its
  *       Node; marking it NotReady is the node lifecycle controller's job), and registers again when
  *       it runs again.
  * </ul>
  *
- * <p>After registration it never writes labels, taints or anything else outside status, and in
- * status it replaces only the conditions it owns (by read, modify and a merge patch guarded by the
- * resourceVersion), so what the operator or others add to the Node stays.
+ * <p>After registration it never writes taints or anything else outside status, and in status it
+ * replaces only the conditions it owns (by read, modify and a write guarded by the
+ * resourceVersion), so what the operator or others add to the Node stays. The one exception is the
+ * add-ons' labels, which virt-handler and kata-deploy write to the Node's metadata: a JSON merge
+ * patch of {@code metadata.labels} that names only those two labels, so it neither needs a
+ * resourceVersion nor touches any other label or field.
+ *
+ * <p>Capacity and allocatable are those of an EKS AL2023 node of the instance's type ({@link
+ * EksNodeResources}, {@link InstanceTypeShape}).
  *
  * <p>Not simulated: periodic heartbeats and node leases (conditions are written when something
  * changes, and when a test calls {@link #heartbeat}, so that time passes only as a test says), the
@@ -78,13 +94,16 @@ public final class KubeletSimulator implements AutoCloseable {
    * @param kubeletVersion {@code status.nodeInfo.kubeletVersion} (default v1.34.4)
    * @param retryInterval wait before retrying a failed API call (default 1 s)
    * @param clock the time written into conditions (default the system clock)
+   * @param addOns whether KubeVirt's virt-handler and kata-deploy start on a node once it is
+   *     verified, adding their labels and devices (default true)
    */
   public record Settings(
       Duration registrationDelay,
       Duration verificationDelay,
       String kubeletVersion,
       Duration retryInterval,
-      InstantSource clock) {
+      InstantSource clock,
+      boolean addOns) {
     public Settings {
       requireNotNegative(registrationDelay, "registrationDelay");
       requireNotNegative(verificationDelay, "verificationDelay");
@@ -99,28 +118,37 @@ public final class KubeletSimulator implements AutoCloseable {
           Duration.ofSeconds(1),
           "v1.34.4",
           Duration.ofSeconds(1),
-          InstantSource.system());
+          InstantSource.system(),
+          true);
     }
 
     public Settings withRegistrationDelay(Duration delay) {
-      return new Settings(delay, verificationDelay, kubeletVersion, retryInterval, clock);
+      return new Settings(delay, verificationDelay, kubeletVersion, retryInterval, clock, addOns);
     }
 
     public Settings withVerificationDelay(Duration delay) {
-      return new Settings(registrationDelay, delay, kubeletVersion, retryInterval, clock);
+      return new Settings(registrationDelay, delay, kubeletVersion, retryInterval, clock, addOns);
     }
 
     public Settings withKubeletVersion(String version) {
-      return new Settings(registrationDelay, verificationDelay, version, retryInterval, clock);
+      return new Settings(
+          registrationDelay, verificationDelay, version, retryInterval, clock, addOns);
     }
 
     public Settings withRetryInterval(Duration interval) {
-      return new Settings(registrationDelay, verificationDelay, kubeletVersion, interval, clock);
+      return new Settings(
+          registrationDelay, verificationDelay, kubeletVersion, interval, clock, addOns);
     }
 
     public Settings withClock(InstantSource source) {
       return new Settings(
-          registrationDelay, verificationDelay, kubeletVersion, retryInterval, source);
+          registrationDelay, verificationDelay, kubeletVersion, retryInterval, source, addOns);
+    }
+
+    /** Whether virt-handler and kata-deploy start on verified nodes. */
+    public Settings withAddOns(boolean enabled) {
+      return new Settings(
+          registrationDelay, verificationDelay, kubeletVersion, retryInterval, clock, enabled);
     }
 
     private static void requireNotNegative(Duration d, String name) {
@@ -145,6 +173,7 @@ public final class KubeletSimulator implements AutoCloseable {
     Phase phase = Phase.WAITING;
     String bootId;
     boolean verificationDue;
+    boolean addOnsStarted;
     ScheduledFuture<?> next;
 
     Kubelet(SimulatedInstance instance) {
@@ -329,6 +358,22 @@ public final class KubeletSimulator implements AutoCloseable {
     writeStatus(kubelet, conditions, status -> {});
   }
 
+  /**
+   * The instance's node agent (not this simulator: its {@link #verdictPolicy} withholds the
+   * verdict) reported {@code NestedVirtualizationReady=True}: the add-ons start there, as when this
+   * simulator reports it. Repeating it changes nothing.
+   */
+  public void nodeVerified(String instanceId) {
+    submit(
+        "verified " + instanceId,
+        () -> {
+          Kubelet kubelet = kubelets.get(instanceId);
+          if (kubelet != null && kubelet.phase == Phase.REGISTERED) {
+            step(kubelet, "start add-ons", this::startAddOns);
+          }
+        });
+  }
+
   /** {@link #setVerdict} with {@link Verdict#probeFailed}. */
   public void failVerification(String instanceId, String detail) {
     setVerdict(instanceId, Verdict.probeFailed(detail));
@@ -377,6 +422,7 @@ public final class KubeletSimulator implements AutoCloseable {
         kubelet.cancel();
         kubelet.phase = Phase.WAITING;
         kubelet.verificationDue = false;
+        kubelet.addOnsStarted = false;
       }
       case SHUTTING_DOWN, TERMINATED -> {
         kubelet.cancel();
@@ -449,6 +495,39 @@ public final class KubeletSimulator implements AutoCloseable {
         SimulatedNodes.CONDITION_NESTED_VIRTUALIZATION_READY,
         verdict.get().status(),
         verdict.get().reason());
+    if ("True".equals(verdict.get().status())) {
+      step(kubelet, "start add-ons", this::startAddOns);
+    }
+  }
+
+  /**
+   * virt-handler and kata-deploy start on the node: first the device plugins' resources in status
+   * (so that a pod selecting the labels finds the devices there), then the labels, by a merge patch
+   * of those labels alone.
+   */
+  private void startAddOns(Kubelet kubelet) {
+    if (!settings.addOns() || kubelet.addOnsStarted) {
+      return;
+    }
+    writeStatus(
+        kubelet,
+        List.of(),
+        status -> {
+          status.setCapacity(EksNodeResources.withKubevirtDevices(status.getCapacity()));
+          status.setAllocatable(EksNodeResources.withKubevirtDevices(status.getAllocatable()));
+        });
+    client
+        .nodes()
+        .withName(kubelet.nodeName())
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            Serialization.asJson(
+                Map.of("metadata", Map.of("labels", SimulatedNodes.ADD_ON_LABELS))));
+    kubelet.addOnsStarted = true;
+    LOG.info(
+        "kubelet of {}: virt-handler and kata-deploy started on node {}",
+        kubelet.instance.id(),
+        kubelet.nodeName());
   }
 
   /**

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.NodeDaemonEndpointsBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.NodeSystemInfo;
 import io.fabric8.kubernetes.api.model.NodeSystemInfoBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -33,11 +32,9 @@ final class SimulatedNodes {
   static final String CONDITION_NESTED_VIRTUALIZATION_READY = "NestedVirtualizationReady";
   static final String CONDITION_READY = "Ready";
 
-  /** The pods a kubelet admits by default ({@code maxPods}). */
-  static final int MAX_PODS = 110;
-
-  /** vCPUs assumed when the EC2 source does not report them. */
-  static final int DEFAULT_VCPUS = 2;
+  /** Labels virt-handler and kata-deploy set on a node where they run. */
+  static final Map<String, String> ADD_ON_LABELS =
+      Map.of("kubevirt.io/schedulable", "true", "katacontainers.io/kata-runtime", "true");
 
   /**
    * The Node as the kubelet creates it: name, the labels it derives itself plus {@code
@@ -99,7 +96,8 @@ final class SimulatedNodes {
     addresses.add(new NodeAddress(instance.nodeName(), "Hostname"));
     status.setAddresses(addresses);
     status.setNodeInfo(nodeInfo(instance, kubeletVersion, bootId));
-    Resources resources = Resources.of(instance);
+    EksNodeResources resources =
+        EksNodeResources.of(InstanceTypeShape.of(instance.instanceType(), instance.vcpus()));
     status.setCapacity(new LinkedHashMap<>(resources.capacity()));
     status.setAllocatable(new LinkedHashMap<>(resources.allocatable()));
     status.setDaemonEndpoints(
@@ -127,45 +125,6 @@ final class SimulatedNodes {
         .withOperatingSystem("linux")
         .withArchitecture(arch)
         .build();
-  }
-
-  /** Capacity from vCPUs and the family's memory per vCPU; allocatable after EKS-like reserves. */
-  record Resources(Map<String, Quantity> capacity, Map<String, Quantity> allocatable) {
-    static Resources of(SimulatedInstance instance) {
-      int vcpus = instance.vcpus() > 0 ? instance.vcpus() : DEFAULT_VCPUS;
-      long memoryMi = vcpus * 1024L * gibPerVcpu(instance.instanceType());
-      // The kernel keeps some memory for itself; a kubelet reports what it sees.
-      long capacityMi = memoryMi * 96 / 100;
-      // EKS reserves 255Mi + 11Mi per pod for the kubelet, and evicts below 100Mi.
-      long allocatableMi = Math.max(0, capacityMi - 255 - 11L * MAX_PODS - 100);
-      long cpuMilli = vcpus * 1000L;
-      long allocatableCpuMilli = Math.max(0, cpuMilli - 80 - 10L * (vcpus - 1));
-      Map<String, Quantity> capacity = new LinkedHashMap<>();
-      capacity.put("cpu", new Quantity(Integer.toString(vcpus)));
-      capacity.put("ephemeral-storage", new Quantity("50Gi"));
-      capacity.put("hugepages-1Gi", new Quantity("0"));
-      capacity.put("hugepages-2Mi", new Quantity("0"));
-      capacity.put("memory", new Quantity(capacityMi + "Mi"));
-      capacity.put("pods", new Quantity(Integer.toString(MAX_PODS)));
-      Map<String, Quantity> allocatable = new LinkedHashMap<>(capacity);
-      allocatable.put("cpu", new Quantity(allocatableCpuMilli + "m"));
-      allocatable.put("ephemeral-storage", new Quantity("45Gi"));
-      allocatable.put("memory", new Quantity(allocatableMi + "Mi"));
-      return new Resources(Map.copyOf(capacity), Map.copyOf(allocatable));
-    }
-
-    /** GiB per vCPU by family letter: c compute, m general, r memory, x extra memory. */
-    private static int gibPerVcpu(String instanceType) {
-      if (instanceType == null || instanceType.isEmpty()) {
-        return 4;
-      }
-      return switch (Character.toLowerCase(instanceType.charAt(0))) {
-        case 'c' -> 2;
-        case 'r' -> 8;
-        case 'x' -> 16;
-        default -> 4;
-      };
-    }
   }
 
   /** The conditions a healthy kubelet posts: Ready and no pressure. */

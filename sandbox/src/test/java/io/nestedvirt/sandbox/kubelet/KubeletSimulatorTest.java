@@ -134,17 +134,16 @@ class KubeletSimulatorTest {
     assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v1.34.4");
     assertThat(node.getStatus().getNodeInfo().getArchitecture()).isEqualTo("amd64");
     assertThat(node.getStatus().getNodeInfo().getOperatingSystem()).isEqualTo("linux");
-    Map<String, Quantity> capacity = node.getStatus().getCapacity();
-    assertThat(capacity.get("cpu")).as("m8i.2xlarge has 8 vCPUs").isEqualTo(new Quantity("8"));
-    assertThat(capacity.get("pods")).isEqualTo(new Quantity("110"));
-    assertThat(Quantity.getAmountInBytes(capacity.get("memory")))
-        .as("m8i.2xlarge has 32 GiB, a little of it kept by the kernel")
-        .isBetween(
-            Quantity.getAmountInBytes(new Quantity("30Gi")),
-            Quantity.getAmountInBytes(new Quantity("32Gi")));
-    Map<String, Quantity> allocatable = node.getStatus().getAllocatable();
-    assertThat(Quantity.getAmountInBytes(allocatable.get("cpu")))
-        .isLessThan(Quantity.getAmountInBytes(capacity.get("cpu")));
+    // An EKS AL2023 node: 32 GiB less the guest kernel's 6%; 58 pods (4 ENIs x 15 IPv4);
+    // kube-reserved 90m and 255 + 11 x 58 MiB, and 100 MiB for hard eviction.
+    assertThat(node.getStatus().getCapacity())
+        .containsEntry("cpu", new Quantity("8"))
+        .containsEntry("memory", new Quantity("30801Mi"))
+        .containsEntry("pods", new Quantity("58"));
+    assertThat(node.getStatus().getAllocatable())
+        .containsEntry("cpu", new Quantity("7910m"))
+        .containsEntry("memory", new Quantity("29808Mi"))
+        .containsEntry("pods", new Quantity("58"));
   }
 
   @Test
@@ -169,7 +168,10 @@ class KubeletSimulatorTest {
 
     Node node = awaitNode(instance);
 
-    assertThat(node.getMetadata().getLabels())
+    Map<String, String> labels = new java.util.HashMap<>(node.getMetadata().getLabels());
+    // The add-ons' labels may already be there (it is verified at once).
+    labels.keySet().removeAll(SimulatedNodes.ADD_ON_LABELS.keySet());
+    assertThat(labels)
         .containsOnlyKeys(
             "kubernetes.io/hostname",
             "kubernetes.io/arch",
@@ -340,6 +342,87 @@ class KubeletSimulatorTest {
     assertThat(condition.getMessage()).contains("no guest ran on r8i.large");
   }
 
+  // ---- add-ons: virt-handler and kata-deploy ----
+
+  @Test
+  void aVerifiedNodeGetsKubevirtDevicesThenTheAddOnsLabels() {
+    EmulatedInstance instance = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+
+    Node node = awaitAddOns(instance);
+
+    assertThat(node.getMetadata().getLabels())
+        .containsEntry("kubevirt.io/schedulable", "true")
+        .containsEntry("katacontainers.io/kata-runtime", "true")
+        .as("the labels of --node-labels stay")
+        .containsEntry("nestedvirt.io/pool", "kubevirt");
+    for (String device :
+        List.of(
+            "devices.kubevirt.io/kvm",
+            "devices.kubevirt.io/tun",
+            "devices.kubevirt.io/vhost-net",
+            "devices.kubevirt.io/vhost-vsock")) {
+      assertThat(node.getStatus().getCapacity()).containsEntry(device, new Quantity("1000"));
+      assertThat(node.getStatus().getAllocatable()).containsEntry(device, new Quantity("1000"));
+    }
+    assertThat(node.getStatus().getAllocatable())
+        .as("the kubelet's own allocatable stays")
+        .containsEntry("cpu", new Quantity("1930m"))
+        .containsEntry("pods", new Quantity("29"));
+    assertThat(node.getSpec().getTaints())
+        .as("add-ons write labels and status, never taints")
+        .extracting(Taint::getKey)
+        .contains("nestedvirt.io/unverified");
+  }
+
+  @Test
+  void aNodeThatFailsVerificationGetsNoAddOns() {
+    EmulatedInstance failing = launch("m8i.large", KubeletTestFixtures.eksUserData(), false);
+    EmulatedInstance witness = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+
+    awaitAddOns(witness);
+
+    Node node = awaitCondition(failing, "NestedVirtualizationReady", "False");
+    assertThat(node.getMetadata().getLabels()).doesNotContainKey("kubevirt.io/schedulable");
+    assertThat(node.getStatus().getAllocatable()).doesNotContainKey("devices.kubevirt.io/kvm");
+  }
+
+  @Test
+  void withoutAddOnsAVerifiedNodeKeepsOnlyTheKubeletsResourcesAndLabels() {
+    simulator.close();
+    simulator =
+        new KubeletSimulator(
+                kube,
+                KubeletSimulator.Settings.defaults()
+                    .withRegistrationDelay(Duration.ZERO)
+                    .withVerificationDelay(Duration.ZERO)
+                    .withAddOns(false))
+            .attach(emulator);
+    EmulatedInstance instance = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    awaitCondition(instance, "NestedVirtualizationReady", "True");
+    // Verification of a second node is due after the first's: once it is verified, the first
+    // node's add-ons would have started.
+    EmulatedInstance witness = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    awaitCondition(witness, "NestedVirtualizationReady", "True");
+
+    Node node = node(instance);
+    assertThat(node.getMetadata().getLabels()).doesNotContainKey("kubevirt.io/schedulable");
+    assertThat(node.getStatus().getAllocatable()).doesNotContainKey("devices.kubevirt.io/kvm");
+  }
+
+  @Test
+  void aNodeVerifiedByItsAgentGetsTheAddOnsWhenTold() {
+    simulator.verdictPolicy(i -> null);
+    EmulatedInstance instance = launch("m8i.large", KubeletTestFixtures.eksUserData(), true);
+    awaitCondition(instance, "Ready", "True");
+
+    simulator.nodeVerified(instance.id());
+
+    Node node = awaitAddOns(instance);
+    assertThat(condition(node, "NestedVirtualizationReady"))
+        .as("the simulator writes no verdict of its own")
+        .isNull();
+  }
+
   // ---- deregistration ----
 
   @Test
@@ -394,7 +477,7 @@ class KubeletSimulatorTest {
     assertThat(node.getMetadata().getLabels())
         .containsEntry("topology.kubernetes.io/region", "us-west-2");
     assertThat(node.getStatus().getCapacity().get("cpu"))
-        .as("vCPUs unknown: the default")
+        .as("vCPUs unknown: those of the type's name")
         .isEqualTo(new Quantity("2"));
     simulator.observe(instance.withState(InstanceState.TERMINATED));
     await().atMost(PATIENCE).until(() -> kube.nodes().withName(name).get() == null);
@@ -443,7 +526,8 @@ class KubeletSimulatorTest {
   @Test
   void labelsTaintsAndConditionsAddedByOthersSurviveLaterStatusUpdates() {
     EmulatedInstance instance = launch("m8i.xlarge", KubeletTestFixtures.eksUserData(), true);
-    awaitCondition(instance, "NestedVirtualizationReady", "True");
+    // Verified, and the add-ons have written their labels and devices.
+    awaitAddOns(instance);
     String name = instance.privateDnsName();
     // What the operator does once a node is verified, and a condition another agent owns.
     kube.nodes()
@@ -480,7 +564,8 @@ class KubeletSimulatorTest {
     assertThat(node.getMetadata().getLabels())
         .containsEntry("nestedvirt.io/kvm", "verified")
         .containsEntry("node-restriction.kubernetes.io/nestedvirt-pool", "kubevirt")
-        .containsEntry("nestedvirt.io/pool", "kubevirt");
+        .containsEntry("nestedvirt.io/pool", "kubevirt")
+        .containsEntry("kubevirt.io/schedulable", "true");
     assertThat(node.getSpec().getTaints())
         .as("taints as the operator left them, the startup taint still removed")
         .containsExactly(
@@ -530,6 +615,17 @@ class KubeletSimulatorTest {
         .atMost(PATIENCE)
         .alias("node of " + instance.id() + " registered")
         .until(() -> node(instance), n -> n != null);
+  }
+
+  private Node awaitAddOns(EmulatedInstance instance) {
+    return await()
+        .atMost(PATIENCE)
+        .alias("node of " + instance.id() + " has virt-handler's label")
+        .until(
+            () -> node(instance),
+            n ->
+                n != null
+                    && "true".equals(n.getMetadata().getLabels().get("kubevirt.io/schedulable")));
   }
 
   private Node awaitCondition(EmulatedInstance instance, String type, String status) {
