@@ -53,6 +53,12 @@ class PodFitTest {
     Row(String name, Pod pod, NodeOffer offer, String reason) {
       this(name, pod, offer, offer.allocatable(), reason);
     }
+
+    /** The row's name: a failure lists the rows that broke, not whole pods. */
+    @Override
+    public String toString() {
+      return name;
+    }
   }
 
   private static Pod small() {
