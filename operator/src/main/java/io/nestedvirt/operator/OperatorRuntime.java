@@ -165,16 +165,7 @@ public final class OperatorRuntime implements AutoCloseable {
     ScaleDecisions decisions = new ScaleDecisions();
     Autoscaler autoscaler =
         new Autoscaler(
-            client,
-            caches,
-            machineCache,
-            cloud,
-            resolver,
-            vms,
-            decisions,
-            events,
-            clock,
-            settings);
+            client, caches, machineCache, cloud, resolver, vms, decisions, events, clock, settings);
     PoolController pools =
         new PoolController(
             cloud,

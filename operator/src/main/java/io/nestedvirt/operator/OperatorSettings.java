@@ -41,7 +41,8 @@ public record OperatorSettings(
    * so that a burst (a Deployment scaled to 50, a VM pool) is one decision, not fifty.
    */
   public record Batching(Duration idle, Duration max) {
-    public static final Batching DEFAULT = new Batching(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    public static final Batching DEFAULT =
+        new Batching(Duration.ofSeconds(1), Duration.ofSeconds(10));
 
     public Batching {
       if (idle.compareTo(max) > 0) {

@@ -145,7 +145,8 @@ public final class Autoscaler implements AutoCloseable {
     Map<String, List<NestedVirtInstance>> serving = new HashMap<>();
     List<ScaleUpPlanner.PoolCandidate> candidates = new ArrayList<>();
     for (NestedVirtPool pool : pools) {
-      List<NestedVirtInstance> s = machines.ofPool(pool).stream().filter(Autoscaler::serves).toList();
+      List<NestedVirtInstance> s =
+          machines.ofPool(pool).stream().filter(Autoscaler::serves).toList();
       serving.put(pool.name(), s);
       candidate(pool, s, now).ifPresent(candidates::add);
     }
@@ -178,9 +179,13 @@ public final class Autoscaler implements AutoCloseable {
   private Optional<ScaleUpPlanner.PoolCandidate> candidate(
       NestedVirtPool pool, List<NestedVirtInstance> serving, Instant now) {
     try {
-      Map<String, InstanceType> described = cloud.describeInstanceTypes(pool.getSpec().instanceTypes);
+      Map<String, InstanceType> described =
+          cloud.describeInstanceTypes(pool.getSpec().instanceTypes);
       List<InstanceType> types =
-          pool.getSpec().instanceTypes.stream().map(described::get).filter(Objects::nonNull).toList();
+          pool.getSpec().instanceTypes.stream()
+              .map(described::get)
+              .filter(Objects::nonNull)
+              .toList();
       if (!(resolver.resolve(pool) instanceof LaunchConfigResolver.Resolved resolved)) {
         return Optional.empty(); // the pool's LaunchConfigValid condition says why
       }
@@ -221,9 +226,7 @@ public final class Autoscaler implements AutoCloseable {
       return true;
     }
     return phase == InstancePhase.Ready
-        && verifiedAt(m)
-            .map(at -> now.isBefore(at.plus(settings.batching().max())))
-            .orElse(false);
+        && verifiedAt(m).map(at -> now.isBefore(at.plus(settings.batching().max()))).orElse(false);
   }
 
   private static Optional<Instant> verifiedAt(NestedVirtInstance m) {

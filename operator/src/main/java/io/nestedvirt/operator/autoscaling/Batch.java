@@ -4,9 +4,9 @@ import io.nestedvirt.operator.OperatorSettings;
 import java.time.Instant;
 
 /**
- * When to decide on the pending pods gathered so far, as Karpenter batches: once no new one has come
- * for the idle time, or at the latest the maximum time after the first one. Thread-safe; pure apart
- * from the instants it is given.
+ * When to decide on the pending pods gathered so far, as Karpenter batches: once no new one has
+ * come for the idle time, or at the latest the maximum time after the first one. Thread-safe; pure
+ * apart from the instants it is given.
  */
 final class Batch {
   private final OperatorSettings.Batching settings;

@@ -26,7 +26,9 @@ final class ClusterPods implements AutoCloseable {
   private volatile SharedIndexInformer<Pod> pods;
   private volatile SharedIndexInformer<DaemonSet> daemonSets;
 
-  /** @param onPendingPod called (on an informer thread) for each pod that comes to count as demand */
+  /**
+   * @param onPendingPod called (on an informer thread) for each pod that comes to count as demand
+   */
   ClusterPods(KubernetesClient client, Runnable onPendingPod) {
     this.client = client;
     this.onPendingPod = onPendingPod;

@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * Records the operator's decisions: each one is a log line, a core/v1 Event on the object it is
  * about, and a count in {@code nestedvirt_events_total}, so the three always agree. Events about
  * cluster-scoped objects live in the "default" namespace, where kubectl describe looks for them;
- * those about namespaced objects (pending pods) in the object's namespace, as kubectl describe
- * pod expects. An
- * Event that cannot be written is logged, never fatal: events inform, they do not steer.
+ * those about namespaced objects (pending pods) in the object's namespace, as kubectl describe pod
+ * expects. An Event that cannot be written is logged, never fatal: events inform, they do not
+ * steer.
  *
  * <p>A decision repeated within {@link #AGGREGATION_WINDOW} (the same object, reason and message,
  * such as a launch EC2 keeps refusing) updates its Event's count and last time instead of adding an
@@ -95,8 +95,7 @@ public final class EventRecorder {
       if (before != null
           && before.last().plus(AGGREGATION_WINDOW).isAfter(now)
           && repeated(before, now)) {
-        recent.put(
-            key, new Written(before.namespace(), before.name(), before.count() + 1, now));
+        recent.put(key, new Written(before.namespace(), before.name(), before.count() + 1, now));
         return;
       }
       String namespace = namespaceOf(about);

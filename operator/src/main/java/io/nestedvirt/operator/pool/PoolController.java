@@ -454,10 +454,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       }
       List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
       int idle = (int) serving.stream().filter(m -> decision.idle().contains(m.name())).count();
-      target =
-          pool.getSpec()
-              .autoscaling
-              .clamp(serving.size() + decision.launches().size() - idle);
+      target = pool.getSpec().autoscaling.clamp(serving.size() + decision.launches().size() - idle);
       List<String> waiting = decision.waitingAtMax();
       if (waiting.isEmpty()) {
         conditions.set(

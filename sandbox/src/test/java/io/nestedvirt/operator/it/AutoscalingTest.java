@@ -111,7 +111,10 @@ class AutoscalingTest {
 
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> podEvents("cuda").stream().anyMatch(e -> e.getReason().equals("NotTriggerScaleUp")));
+        .until(
+            () ->
+                podEvents("cuda").stream()
+                    .anyMatch(e -> e.getReason().equals("NotTriggerScaleUp")));
     settle();
 
     assertThat(bed.machines("nogpu")).isEmpty();
@@ -159,7 +162,8 @@ class AutoscalingTest {
 
   private void autoscaledPool(String name, int min, int max, String after) {
     NestedVirtPool pool = new NestedVirtPool();
-    pool.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+    pool.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
     NestedVirtPoolSpec spec = new NestedVirtPoolSpec();
     spec.instanceTypes = List.of("m8i.large");
     spec.autoscaling = new AutoscalingSpec();
