@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
-import io.nestedvirt.operator.conditions.Names;
 import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.node.DoNotDisrupt;
 import java.time.Instant;
@@ -10,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -86,6 +86,21 @@ public final class ScalePlanner {
       int desired,
       List<NestedVirtInstance> serving,
       Function<NestedVirtInstance, NodeWorkload> workloads) {
+    return plan(desired, serving, workloads, Set.of());
+  }
+
+  /**
+   * As {@link #plan(int, List, Function)}, with machines to take first on scale-down (the
+   * autoscaler's idle nodes: otherwise the usual order would take a node still launching for a
+   * pending pod, and the next decision would launch it again).
+   *
+   * @param preferred names of machines that go before any other, if nothing holds them
+   */
+  public static ScalePlan plan(
+      int desired,
+      List<NestedVirtInstance> serving,
+      Function<NestedVirtInstance, NodeWorkload> workloads,
+      Set<String> preferred) {
     int current = serving.size();
     if (current < desired) {
       return ScalePlan.launch(desired - current);
@@ -110,7 +125,10 @@ public final class ScalePlanner {
     }
     List<NestedVirtInstance> toRemove =
         candidates.stream()
-            .sorted(scaleDownOrder(m -> onNode.get(m.name())))
+            .sorted(
+                Comparator.<NestedVirtInstance, Boolean>comparing(
+                        m -> !preferred.contains(m.name()))
+                    .thenComparing(scaleDownOrder(m -> onNode.get(m.name()))))
             .limit(excess)
             .toList();
     held.sort(Comparator.comparing(h -> h.machine().name()));
@@ -161,10 +179,7 @@ public final class ScalePlanner {
   }
 
   static InstancePhase phase(NestedVirtInstance m) {
-    return m.getStatus() == null || m.getStatus().phase == null
-        ? InstancePhase.Launching
-        // A phase only a newer operator version knows counts as still starting.
-        : Names.parse(InstancePhase.class, m.getStatus().phase).orElse(InstancePhase.Launching);
+    return InstancePhase.of(m);
   }
 
   /** When the machine's instance launched, else when the machine was created. */

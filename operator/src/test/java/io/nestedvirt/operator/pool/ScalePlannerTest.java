@@ -53,6 +53,33 @@ class ScalePlannerTest {
   }
 
   @Test
+  void theAutoscalersIdleNodesGoBeforeNodesStillLaunchingForPendingPods() {
+    var plan =
+        ScalePlanner.plan(
+            2,
+            List.of(oldReady, midReady, launching),
+            m -> NodeWorkload.NONE,
+            java.util.Set.of("old"));
+
+    assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("old");
+  }
+
+  @Test
+  void anIdleNodeHeldByDoNotDisruptStaysAndTheUsualOrderTakesAnother() {
+    var plan =
+        ScalePlanner.plan(
+            1,
+            List.of(oldReady, midReady),
+            m ->
+                m == oldReady
+                    ? new NodeWorkload(0, List.of(), List.of("the Node has do-not-disrupt"))
+                    : NodeWorkload.NONE,
+            java.util.Set.of("old"));
+
+    assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("mid");
+  }
+
+  @Test
   void scaleToZeroRemovesEverything() {
     var plan = ScalePlanner.plan(0, List.of(oldReady, midReady), m -> NodeWorkload.NONE);
     assertThat(plan.toRemove())
