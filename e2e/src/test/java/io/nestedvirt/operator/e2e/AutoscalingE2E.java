@@ -96,11 +96,12 @@ class AutoscalingE2E {
 
       // Their deletion leaves both nodes idle: they go after scaleDownAfter, to minReplicas 0.
       int grown = history.decisions() - 1;
+      awaitSeenBusy(probes);
       Instant idleFrom = Instant.now();
       deleteAll(probes);
       awaitScaledToZero(pool);
       assertScaledDown(history.desiredReplicasSince(grown));
-      assertThat(firstRemoval(pool))
+      assertThat(firstRemoval(pool, 0))
           .as("the first idle node's termination")
           .isAfterOrEqualTo(idleFrom.truncatedTo(ChronoUnit.SECONDS).plus(SCALE_DOWN_AFTER));
 
@@ -148,8 +149,14 @@ class AutoscalingE2E {
           .anySatisfy(e -> assertThat(e.getMessage()).contains("nvidia.com/gpu"));
 
       // 3. All deleted but the GPU pod: every node goes, every instance is terminated.
+      int removals = stack.moto().instances(pool, "shutting-down", "terminated").size();
+      awaitSeenBusy(served);
+      idleFrom = Instant.now();
       deleteAll(served);
       awaitScaledToZero(pool);
+      assertThat(firstRemoval(pool, removals))
+          .as("the first idle node's termination")
+          .isAfterOrEqualTo(idleFrom.truncatedTo(ChronoUnit.SECONDS).plus(SCALE_DOWN_AFTER));
       List<Integer> phase = history.desiredReplicasSince(decisionsBefore);
       assertThat(phase.getFirst()).isEqualTo(4);
       assertScaledDown(phase);
@@ -347,14 +354,36 @@ class AutoscalingE2E {
   }
 
   /**
-   * When the pool's first instance was terminated, from moto's state transition reason (EC2's "User
-   * initiated (yyyy-MM-dd HH:mm:ss GMT)", moto's with UTC), to the second.
+   * Waits until the operator has certainly seen the pods on their nodes: it looks at nodes once per
+   * refresh period (1 s here), so a node whose pods were bound for less than that may never have
+   * looked busy to it, and its idle time would rightly count from before they came. Two periods
+   * after the last binding (the {@code PodScheduled} condition's time, to the second) suffice.
    */
-  private static Instant firstRemoval(String pool) {
+  private static void awaitSeenBusy(List<Pod> pods) throws InterruptedException {
+    Instant lastBound =
+        pods.stream()
+            .map(p -> PendingPods.scheduled(admin.pods().resource(p).get()).orElseThrow())
+            .map(c -> Instant.parse(c.getLastTransitionTime()))
+            .max(Instant::compareTo)
+            .orElseThrow();
+    Duration wait = Duration.between(Instant.now(), lastBound.plusSeconds(3));
+    if (wait.isPositive()) {
+      Thread.sleep(wait);
+    }
+  }
+
+  /**
+   * When the pool's first instance after the earliest {@code skipped} was terminated, from moto's
+   * state transition reason (EC2's "User initiated (yyyy-MM-dd HH:mm:ss GMT)", moto's with UTC), to
+   * the second.
+   */
+  private static Instant firstRemoval(String pool, int skipped) {
     return stack.moto().instances(pool, "shutting-down", "terminated").stream()
         .map(Instance::stateTransitionReason)
         .map(AutoscalingE2E::transitionTime)
-        .min(Instant::compareTo)
+        .sorted()
+        .skip(skipped)
+        .findFirst()
         .orElseThrow();
   }
 
