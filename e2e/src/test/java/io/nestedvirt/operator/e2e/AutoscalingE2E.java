@@ -175,9 +175,10 @@ class AutoscalingE2E {
   }
 
   @Test
-  void podsBeyondMaxReplicasWaitAndThePoolSaysSo() throws Exception {
+  void podsBeyondMaxReplicasWaitAndThePoolSaysSoAndIdleNodesGoOnlyDownToMinReplicas()
+      throws Exception {
     String pool = "capped";
-    applyPool(pool, List.of(LARGE), 0, 2);
+    applyPool(pool, List.of(LARGE), 1, 2);
     try (PoolHistory history = new PoolHistory(admin, stack.moto(), pool)) {
       // More than half of a c8i.large's CPU each (1930m allocatable on EKS, less its DaemonSets):
       // one per node, so three need three nodes and the pool may have two.
@@ -217,7 +218,34 @@ class AutoscalingE2E {
       assertThat(history.maxMachines()).isEqualTo(2);
       assertThat(history.maxInstances()).isLessThanOrEqualTo(2);
       assertThat(stack.moto().instances(pool, Moto.EVERY_STATE)).hasSize(2);
+
+      // Both nodes idle from the same moment: one goes after scaleDownAfter, the other, as idle,
+      // stays for minReplicas 1 while the operator looks again every second.
       deleteAll(pods);
+      await()
+          .atMost(PATIENCE)
+          .alias(pool + " down to one machine and one running instance")
+          .until(
+              () ->
+                  E2E.machines(admin, pool).size() == 1
+                      && stack.moto().instances(pool, "pending", "running").size() == 1);
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .alias("the last idle machine kept for minReplicas 1")
+          .until(
+              () ->
+                  E2E.machines(admin, pool).size() == 1
+                      && stack.moto().instances(pool, "pending", "running").size() == 1);
+      assertThat(
+              admin
+                  .resources(NestedVirtPool.class)
+                  .withName(pool)
+                  .get()
+                  .getStatus()
+                  .desiredReplicas)
+          .isEqualTo(1);
+      deletePool(pool);
       awaitScaledToZero(pool);
     } finally {
       deletePool(pool);
