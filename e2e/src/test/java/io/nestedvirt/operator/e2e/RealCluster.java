@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,8 +28,8 @@ import java.util.List;
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
  * controllers (ReplicaSet, garbage collector, namespace, ...) are off: tests that need their effect
  * play their part explicitly. No scheduler runs, so pods stay where tests put them; a cluster made
- * with {@link Components#SCHEDULING} (a stack of its own) adds the DaemonSet controller and the
- * real kube-scheduler.
+ * with {@link Components#SCHEDULING} (a stack of its own) adds the DaemonSet and node lifecycle
+ * controllers and the real kube-scheduler.
  *
  * <p>KubeVirt's CRDs and a {@code KubeVirt} CR are installed too ({@link KubeVirtObjects}); no
  * KubeVirt component runs (the VM tests start their stand-ins).
@@ -45,7 +46,7 @@ final class RealCluster implements AutoCloseable {
   final Path adminKubeconfig;
   private final KubeAPIServer server;
   private final Config adminConfig;
-  private final List<KubeComponent> components = new java.util.ArrayList<>();
+  private final List<KubeComponent> components = new ArrayList<>();
 
   /**
    * Which of Kubernetes' own components run next to the API server: kube-controller-manager with
