@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.autoscaling;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorSettings;
@@ -18,6 +19,7 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
+import io.nestedvirt.operator.node.DoNotDisrupt;
 import io.nestedvirt.operator.node.drain.DrainPlanner;
 import java.time.Clock;
 import java.time.Duration;
@@ -153,9 +155,18 @@ public final class Autoscaler implements AutoCloseable {
     ScaleUpPlanner.Plan plan = ScaleUpPlanner.plan(pending, candidates);
     tellPods(plan, pending);
     Set<String> observedNodes = new HashSet<>();
+    Map<String, Node> nodes =
+        caches
+            .nodes()
+            .map(
+                n ->
+                    n.collect(
+                        Collectors.toMap(x -> x.getMetadata().getName(), x -> x, (a, b) -> a)))
+            .orElse(Map.of());
     Map<String, ScaleDecision> decided = new HashMap<>();
     for (NestedVirtPool pool : pools) {
-      Set<String> idleMachines = idleMachines(pool, serving.get(pool.name()), now, observedNodes);
+      Set<String> idleMachines =
+          idleMachines(pool, serving.get(pool.name()), nodes, now, observedNodes);
       List<String> atMax =
           plan.unserved().stream()
               .filter(u -> u.why() == ScaleUpPlanner.Why.MAX_REPLICAS)
@@ -243,10 +254,15 @@ public final class Autoscaler implements AutoCloseable {
 
   /**
    * Serving machines whose verified, Ready node has run nothing a drain would evict (only
-   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}.
+   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}. A node
+   * that {@link DoNotDisrupt} holds is not idle: it stays, as for any scale-down.
    */
   private Set<String> idleMachines(
-      NestedVirtPool pool, List<NestedVirtInstance> serving, Instant now, Set<String> observed) {
+      NestedVirtPool pool,
+      List<NestedVirtInstance> serving,
+      Map<String, Node> nodes,
+      Instant now,
+      Set<String> observed) {
     Duration after = pool.getSpec().autoscaling.idleTimeout();
     // At its minimum the pool keeps its nodes, idle or not; their idle time still counts.
     boolean mayShrink = serving.size() > pool.getSpec().autoscaling.min();
@@ -257,9 +273,14 @@ public final class Autoscaler implements AutoCloseable {
         continue;
       }
       observed.add(node);
+      List<Pod> onNode = pods.onNode(node);
+      Node n = nodes.get(node);
+      boolean held =
+          n != null && DoNotDisrupt.holds(n) || onNode.stream().anyMatch(DoNotDisrupt::holds);
       boolean empty =
-          vms.onNode(node).isEmpty()
-              && pods.onNode(node).stream()
+          !held
+              && vms.onNode(node).isEmpty()
+              && onNode.stream()
                   .allMatch(
                       p ->
                           DrainPlanner.decide(p, false, true, now).action()
