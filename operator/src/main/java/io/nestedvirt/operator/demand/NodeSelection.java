@@ -22,7 +22,7 @@ final class NodeSelection {
   static Optional<String> mismatch(PodSpec spec, Map<String, String> labels, String node) {
     Map<String, String> selector =
         spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector();
-    for (Map.Entry<String, String> wanted : new java.util.TreeMap<>(selector).entrySet()) {
+    for (Map.Entry<String, String> wanted : selector.entrySet()) {
       String actual = labels.get(wanted.getKey());
       if (!wanted.getValue().equals(actual)) {
         return Optional.of(
