@@ -19,8 +19,11 @@ public final class KubeletReservations {
   /**
    * The ceilings EKS puts on max pods: 110 below 30 vCPUs, 250 from 30 on (EKS user guide, "Assign
    * more IP addresses to Amazon EKS nodes with prefixes": managed node groups enforce them whether
-   * or not prefix delegation is on). nodeadm on its own takes the uncapped ENI figure from its
-   * {@code eni-max-pods.txt}; the ceiling is the pods the project plans on, in this one place.
+   * or not prefix delegation is on). nodeadm alone does not: it takes the ENI figure from its
+   * {@code eni-max-pods.txt} (m5.4xlarge: 234), and kube-reserved memory grows with it, 11Mi a pod.
+   * Where the ENI figure is above the ceiling, such a node therefore reserves more memory than
+   * planned here; the ceilings are kept because the project's stand-in kubelets (sandbox, e2e)
+   * report the same figures.
    */
   static final int MAX_PODS_BELOW_30_VCPUS = 110;
 
