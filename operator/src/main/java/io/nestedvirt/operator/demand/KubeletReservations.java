@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.demand;
 
 import io.nestedvirt.operator.cloud.InstanceType;
+import java.util.Map;
 
 /**
  * What the kubelet of an EKS Amazon Linux 2023 node keeps for itself, so that a node's allocatable
@@ -73,7 +74,7 @@ public final class KubeletReservations {
   /** kube-reserved cpu and memory plus the hard eviction threshold: capacity less allocatable. */
   public static Resources reserved(InstanceType type) {
     return new Resources(
-        java.util.Map.of(
+        Map.of(
             Resources.CPU,
             kubeReservedCpuMillis(type.vcpus()),
             Resources.MEMORY,

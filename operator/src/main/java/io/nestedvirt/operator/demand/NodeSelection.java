@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -24,7 +25,7 @@ final class NodeSelection {
         spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector();
     for (Map.Entry<String, String> wanted : selector.entrySet()) {
       String actual = labels.get(wanted.getKey());
-      if (!wanted.getValue().equals(actual)) {
+      if (!Objects.equals(wanted.getValue(), actual)) {
         return Optional.of(
             "node selector "
                 + wanted.getKey()

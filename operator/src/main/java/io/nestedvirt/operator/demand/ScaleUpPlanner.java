@@ -2,6 +2,7 @@ package io.nestedvirt.operator.demand;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Which new nodes serve the pending pods: a first-fit-decreasing bin-packing over the autoscaled
@@ -52,7 +54,8 @@ public final class ScaleUpPlanner {
 
   /**
    * A node to launch: offers = the (type, zone) offers of its pool that hold ALL its pods, in the
-   * pool's order (the first is the type to launch; the lead's placement picks the zone).
+   * pool's order: the first is the type to launch, and the zone is chosen among the offers of that
+   * type, spread as the pool spreads its nodes.
    */
   public record NewNode(String pool, List<NodeOffer> offers, List<Pod> pods) {
     public NewNode {
@@ -89,7 +92,7 @@ public final class ScaleUpPlanner {
       newNodes = List.copyOf(newNodes);
       TreeMap<String, List<Pod>> copy = new TreeMap<>();
       onInFlight.forEach((machine, pods) -> copy.put(machine, List.copyOf(pods)));
-      onInFlight = java.util.Collections.unmodifiableSortedMap(copy);
+      onInFlight = Collections.unmodifiableSortedMap(copy);
       unserved = List.copyOf(unserved);
     }
 
@@ -254,7 +257,7 @@ public final class ScaleUpPlanner {
 
     /** The other resources, by name, the larger amount first in the end (reversed above). */
     static int compareOthers(Map<String, Long> a, Map<String, Long> b) {
-      Set<String> names = new java.util.TreeSet<>(a.keySet());
+      Set<String> names = new TreeSet<>(a.keySet());
       names.addAll(b.keySet());
       for (String name : names) {
         int byAmount = Long.compare(a.getOrDefault(name, 0L), b.getOrDefault(name, 0L));
