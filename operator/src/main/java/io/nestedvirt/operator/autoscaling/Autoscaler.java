@@ -19,8 +19,6 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
-import io.nestedvirt.operator.node.DoNotDisrupt;
-import io.nestedvirt.operator.node.drain.DrainPlanner;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -254,8 +252,7 @@ public final class Autoscaler implements AutoCloseable {
 
   /**
    * Serving machines whose verified, Ready node has run nothing a drain would evict (only
-   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}. A node
-   * that {@link DoNotDisrupt} holds is not idle: it stays, as for any scale-down.
+   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}.
    */
   private Set<String> idleMachines(
       NestedVirtPool pool,
@@ -273,18 +270,8 @@ public final class Autoscaler implements AutoCloseable {
         continue;
       }
       observed.add(node);
-      List<Pod> onNode = pods.onNode(node);
-      Node n = nodes.get(node);
-      boolean held =
-          n != null && DoNotDisrupt.holds(n) || onNode.stream().anyMatch(DoNotDisrupt::holds);
       boolean empty =
-          !held
-              && vms.onNode(node).isEmpty()
-              && onNode.stream()
-                  .allMatch(
-                      p ->
-                          DrainPlanner.decide(p, false, true, now).action()
-                              == DrainPlanner.Action.SKIP);
+          IdleNodes.runsNothing(nodes.get(node), pods.onNode(node), vms.onNode(node), now);
       if (idle.observe(node, empty, now).compareTo(after) >= 0 && mayShrink) {
         result.add(m.name());
       }
