@@ -19,6 +19,7 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +66,7 @@ public final class Autoscaler implements AutoCloseable {
   private final ScaleDecisions decisions;
   private final Clock clock;
   private final OperatorSettings settings;
+  private final OperatorMetrics metrics;
   private final Batch batch;
   private final ClusterPods pods;
   private final IdleNodes idle = new IdleNodes();
@@ -78,6 +80,9 @@ public final class Autoscaler implements AutoCloseable {
 
   private Instant nextLook = Instant.MIN;
 
+  /** How many pods counted as demand at the last decision, for the metric. */
+  private int lastPending;
+
   public Autoscaler(
       KubernetesClient client,
       ClusterCaches caches,
@@ -88,7 +93,8 @@ public final class Autoscaler implements AutoCloseable {
       ScaleDecisions decisions,
       EventRecorder events,
       Clock clock,
-      OperatorSettings settings) {
+      OperatorSettings settings,
+      OperatorMetrics metrics) {
     this.caches = caches;
     this.machines = machines;
     this.cloud = cloud;
@@ -97,6 +103,7 @@ public final class Autoscaler implements AutoCloseable {
     this.decisions = decisions;
     this.clock = clock;
     this.settings = settings;
+    this.metrics = metrics;
     this.batch = new Batch(settings.batching());
     this.notices = new PodNotices(events);
     this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()));
@@ -115,7 +122,14 @@ public final class Autoscaler implements AutoCloseable {
         return;
       }
       nextLook = now.plus(settings.refreshPeriod());
-      decide(now);
+      long start = System.nanoTime();
+      Map<String, ScaleDecision> decided = decide(now);
+      if (!decided.isEmpty()) {
+        metrics.autoscalerDecided(
+            System.nanoTime() - start,
+            lastPending,
+            decided.values().stream().mapToInt(d -> d.launches().size()).sum());
+      }
     } catch (RuntimeException e) {
       log.warn("autoscaler: deciding failed, trying again next period", e);
     }
@@ -142,6 +156,7 @@ public final class Autoscaler implements AutoCloseable {
       return Map.of();
     }
     List<Pod> pending = pods.pending();
+    lastPending = pending.size();
     Map<String, List<NestedVirtInstance>> serving = new HashMap<>();
     List<ScaleUpPlanner.PoolCandidate> candidates = new ArrayList<>();
     for (NestedVirtPool pool : pools) {
