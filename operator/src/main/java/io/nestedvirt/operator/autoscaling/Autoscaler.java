@@ -1,5 +1,6 @@
 package io.nestedvirt.operator.autoscaling;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.OperatorSettings;
@@ -18,7 +19,7 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
-import io.nestedvirt.operator.node.drain.DrainPlanner;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +66,7 @@ public final class Autoscaler implements AutoCloseable {
   private final ScaleDecisions decisions;
   private final Clock clock;
   private final OperatorSettings settings;
+  private final OperatorMetrics metrics;
   private final Batch batch;
   private final ClusterPods pods;
   private final IdleNodes idle = new IdleNodes();
@@ -78,6 +80,9 @@ public final class Autoscaler implements AutoCloseable {
 
   private Instant nextLook = Instant.MIN;
 
+  /** How many pods counted as demand at the last decision, for the metric. */
+  private int lastPending;
+
   public Autoscaler(
       KubernetesClient client,
       ClusterCaches caches,
@@ -88,7 +93,8 @@ public final class Autoscaler implements AutoCloseable {
       ScaleDecisions decisions,
       EventRecorder events,
       Clock clock,
-      OperatorSettings settings) {
+      OperatorSettings settings,
+      OperatorMetrics metrics) {
     this.caches = caches;
     this.machines = machines;
     this.cloud = cloud;
@@ -97,6 +103,7 @@ public final class Autoscaler implements AutoCloseable {
     this.decisions = decisions;
     this.clock = clock;
     this.settings = settings;
+    this.metrics = metrics;
     this.batch = new Batch(settings.batching());
     this.notices = new PodNotices(events);
     this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()));
@@ -115,7 +122,14 @@ public final class Autoscaler implements AutoCloseable {
         return;
       }
       nextLook = now.plus(settings.refreshPeriod());
-      decide(now);
+      long start = System.nanoTime();
+      Map<String, ScaleDecision> decided = decide(now);
+      if (!decided.isEmpty()) {
+        metrics.autoscalerDecided(
+            System.nanoTime() - start,
+            lastPending,
+            decided.values().stream().mapToInt(d -> d.launches().size()).sum());
+      }
     } catch (RuntimeException e) {
       log.warn("autoscaler: deciding failed, trying again next period", e);
     }
@@ -142,6 +156,7 @@ public final class Autoscaler implements AutoCloseable {
       return Map.of();
     }
     List<Pod> pending = pods.pending();
+    lastPending = pending.size();
     Map<String, List<NestedVirtInstance>> serving = new HashMap<>();
     List<ScaleUpPlanner.PoolCandidate> candidates = new ArrayList<>();
     for (NestedVirtPool pool : pools) {
@@ -153,9 +168,18 @@ public final class Autoscaler implements AutoCloseable {
     ScaleUpPlanner.Plan plan = ScaleUpPlanner.plan(pending, candidates);
     tellPods(plan, pending);
     Set<String> observedNodes = new HashSet<>();
+    Map<String, Node> nodes =
+        caches
+            .nodes()
+            .map(
+                n ->
+                    n.collect(
+                        Collectors.toMap(x -> x.getMetadata().getName(), x -> x, (a, b) -> a)))
+            .orElse(Map.of());
     Map<String, ScaleDecision> decided = new HashMap<>();
     for (NestedVirtPool pool : pools) {
-      Set<String> idleMachines = idleMachines(pool, serving.get(pool.name()), now, observedNodes);
+      Set<String> idleMachines =
+          idleMachines(pool, serving.get(pool.name()), nodes, now, observedNodes);
       List<String> atMax =
           plan.unserved().stream()
               .filter(u -> u.why() == ScaleUpPlanner.Why.MAX_REPLICAS)
@@ -246,7 +270,11 @@ public final class Autoscaler implements AutoCloseable {
    * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}.
    */
   private Set<String> idleMachines(
-      NestedVirtPool pool, List<NestedVirtInstance> serving, Instant now, Set<String> observed) {
+      NestedVirtPool pool,
+      List<NestedVirtInstance> serving,
+      Map<String, Node> nodes,
+      Instant now,
+      Set<String> observed) {
     Duration after = pool.getSpec().autoscaling.idleTimeout();
     // At its minimum the pool keeps its nodes, idle or not; their idle time still counts.
     boolean mayShrink = serving.size() > pool.getSpec().autoscaling.min();
@@ -258,12 +286,7 @@ public final class Autoscaler implements AutoCloseable {
       }
       observed.add(node);
       boolean empty =
-          vms.onNode(node).isEmpty()
-              && pods.onNode(node).stream()
-                  .allMatch(
-                      p ->
-                          DrainPlanner.decide(p, false, true, now).action()
-                              == DrainPlanner.Action.SKIP);
+          IdleNodes.runsNothing(nodes.get(node), pods.onNode(node), vms.onNode(node), now);
       if (idle.observe(node, empty, now).compareTo(after) >= 0 && mayShrink) {
         result.add(m.name());
       }

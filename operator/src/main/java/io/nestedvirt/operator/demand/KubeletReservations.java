@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.demand;
 
 import io.nestedvirt.operator.cloud.InstanceType;
+import java.util.Map;
 
 /**
  * What the kubelet of an EKS Amazon Linux 2023 node keeps for itself, so that a node's allocatable
@@ -19,8 +20,11 @@ public final class KubeletReservations {
   /**
    * The ceilings EKS puts on max pods: 110 below 30 vCPUs, 250 from 30 on (EKS user guide, "Assign
    * more IP addresses to Amazon EKS nodes with prefixes": managed node groups enforce them whether
-   * or not prefix delegation is on). nodeadm on its own takes the uncapped ENI figure from its
-   * {@code eni-max-pods.txt}; the ceiling is the pods the project plans on, in this one place.
+   * or not prefix delegation is on). nodeadm alone does not: it takes the ENI figure from its
+   * {@code eni-max-pods.txt} (m5.4xlarge: 234), and kube-reserved memory grows with it, 11Mi a pod.
+   * Where the ENI figure is above the ceiling, such a node therefore reserves more memory than
+   * planned here; the ceilings are kept because the project's stand-in kubelets (sandbox, e2e)
+   * report the same figures.
    */
   static final int MAX_PODS_BELOW_30_VCPUS = 110;
 
@@ -70,7 +74,7 @@ public final class KubeletReservations {
   /** kube-reserved cpu and memory plus the hard eviction threshold: capacity less allocatable. */
   public static Resources reserved(InstanceType type) {
     return new Resources(
-        java.util.Map.of(
+        Map.of(
             Resources.CPU,
             kubeReservedCpuMillis(type.vcpus()),
             Resources.MEMORY,

@@ -60,8 +60,12 @@ public final class NodeOffers {
     List<PodSpec> daemonPods =
         daemonSets.stream()
             .sorted(
-                Comparator.comparing((DaemonSet d) -> d.getMetadata().getNamespace())
-                    .thenComparing(d -> d.getMetadata().getName()))
+                Comparator.comparing(
+                        (DaemonSet d) -> d.getMetadata().getNamespace(),
+                        Comparator.nullsFirst(Comparator.<String>naturalOrder()))
+                    .thenComparing(
+                        d -> d.getMetadata().getName(),
+                        Comparator.nullsFirst(Comparator.<String>naturalOrder())))
             .map(NodeOffers::podSpec)
             .filter(p -> p != null)
             .toList();

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -22,9 +23,9 @@ final class NodeSelection {
   static Optional<String> mismatch(PodSpec spec, Map<String, String> labels, String node) {
     Map<String, String> selector =
         spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector();
-    for (Map.Entry<String, String> wanted : new java.util.TreeMap<>(selector).entrySet()) {
+    for (Map.Entry<String, String> wanted : selector.entrySet()) {
       String actual = labels.get(wanted.getKey());
-      if (!wanted.getValue().equals(actual)) {
+      if (!Objects.equals(wanted.getValue(), actual)) {
         return Optional.of(
             "node selector "
                 + wanted.getKey()

@@ -62,7 +62,9 @@ public final class PodFit {
 
   /** The requests that offers model: all but ephemeral storage. */
   static Resources planned(Resources requests) {
-    return requests.without(Resources.EPHEMERAL_STORAGE);
+    return requests.get(Resources.EPHEMERAL_STORAGE) == 0
+        ? requests
+        : requests.without(Resources.EPHEMERAL_STORAGE);
   }
 
   private static Optional<String> shortOf(Resources requests, NodeOffer offer, Resources free) {

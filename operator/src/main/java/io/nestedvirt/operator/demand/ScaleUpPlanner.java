@@ -2,13 +2,16 @@ package io.nestedvirt.operator.demand;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Which new nodes serve the pending pods: a first-fit-decreasing bin-packing over the autoscaled
@@ -51,7 +54,8 @@ public final class ScaleUpPlanner {
 
   /**
    * A node to launch: offers = the (type, zone) offers of its pool that hold ALL its pods, in the
-   * pool's order (the first is the type to launch; the lead's placement picks the zone).
+   * pool's order: the first is the type to launch, and the zone is chosen among the offers of that
+   * type, spread as the pool spreads its nodes.
    */
   public record NewNode(String pool, List<NodeOffer> offers, List<Pod> pods) {
     public NewNode {
@@ -88,7 +92,7 @@ public final class ScaleUpPlanner {
       newNodes = List.copyOf(newNodes);
       TreeMap<String, List<Pod>> copy = new TreeMap<>();
       onInFlight.forEach((machine, pods) -> copy.put(machine, List.copyOf(pods)));
-      onInFlight = java.util.Collections.unmodifiableSortedMap(copy);
+      onInFlight = Collections.unmodifiableSortedMap(copy);
       unserved = List.copyOf(unserved);
     }
 
@@ -120,8 +124,7 @@ public final class ScaleUpPlanner {
     List<Unserved> unserved = new ArrayList<>();
     for (Sized sized : pods) {
       Pod pod = sized.pod();
-      Resources requests = sized.requests();
-      Optional<String> unoffered = unoffered(requests, offered);
+      Optional<String> unoffered = unoffered(sized.requests(), offered);
       if (unoffered.isPresent()) {
         unserved.add(
             new Unserved(
@@ -133,20 +136,22 @@ public final class ScaleUpPlanner {
                     + ", which no autoscaled pool's nodes offer; it does not trigger a scale-up"));
         continue;
       }
-      List<PoolState> fitting = states.stream().filter(s -> s.admits(pod, requests)).toList();
+      Candidate candidate = new Candidate(sized);
+      List<PoolState> fitting = states.stream().filter(s -> s.admits(candidate)).toList();
       if (fitting.isEmpty()) {
-        unserved.add(new Unserved(pod, Why.NO_POOL_FITS, null, noPoolFits(pod, requests, states)));
+        unserved.add(
+            new Unserved(pod, Why.NO_POOL_FITS, null, noPoolFits(pod, sized.requests(), states)));
         continue;
       }
-      if (placeInFlight(pod, requests, fitting, onInFlight)
-          || placeOnOpened(pod, requests, fitting, opened)) {
+      if (placeInFlight(candidate, fitting, onInFlight)
+          || placeOnOpened(candidate, fitting, opened)) {
         continue;
       }
       Optional<PoolState> withHeadroom = fitting.stream().filter(s -> s.headroom > 0).findFirst();
       if (withHeadroom.isPresent()) {
         PoolState state = withHeadroom.get();
         state.headroom--;
-        opened.add(new OpenNode(state, pod, requests));
+        opened.add(new OpenNode(state, candidate));
         continue;
       }
       unserved.add(new Unserved(pod, Why.MAX_REPLICAS, fitting.getFirst().name(), atMax(fitting)));
@@ -155,12 +160,12 @@ public final class ScaleUpPlanner {
   }
 
   private static boolean placeInFlight(
-      Pod pod, Resources requests, List<PoolState> fitting, Map<String, List<Pod>> onInFlight) {
+      Candidate pod, List<PoolState> fitting, Map<String, List<Pod>> onInFlight) {
     for (PoolState state : fitting) {
       for (RoomState room : state.rooms) {
-        if (PodFit.miss(pod.getSpec(), requests, room.offer, room.free).isEmpty()) {
-          room.free = room.free.minus(PodFit.planned(requests));
-          onInFlight.computeIfAbsent(room.machine, m -> new ArrayList<>()).add(pod);
+        if (pod.placeable(room.offer) && pod.planned().fitsIn(room.free)) {
+          room.free = room.free.minus(pod.planned());
+          onInFlight.computeIfAbsent(room.machine, m -> new ArrayList<>()).add(pod.pod());
           return true;
         }
       }
@@ -169,10 +174,10 @@ public final class ScaleUpPlanner {
   }
 
   private static boolean placeOnOpened(
-      Pod pod, Resources requests, List<PoolState> fitting, List<OpenNode> opened) {
+      Candidate pod, List<PoolState> fitting, List<OpenNode> opened) {
     for (PoolState state : fitting) {
       for (OpenNode node : opened) {
-        if (node.pool == state && node.add(pod, requests)) {
+        if (node.pool == state && node.add(pod)) {
           return true;
         }
       }
@@ -252,7 +257,7 @@ public final class ScaleUpPlanner {
 
     /** The other resources, by name, the larger amount first in the end (reversed above). */
     static int compareOthers(Map<String, Long> a, Map<String, Long> b) {
-      Set<String> names = new java.util.TreeSet<>(a.keySet());
+      Set<String> names = new TreeSet<>(a.keySet());
       names.addAll(b.keySet());
       for (String name : names) {
         int byAmount = Long.compare(a.getOrDefault(name, 0L), b.getOrDefault(name, 0L));
@@ -265,6 +270,41 @@ public final class ScaleUpPlanner {
 
     private static Comparator<String> nullsFirst() {
       return Comparator.nullsFirst(Comparator.naturalOrder());
+    }
+  }
+
+  /**
+   * A pod being placed: whether its selectors and tolerations admit an offer does not change while
+   * it is placed, so each offer is checked once; only the room left changes.
+   */
+  private static final class Candidate {
+    private final Sized sized;
+    private final Resources planned;
+    private final Map<NodeOffer, Boolean> placeable = new IdentityHashMap<>();
+
+    Candidate(Sized sized) {
+      this.sized = sized;
+      this.planned = PodFit.planned(sized.requests());
+    }
+
+    Pod pod() {
+      return sized.pod();
+    }
+
+    /** The requests offers model. */
+    Resources planned() {
+      return planned;
+    }
+
+    boolean placeable(NodeOffer offer) {
+      return placeable.computeIfAbsent(
+          offer,
+          o -> PodFit.placeable(sized.pod().getSpec(), o.labels(), o.taints(), o.describe()));
+    }
+
+    /** Whether an empty node of this offer would hold the pod. */
+    boolean fitsEmpty(NodeOffer offer) {
+      return placeable(offer) && planned.fitsIn(offer.allocatable());
     }
   }
 
@@ -286,9 +326,8 @@ public final class ScaleUpPlanner {
     }
 
     /** Whether an empty new node of some offer of this pool would hold the pod. */
-    boolean admits(Pod pod, Resources requests) {
-      return candidate.offers().stream()
-          .anyMatch(o -> PodFit.miss(pod.getSpec(), requests, o, o.allocatable()).isEmpty());
+    boolean admits(Candidate pod) {
+      return candidate.offers().stream().anyMatch(pod::fitsEmpty);
     }
   }
 
@@ -308,34 +347,43 @@ public final class ScaleUpPlanner {
   private static final class OpenNode {
     final PoolState pool;
     final List<Pod> pods = new ArrayList<>();
-    Resources used = Resources.NONE;
+    Resources used;
     List<NodeOffer> offers;
 
-    OpenNode(PoolState pool, Pod first, Resources requests) {
+    /** The largest of each resource among the offers: a full node is passed over at a glance. */
+    private Resources largest;
+
+    OpenNode(PoolState pool, Candidate first) {
       this.pool = pool;
-      this.offers = holding(pool.candidate.offers(), first, requests, Resources.NONE);
-      this.pods.add(first);
-      this.used = PodFit.planned(requests);
+      this.pods.add(first.pod());
+      this.used = first.planned();
+      narrowTo(pool.candidate.offers().stream().filter(first::fitsEmpty).toList());
     }
 
     /** Adds the pod when some offer still holds all the pods with it. */
-    boolean add(Pod pod, Resources requests) {
-      List<NodeOffer> narrowed = holding(offers, pod, requests, used);
+    boolean add(Candidate pod) {
+      if (!pod.planned().fitsBeside(used, largest)) {
+        return false;
+      }
+      List<NodeOffer> narrowed =
+          offers.stream()
+              .filter(o -> pod.placeable(o) && pod.planned().fitsBeside(used, o.allocatable()))
+              .toList();
       if (narrowed.isEmpty()) {
         return false;
       }
-      offers = narrowed;
-      pods.add(pod);
-      used = used.plus(PodFit.planned(requests));
+      narrowTo(narrowed);
+      pods.add(pod.pod());
+      used = used.plus(pod.planned());
       return true;
     }
 
-    private static List<NodeOffer> holding(
-        List<NodeOffer> offers, Pod pod, Resources requests, Resources used) {
-      return offers.stream()
-          .filter(
-              o -> PodFit.miss(pod.getSpec(), requests, o, o.allocatable().minus(used)).isEmpty())
-          .toList();
+    private void narrowTo(List<NodeOffer> remaining) {
+      offers = remaining;
+      largest = Resources.NONE;
+      for (NodeOffer offer : remaining) {
+        largest = largest.max(offer.allocatable());
+      }
     }
 
     NewNode toNewNode() {

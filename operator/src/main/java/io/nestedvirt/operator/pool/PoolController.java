@@ -260,6 +260,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         unreadable.forget(pool);
         launchBackoff.forget(pool.uid());
         failedStep.remove(pool.uid());
+        decisions.take(pool.name());
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(
@@ -320,6 +321,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     /** The autoscaler's decision this reconcile acts on, if one came. */
     private ScaleDecision decision;
 
+    /** How many machines served the pool when the decision was taken. */
+    private int servingAtDecision;
+
     Reconcile(NestedVirtPool pool, KubernetesClient client) {
       this.pool = pool;
       this.client = client;
@@ -361,7 +365,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                         target,
                         all.stream().filter(PoolController.this::serves).toList(),
                         this::workloadOn,
-                        decision == null ? Set.of() : decision.idle()));
+                        victims()));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
         step("removeDrained", () -> removeDrained(all));
         if (plan.toLaunch() > 0 && !adopted.pending()) {
@@ -448,11 +452,15 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         conditions.remove(ConditionType.DEMAND_SERVED);
         return;
       }
+      List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
       decision = decisions.take(pool.name()).orElse(null);
       if (decision == null) {
+        // Between decisions the pool holds what it has (a failed machine is replaced, a victim
+        // taken back stays): only a decision, or a lower maxReplicas, removes nodes.
+        target = pool.getSpec().autoscaling.clamp(Math.max(target, serving.size()));
         return;
       }
-      List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
+      servingAtDecision = serving.size();
       int idle = (int) serving.stream().filter(m -> decision.idle().contains(m.name())).count();
       target = pool.getSpec().autoscaling.clamp(serving.size() + decision.launches().size() - idle);
       List<String> waiting = decision.waitingAtMax();
@@ -477,6 +485,18 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (conditions.transitioned(ConditionType.DEMAND_SERVED)) {
         events.warning(pool, EventReason.MaxReplicasReached, message);
       }
+    }
+
+    /**
+     * Which machines a scale-down may take: any, except for an autoscaler's decision, which removes
+     * only the idle nodes it names (unless the pool is above maxReplicas: then any, idle first).
+     */
+    private ScalePlanner.Victims victims() {
+      if (decision == null) {
+        return ScalePlanner.Victims.ANY;
+      }
+      return new ScalePlanner.Victims(
+          decision.idle(), servingAtDecision <= pool.getSpec().autoscaling.max());
     }
 
     /** Launches that keep failing wait (see LaunchBackoff); Scaled says so and until when. */

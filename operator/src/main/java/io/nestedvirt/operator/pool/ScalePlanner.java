@@ -86,21 +86,35 @@ public final class ScalePlanner {
       int desired,
       List<NestedVirtInstance> serving,
       Function<NestedVirtInstance, NodeWorkload> workloads) {
-    return plan(desired, serving, workloads, Set.of());
+    return plan(desired, serving, workloads, Victims.ANY);
   }
 
   /**
-   * As {@link #plan(int, List, Function)}, with machines to take first on scale-down (the
-   * autoscaler's idle nodes: otherwise the usual order would take a node still launching for a
-   * pending pod, and the next decision would launch it again).
+   * Which machines a scale-down may take.
    *
-   * @param preferred names of machines that go before any other, if nothing holds them
+   * @param first names of machines that go before any other, if nothing holds them (the
+   *     autoscaler's idle nodes: otherwise the usual order would take a node still launching for a
+   *     pending pod, and the next decision would launch it again)
+   * @param onlyThose no other machine may go (a scale-down for idleness takes idle nodes only)
    */
+  public record Victims(Set<String> first, boolean onlyThose) {
+    public static final Victims ANY = new Victims(Set.of(), false);
+
+    public Victims {
+      first = Set.copyOf(first);
+    }
+
+    boolean mayGo(NestedVirtInstance m) {
+      return !onlyThose || first.contains(m.name());
+    }
+  }
+
+  /** As {@link #plan(int, List, Function)}, taking victims as {@code victims} says. */
   public static ScalePlan plan(
       int desired,
       List<NestedVirtInstance> serving,
       Function<NestedVirtInstance, NodeWorkload> workloads,
-      Set<String> preferred) {
+      Victims victims) {
     int current = serving.size();
     if (current < desired) {
       return ScalePlan.launch(desired - current);
@@ -110,12 +124,13 @@ public final class ScalePlanner {
       return ScalePlan.launch(0);
     }
     Map<String, NodeWorkload> onNode = new HashMap<>();
-    for (NestedVirtInstance m : serving) {
+    List<NestedVirtInstance> mayGo = serving.stream().filter(victims::mayGo).toList();
+    for (NestedVirtInstance m : mayGo) {
       onNode.put(m.name(), workloads.apply(m));
     }
     List<NestedVirtInstance> candidates = new ArrayList<>();
     List<Held> held = new ArrayList<>();
-    for (NestedVirtInstance m : serving) {
+    for (NestedVirtInstance m : mayGo) {
       List<String> why = onNode.get(m.name()).blockers();
       if (why.isEmpty()) {
         candidates.add(m);
@@ -127,7 +142,7 @@ public final class ScalePlanner {
         candidates.stream()
             .sorted(
                 Comparator.<NestedVirtInstance, Boolean>comparing(
-                        m -> !preferred.contains(m.name()))
+                        m -> !victims.first().contains(m.name()))
                     .thenComparing(scaleDownOrder(m -> onNode.get(m.name()))))
             .limit(excess)
             .toList();

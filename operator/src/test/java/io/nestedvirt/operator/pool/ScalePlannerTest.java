@@ -59,13 +59,13 @@ class ScalePlannerTest {
             2,
             List.of(oldReady, midReady, launching),
             m -> NodeWorkload.NONE,
-            java.util.Set.of("old"));
+            new ScalePlanner.Victims(java.util.Set.of("old"), true));
 
     assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("old");
   }
 
   @Test
-  void anIdleNodeHeldByDoNotDisruptStaysAndTheUsualOrderTakesAnother() {
+  void aScaleDownForIdlenessTakesNoOtherNodeWhenTheIdleOneIsHeld() {
     var plan =
         ScalePlanner.plan(
             1,
@@ -74,9 +74,25 @@ class ScalePlannerTest {
                 m == oldReady
                     ? new NodeWorkload(0, List.of(), List.of("the Node has do-not-disrupt"))
                     : NodeWorkload.NONE,
-            java.util.Set.of("old"));
+            new ScalePlanner.Victims(java.util.Set.of("old"), true));
 
-    assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("mid");
+    assertThat(plan.toRemove()).isEmpty();
+    assertThat(plan.blocked()).isEqualTo(1);
+    assertThat(plan.held()).extracting(h -> h.machine().name()).containsExactly("old");
+  }
+
+  @Test
+  void aForcedScaleDownTakesIdleNodesFirstThenTheUsualOrder() {
+    var plan =
+        ScalePlanner.plan(
+            1,
+            List.of(oldReady, midReady, launching),
+            m -> NodeWorkload.NONE,
+            new ScalePlanner.Victims(java.util.Set.of("old"), false));
+
+    assertThat(plan.toRemove())
+        .extracting(NestedVirtInstance::name)
+        .containsExactly("old", "launching");
   }
 
   @Test
