@@ -1,6 +1,7 @@
 package io.nestedvirt.sandbox;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.OperatorRuntime;
@@ -264,6 +265,11 @@ public final class Sandbox implements AutoCloseable {
 
   public List<NestedVirtPool> pools() {
     return client().resources(NestedVirtPool.class).list().getItems();
+  }
+
+  /** Every pod, in every namespace. */
+  public List<Pod> pods() {
+    return client().pods().inAnyNamespace().list().getItems();
   }
 
   /** Every pool's machines, as the operator created them. */
