@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.nestedvirt.operator.autoscaling.Autoscaler;
+import io.nestedvirt.operator.autoscaling.ScaleDecisions;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.events.UnreadableObjects;
@@ -84,16 +86,19 @@ public final class OperatorRuntime implements AutoCloseable {
   private final ScheduledExecutorService collector;
   private final AtomicBoolean closing;
   private final KubeVirtInventory vms;
+  private final Autoscaler autoscaler;
 
   private OperatorRuntime(
       Operator operator,
       ScheduledExecutorService collector,
       AtomicBoolean closing,
-      KubeVirtInventory vms) {
+      KubeVirtInventory vms,
+      Autoscaler autoscaler) {
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
     this.vms = vms;
+    this.autoscaler = autoscaler;
   }
 
   /**
@@ -157,6 +162,10 @@ public final class OperatorRuntime implements AutoCloseable {
     // Informers on KubeVirt's objects run on every replica, like the others, once KubeVirt is
     // there.
     KubeVirtInventory vms = KubeVirtInventory.start(client, settings.refreshPeriod());
+    ScaleDecisions decisions = new ScaleDecisions();
+    Autoscaler autoscaler =
+        new Autoscaler(
+            client, caches, machineCache, cloud, resolver, vms, decisions, events, clock, settings);
     PoolController pools =
         new PoolController(
             cloud,
@@ -174,7 +183,8 @@ public final class OperatorRuntime implements AutoCloseable {
             unreadable,
             launchBackoff,
             metrics,
-            vms);
+            vms,
+            decisions);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -200,8 +210,13 @@ public final class OperatorRuntime implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
     long period = settings.refreshPeriod().toMillis();
+    // The garbage collector and the autoscaler change things (instances, pool counts, Events), so
+    // they run on the leader only.
     Runnable startCollecting =
-        () -> collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
+        () -> {
+          collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
+          autoscaler.start();
+        };
     AtomicBoolean closing = new AtomicBoolean();
     Operator operator =
         new Operator(
@@ -238,7 +253,7 @@ public final class OperatorRuntime implements AutoCloseable {
       metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing, vms);
+    return new OperatorRuntime(operator, collector, closing, vms, autoscaler);
   }
 
   /**
@@ -337,6 +352,7 @@ public final class OperatorRuntime implements AutoCloseable {
   public void close() {
     closing.set(true);
     collector.shutdownNow();
+    autoscaler.close();
     operator.stop();
     vms.close();
   }

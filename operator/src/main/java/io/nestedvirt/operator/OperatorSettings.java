@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param operatorNamespace the operator's namespace, where kubeadm join token Secrets live
  * @param agentInterval how often the node agents renew NestedVirtualizationReady (their {@code
  *     --interval}); a verdict not renewed for three intervals is stale
+ * @param batching how pending pods are gathered before a scale-up is decided
  */
 public record OperatorSettings(
     String clusterName,
@@ -31,7 +32,29 @@ public record OperatorSettings(
     boolean trustUnreportedNestedVirtualization,
     ClusterInfo cluster,
     String operatorNamespace,
-    Duration agentInterval) {
+    Duration agentInterval,
+    Batching batching) {
+
+  /**
+   * How pending pods are gathered before a scale-up is decided, as Karpenter batches: the decision
+   * waits until no new pending pod has come for {@code idle}, or {@code max} after the first one,
+   * so that a burst (a Deployment scaled to 50, a VM pool) is one decision, not fifty.
+   */
+  public record Batching(Duration idle, Duration max) {
+    public static final Batching DEFAULT =
+        new Batching(Duration.ofSeconds(1), Duration.ofSeconds(10));
+
+    public Batching {
+      if (idle.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            "the batch idle time ("
+                + Durations.format(idle)
+                + ") must not be longer than the batch maximum ("
+                + Durations.format(max)
+                + ")");
+      }
+    }
+  }
 
   /** The node agent's default {@code --interval}. */
   public static final Duration DEFAULT_AGENT_INTERVAL = Duration.ofMinutes(5);
@@ -46,7 +69,8 @@ public record OperatorSettings(
         false,
         null,
         "nestedvirt-system",
-        DEFAULT_AGENT_INTERVAL);
+        DEFAULT_AGENT_INTERVAL,
+        Batching.DEFAULT);
   }
 
   public OperatorSettings withRefreshPeriod(Duration period) {
@@ -59,7 +83,8 @@ public record OperatorSettings(
         trustUnreportedNestedVirtualization,
         cluster,
         operatorNamespace,
-        agentInterval);
+        agentInterval,
+        batching);
   }
 
   public OperatorSettings withLaunchGrace(Duration grace) {
@@ -72,7 +97,8 @@ public record OperatorSettings(
         trustUnreportedNestedVirtualization,
         cluster,
         operatorNamespace,
-        agentInterval);
+        agentInterval,
+        batching);
   }
 
   public OperatorSettings withTrustUnreportedNestedVirtualization(boolean trust) {
@@ -85,7 +111,8 @@ public record OperatorSettings(
         trust,
         cluster,
         operatorNamespace,
-        agentInterval);
+        agentInterval,
+        batching);
   }
 
   public OperatorSettings withCluster(ClusterInfo info) {
@@ -98,7 +125,8 @@ public record OperatorSettings(
         trustUnreportedNestedVirtualization,
         info,
         operatorNamespace,
-        agentInterval);
+        agentInterval,
+        batching);
   }
 
   public OperatorSettings withOperatorNamespace(String namespace) {
@@ -111,7 +139,8 @@ public record OperatorSettings(
         trustUnreportedNestedVirtualization,
         cluster,
         namespace,
-        agentInterval);
+        agentInterval,
+        batching);
   }
 
   public OperatorSettings withAgentInterval(Duration interval) {
@@ -124,6 +153,21 @@ public record OperatorSettings(
         trustUnreportedNestedVirtualization,
         cluster,
         operatorNamespace,
-        interval);
+        interval,
+        batching);
+  }
+
+  public OperatorSettings withBatching(Batching batching) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace,
+        agentInterval,
+        batching);
   }
 }

@@ -89,6 +89,24 @@ final class RunCommand implements Callable<Integer> {
   Duration launchGrace;
 
   @Option(
+      names = "--batch-idle",
+      defaultValue = "1s",
+      converter = Durations.class,
+      description =
+          "Decide a scale-up once no new pending pod has come for this long (default"
+              + " ${DEFAULT-VALUE}).")
+  Duration batchIdle;
+
+  @Option(
+      names = "--batch-max",
+      defaultValue = "10s",
+      converter = Durations.class,
+      description =
+          "Decide a scale-up at the latest this long after the first pending pod of a batch"
+              + " (default ${DEFAULT-VALUE}).")
+  Duration batchMax;
+
+  @Option(
       names = "--cluster-endpoint",
       description = "The API server URL nodes join (EKS: the cluster's endpoint); bootstrap eks.")
   String clusterEndpoint;
@@ -188,6 +206,15 @@ final class RunCommand implements Callable<Integer> {
           "error: --cluster-endpoint, --cluster-ca and --service-cidr go together (bootstrap eks)");
       return 2;
     }
+    if (batchIdle.compareTo(batchMax) > 0) {
+      System.err.println(
+          "error: --batch-idle ("
+              + Durations.format(batchIdle)
+              + ") must not be longer than --batch-max ("
+              + Durations.format(batchMax)
+              + ")");
+      return 2;
+    }
     if (launchGrace.compareTo(refreshPeriod) <= 0) {
       System.err.println(
           "error: the launch grace ("
@@ -284,7 +311,8 @@ final class RunCommand implements Callable<Integer> {
             .withLaunchGrace(launchGrace)
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
             .withOperatorNamespace(namespace)
-            .withAgentInterval(agentInterval);
+            .withAgentInterval(agentInterval)
+            .withBatching(new OperatorSettings.Batching(batchIdle, batchMax));
     if (clusterEndpoint != null) {
       settings =
           settings.withCluster(

@@ -10,7 +10,11 @@ public record InstanceType(
     boolean nestedVirtualization,
     boolean bareMetal,
     int vcpus,
-    long memoryMiB) {
+    long memoryMiB,
+    /** How many network interfaces an instance may have; 0 when EC2 does not say. */
+    int maxNetworkInterfaces,
+    /** How many IPv4 addresses each interface may carry; 0 when EC2 does not say. */
+    int ipv4AddressesPerInterface) {
 
   public InstanceType {
     architectures = List.copyOf(architectures);

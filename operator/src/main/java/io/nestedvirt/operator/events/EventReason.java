@@ -1,6 +1,6 @@
 package io.nestedvirt.operator.events;
 
-/** Reasons of the Events the operator records on pools and on their machines. */
+/** Reasons of the Events the operator records on pools, on their machines and on pending pods. */
 public enum EventReason {
   // On a pool: what the pool controller decided.
   ScalingUp,
@@ -14,6 +14,10 @@ public enum EventReason {
   InstanceTypeRefused,
   LaunchConfigInvalid,
   ForgedNodeIgnored,
+  MaxReplicasReached,
+  // On a pending pod: what the autoscaler decided for it (the names Cluster Autoscaler uses).
+  TriggeredScaleUp,
+  NotTriggerScaleUp,
   // On a machine (NestedVirtInstance): what happened to it.
   Launched,
   LaunchFailed,

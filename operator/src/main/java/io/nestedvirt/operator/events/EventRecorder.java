@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Records the operator's decisions: each one is a log line, a core/v1 Event on the object it is
  * about, and a count in {@code nestedvirt_events_total}, so the three always agree. Events about
- * cluster-scoped objects live in the "default" namespace, where kubectl describe looks for them. An
- * Event that cannot be written is logged, never fatal: events inform, they do not steer.
+ * cluster-scoped objects live in the "default" namespace, where kubectl describe looks for them;
+ * those about namespaced objects (pending pods) in the object's namespace, as kubectl describe pod
+ * expects. An Event that cannot be written is logged, never fatal: events inform, they do not
+ * steer.
  *
  * <p>A decision repeated within {@link #AGGREGATION_WINDOW} (the same object, reason and message,
  * such as a launch EC2 keeps refusing) updates its Event's count and last time instead of adding an
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
-  private static final String NAMESPACE = "default";
+  private static final String CLUSTER_SCOPED_NAMESPACE = "default";
   private static final String COMPONENT = "nestedvirt-operator";
 
   static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
@@ -58,7 +60,7 @@ public final class EventRecorder {
 
   private record Key(String uid, String reason, String message) {}
 
-  private record Written(String name, int count, Instant last) {}
+  private record Written(String namespace, String name, int count, Instant last) {}
 
   public EventRecorder(KubernetesClient client, Clock clock, OperatorMetrics metrics) {
     this.client = client;
@@ -93,18 +95,19 @@ public final class EventRecorder {
       if (before != null
           && before.last().plus(AGGREGATION_WINDOW).isAfter(now)
           && repeated(before, now)) {
-        recent.put(key, new Written(before.name(), before.count() + 1, now));
+        recent.put(key, new Written(before.namespace(), before.name(), before.count() + 1, now));
         return;
       }
+      String namespace = namespaceOf(about);
       String name =
           about.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13);
       client
           .v1()
           .events()
-          .inNamespace(NAMESPACE)
-          .resource(event(about, type, reason, message, name, now))
+          .inNamespace(namespace)
+          .resource(event(about, type, reason, message, namespace, name, now))
           .create();
-      recent.put(key, new Written(name, 1, now));
+      recent.put(key, new Written(namespace, name, 1, now));
     } catch (KubernetesClientException e) {
       log.warn(
           "could not record event {} on {}: {}",
@@ -123,13 +126,13 @@ public final class EventRecorder {
           new EventBuilder()
               .withNewMetadata()
               .withName(before.name())
-              .withNamespace(NAMESPACE)
+              .withNamespace(before.namespace())
               .endMetadata()
               .build();
       client
           .v1()
           .events()
-          .inNamespace(NAMESPACE)
+          .inNamespace(before.namespace())
           .resource(named)
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
@@ -143,22 +146,30 @@ public final class EventRecorder {
     }
   }
 
+  /** Where an Event about the object lives: its own namespace, or "default" for ours. */
+  private static String namespaceOf(HasMetadata about) {
+    String namespace = about.getMetadata().getNamespace();
+    return namespace == null || namespace.isEmpty() ? CLUSTER_SCOPED_NAMESPACE : namespace;
+  }
+
   private static Event event(
       HasMetadata about,
       String type,
       EventReason reason,
       String message,
+      String namespace,
       String name,
       Instant now) {
     return new EventBuilder()
         .withNewMetadata()
         .withName(name)
-        .withNamespace(NAMESPACE)
+        .withNamespace(namespace)
         .endMetadata()
         .withInvolvedObject(
             new ObjectReferenceBuilder()
                 .withApiVersion(about.getApiVersion())
                 .withKind(about.getKind())
+                .withNamespace(about.getMetadata().getNamespace())
                 .withName(about.getMetadata().getName())
                 .withUid(about.getMetadata().getUid())
                 .build())

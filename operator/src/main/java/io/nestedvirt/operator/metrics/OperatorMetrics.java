@@ -293,7 +293,7 @@ public final class OperatorMetrics implements ApiCallListener {
       this.registry = registry;
       this.pool = pool;
       Gauge.builder("nestedvirt.pool.desired.replicas", desired, AtomicInteger::get)
-          .description("spec.replicas of the pool")
+          .description("machines the pool is to have: spec.replicas, or the autoscaler's decision")
           .tag(POOL, pool)
           .register(registry);
       Gauge.builder("nestedvirt.pool.ready.replicas", ready, AtomicInteger::get)

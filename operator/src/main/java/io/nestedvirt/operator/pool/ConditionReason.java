@@ -36,5 +36,7 @@ public enum ConditionReason {
   RepairDisabled,
   UnreadableMachine,
   RetryingAfterError,
-  LaunchBackoff
+  LaunchBackoff,
+  DemandServed,
+  MaxReplicasReached
 }

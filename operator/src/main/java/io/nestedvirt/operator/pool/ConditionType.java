@@ -33,5 +33,12 @@ public final class ConditionType {
   /** The pool has as many instances as it asks for. */
   public static final String SCALED = "Scaled";
 
+  /**
+   * Autoscaled pools only: every pending pod that fits the pool is served (by a node on its way or
+   * one to launch); False with reason MaxReplicasReached when some wait for room beyond
+   * maxReplicas.
+   */
+  public static final String DEMAND_SERVED = "DemandServed";
+
   private ConditionType() {}
 }

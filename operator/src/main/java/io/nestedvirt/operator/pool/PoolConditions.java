@@ -21,7 +21,8 @@ public final class PoolConditions {
           ConditionType.INSTANCE_TYPES_VALID,
           ConditionType.LAUNCH_CONFIG_VALID,
           ConditionType.SCALED,
-          ConditionType.NODES_HEALTHY);
+          ConditionType.NODES_HEALTHY,
+          ConditionType.DEMAND_SERVED);
 
   private static final List<String> KSTATUS = ORDER.subList(0, 3);
 
@@ -38,6 +39,11 @@ public final class PoolConditions {
 
   public Optional<Condition> get(String type) {
     return conditions.get(type);
+  }
+
+  public PoolConditions remove(String type) {
+    conditions.remove(type);
+    return this;
   }
 
   public boolean isTrue(String type) {

@@ -25,8 +25,12 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
 import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
+import io.nestedvirt.operator.autoscaling.ScaleDecision;
+import io.nestedvirt.operator.autoscaling.ScaleDecisions;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
+import io.nestedvirt.operator.demand.NodeOffer;
+import io.nestedvirt.operator.demand.ScaleUpPlanner.NewNode;
 import io.nestedvirt.operator.events.EventReason;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.events.UnreadableObjects;
@@ -53,9 +57,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -103,6 +109,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final OperatorMetrics metrics;
   private final VmInventory vms;
 
+  /** The autoscaler's decisions for autoscaled pools, each taken once (see {@link #autoscale}). */
+  private final ScaleDecisions decisions;
+
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
    * leaving, so a reconcile in between never chooses another victim in their place.
@@ -136,7 +145,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       UnreadableObjects unreadable,
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
-      VmInventory vms) {
+      VmInventory vms,
+      ScaleDecisions decisions) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
@@ -154,13 +164,14 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.refreshPeriod = refreshPeriod;
     this.metrics = metrics;
     this.vms = vms;
+    this.decisions = decisions;
   }
 
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
     caches.attachPools(context.getPrimaryCache());
-    return List.of(new MachineEvents(machines), recovery.listeningTo(listing));
+    return List.of(new MachineEvents(machines), recovery.listeningTo(listing), decisions);
   }
 
   @Override
@@ -249,6 +260,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         unreadable.forget(pool);
         launchBackoff.forget(pool.uid());
         failedStep.remove(pool.uid());
+        decisions.take(pool.name());
         return DeleteControl.defaultDelete();
       }
       r.conditions.set(
@@ -306,6 +318,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     /** How many machines the pool is to have (see {@link NestedVirtPool#targetReplicas}). */
     private int target;
 
+    /** The autoscaler's decision this reconcile acts on, if one came. */
+    private ScaleDecision decision;
+
+    /** How many machines served the pool when the decision was taken. */
+    private int servingAtDecision;
+
     Reconcile(NestedVirtPool pool, KubernetesClient client) {
       this.pool = pool;
       this.client = client;
@@ -337,6 +355,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
         step("repair", () -> repair(all));
+        step("autoscale", () -> autoscale(all));
         step("cancelScaleDown", () -> cancelScaleDown(all));
         ScalePlanner.ScalePlan plan =
             step(
@@ -345,7 +364,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                     ScalePlanner.plan(
                         target,
                         all.stream().filter(PoolController.this::serves).toList(),
-                        this::workloadOn));
+                        this::workloadOn,
+                        victims()));
         step("scaleDown", () -> scaleDown(plan.toRemove()));
         step("removeDrained", () -> removeDrained(all));
         if (plan.toLaunch() > 0 && !adopted.pending()) {
@@ -419,6 +439,64 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
             .ifPresent(c -> LaunchConfigCheck.refused(conditions, m, c.message));
         replace(m, why.map(c -> c.reason + ": " + c.message).orElse("failed"));
       }
+    }
+
+    /**
+     * An autoscaled pool acts on the autoscaler's latest decision, once: its count becomes the
+     * machines serving now, plus the nodes to launch, minus the idle ones, within [minReplicas,
+     * maxReplicas], and is kept in {@code status.desiredReplicas} until the next decision. Without
+     * a new decision the pool holds the count it has.
+     */
+    private void autoscale(List<NestedVirtInstance> all) {
+      if (!pool.getSpec().autoscaled()) {
+        conditions.remove(ConditionType.DEMAND_SERVED);
+        return;
+      }
+      List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
+      decision = decisions.take(pool.name()).orElse(null);
+      if (decision == null) {
+        // Between decisions the pool holds what it has (a failed machine is replaced, a victim
+        // taken back stays): only a decision, or a lower maxReplicas, removes nodes.
+        target = pool.getSpec().autoscaling.clamp(Math.max(target, serving.size()));
+        return;
+      }
+      servingAtDecision = serving.size();
+      int idle = (int) serving.stream().filter(m -> decision.idle().contains(m.name())).count();
+      target = pool.getSpec().autoscaling.clamp(serving.size() + decision.launches().size() - idle);
+      List<String> waiting = decision.waitingAtMax();
+      if (waiting.isEmpty()) {
+        conditions.set(
+            ConditionType.DEMAND_SERVED,
+            true,
+            ConditionReason.DemandServed,
+            "no pending pod that fits the pool waits for a node it may not launch");
+        return;
+      }
+      String message =
+          waiting.size()
+              + " pending pod(s) fit the pool but it is at maxReplicas "
+              + pool.getSpec().autoscaling.max()
+              + ": "
+              + String.join(", ", waiting.subList(0, Math.min(5, waiting.size())))
+              + (waiting.size() > 5 ? " and " + (waiting.size() - 5) + " more" : "")
+              + "; raise spec.autoscaling.maxReplicas or add a pool they fit";
+      conditions.set(
+          ConditionType.DEMAND_SERVED, false, ConditionReason.MaxReplicasReached, message);
+      if (conditions.transitioned(ConditionType.DEMAND_SERVED)) {
+        events.warning(pool, EventReason.MaxReplicasReached, message);
+      }
+    }
+
+    /**
+     * Which machines a scale-down may take: any, except for an autoscaler's decision, which removes
+     * only the idle nodes it names (unless the pool is above maxReplicas: then any, idle first).
+     */
+    private ScalePlanner.Victims victims() {
+      if (decision == null) {
+        return ScalePlanner.Victims.ANY;
+      }
+      return new ScalePlanner.Victims(
+          decision.idle(), servingAtDecision <= pool.getSpec().autoscaling.max());
     }
 
     /** Launches that keep failing wait (see LaunchBackoff); Scaled says so and until when. */
@@ -521,6 +599,11 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                 + " before their drains began; choosing other nodes");
         victims = victims.stream().filter(v -> !held.contains(v)).toList();
       }
+      if (pool.getSpec().autoscaled()) {
+        // Its victims are idle nodes, which the pending pods the autoscaler launches for did not
+        // fit: taking one back would launch again for the same pods.
+        return;
+      }
       int serving = (int) all.stream().filter(PoolController.this::serves).count();
       List<NestedVirtInstance> kept = ScaleDownCancel.choose(target, serving, victims);
       if (kept.isEmpty()) {
@@ -577,23 +660,50 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         requeueWithin(hold.get());
         return 0;
       }
-      LaunchPlacement.Placement placement =
-          LaunchPlacement.place(
-              count,
-              config.get().subnets(),
-              pool.getSpec().instanceTypes,
+      List<String> inUse =
+          new ArrayList<>(
               all.stream()
                   .filter(PoolController.this::serves)
                   .map(m -> m.getSpec().subnetId)
-                  .toList(),
+                  .toList());
+      List<LaunchPlacement.Slot> slots = new ArrayList<>();
+      int unplaced = 0;
+      // The autoscaler's new nodes first, each on a type and zone that holds its pods.
+      List<NewNode> typed = decision == null ? List.of() : decision.launches();
+      for (NewNode node : typed.subList(0, Math.min(count, typed.size()))) {
+        Set<String> fits =
+            node.offers().stream()
+                .map(o -> o.instanceType() + "/" + o.zone())
+                .collect(Collectors.toSet());
+        LaunchPlacement.Placement one =
+            LaunchPlacement.place(
+                1,
+                config.get().subnets(),
+                node.offers().stream().map(NodeOffer::instanceType).distinct().toList(),
+                inUse,
+                cloud.zoneOfferings(),
+                (type, zone) ->
+                    offerings.isUnavailable(type, zone) || !fits.contains(type + "/" + zone));
+        one.slots().forEach(slot -> inUse.add(slot.subnet().id()));
+        slots.addAll(one.slots());
+        unplaced += one.unplaced();
+      }
+      LaunchPlacement.Placement rest =
+          LaunchPlacement.place(
+              count - Math.min(count, typed.size()),
+              config.get().subnets(),
+              pool.getSpec().instanceTypes,
+              inUse,
               cloud.zoneOfferings(),
               offerings::isUnavailable);
-      if (placement.unplaced() > 0) {
+      slots.addAll(rest.slots());
+      unplaced += rest.unplaced();
+      if (unplaced > 0) {
         offerings.nextExpiry().ifPresent(this::requeueWithin);
       }
       String hash = LaunchSettingsHash.of(pool.getSpec());
       List<String> created = new ArrayList<>();
-      for (LaunchPlacement.Slot slot : placement.slots()) {
+      for (LaunchPlacement.Slot slot : slots) {
         var decision =
             new MachineFactory.Decision(
                 slot.instanceType(),
@@ -611,7 +721,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (!created.isEmpty()) {
         events.normal(pool, EventReason.ScalingUp, "scaling up: creating " + created);
       }
-      return placement.unplaced();
+      return unplaced;
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
-import io.nestedvirt.operator.conditions.Names;
 import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.node.DoNotDisrupt;
 import java.time.Instant;
@@ -10,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -86,6 +86,35 @@ public final class ScalePlanner {
       int desired,
       List<NestedVirtInstance> serving,
       Function<NestedVirtInstance, NodeWorkload> workloads) {
+    return plan(desired, serving, workloads, Victims.ANY);
+  }
+
+  /**
+   * Which machines a scale-down may take.
+   *
+   * @param first names of machines that go before any other, if nothing holds them (the
+   *     autoscaler's idle nodes: otherwise the usual order would take a node still launching for a
+   *     pending pod, and the next decision would launch it again)
+   * @param onlyThose no other machine may go (a scale-down for idleness takes idle nodes only)
+   */
+  public record Victims(Set<String> first, boolean onlyThose) {
+    public static final Victims ANY = new Victims(Set.of(), false);
+
+    public Victims {
+      first = Set.copyOf(first);
+    }
+
+    boolean mayGo(NestedVirtInstance m) {
+      return !onlyThose || first.contains(m.name());
+    }
+  }
+
+  /** As {@link #plan(int, List, Function)}, taking victims as {@code victims} says. */
+  public static ScalePlan plan(
+      int desired,
+      List<NestedVirtInstance> serving,
+      Function<NestedVirtInstance, NodeWorkload> workloads,
+      Victims victims) {
     int current = serving.size();
     if (current < desired) {
       return ScalePlan.launch(desired - current);
@@ -95,12 +124,13 @@ public final class ScalePlanner {
       return ScalePlan.launch(0);
     }
     Map<String, NodeWorkload> onNode = new HashMap<>();
-    for (NestedVirtInstance m : serving) {
+    List<NestedVirtInstance> mayGo = serving.stream().filter(victims::mayGo).toList();
+    for (NestedVirtInstance m : mayGo) {
       onNode.put(m.name(), workloads.apply(m));
     }
     List<NestedVirtInstance> candidates = new ArrayList<>();
     List<Held> held = new ArrayList<>();
-    for (NestedVirtInstance m : serving) {
+    for (NestedVirtInstance m : mayGo) {
       List<String> why = onNode.get(m.name()).blockers();
       if (why.isEmpty()) {
         candidates.add(m);
@@ -110,7 +140,10 @@ public final class ScalePlanner {
     }
     List<NestedVirtInstance> toRemove =
         candidates.stream()
-            .sorted(scaleDownOrder(m -> onNode.get(m.name())))
+            .sorted(
+                Comparator.<NestedVirtInstance, Boolean>comparing(
+                        m -> !victims.first().contains(m.name()))
+                    .thenComparing(scaleDownOrder(m -> onNode.get(m.name()))))
             .limit(excess)
             .toList();
     held.sort(Comparator.comparing(h -> h.machine().name()));
@@ -161,10 +194,7 @@ public final class ScalePlanner {
   }
 
   static InstancePhase phase(NestedVirtInstance m) {
-    return m.getStatus() == null || m.getStatus().phase == null
-        ? InstancePhase.Launching
-        // A phase only a newer operator version knows counts as still starting.
-        : Names.parse(InstancePhase.class, m.getStatus().phase).orElse(InstancePhase.Launching);
+    return InstancePhase.of(m);
   }
 
   /** When the machine's instance launched, else when the machine was created. */

@@ -39,7 +39,8 @@ class ErrorStatusTest {
             null,
             null,
             OperatorMetrics.prometheus(),
-            VmInventory.NONE);
+            VmInventory.NONE,
+            new io.nestedvirt.operator.autoscaling.ScaleDecisions());
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName("p").withUid("u").withGeneration(1L).build());
 

@@ -34,6 +34,6 @@ final class Fixtures {
   }
 
   static InstanceType type(String name, String arch, boolean nested) {
-    return new InstanceType(name, List.of(arch), nested, false, 2, 8192);
+    return new InstanceType(name, List.of(arch), nested, false, 2, 8192, 3, 20);
   }
 }

@@ -53,6 +53,49 @@ class ScalePlannerTest {
   }
 
   @Test
+  void theAutoscalersIdleNodesGoBeforeNodesStillLaunchingForPendingPods() {
+    var plan =
+        ScalePlanner.plan(
+            2,
+            List.of(oldReady, midReady, launching),
+            m -> NodeWorkload.NONE,
+            new ScalePlanner.Victims(java.util.Set.of("old"), true));
+
+    assertThat(plan.toRemove()).extracting(NestedVirtInstance::name).containsExactly("old");
+  }
+
+  @Test
+  void aScaleDownForIdlenessTakesNoOtherNodeWhenTheIdleOneIsHeld() {
+    var plan =
+        ScalePlanner.plan(
+            1,
+            List.of(oldReady, midReady),
+            m ->
+                m == oldReady
+                    ? new NodeWorkload(0, List.of(), List.of("the Node has do-not-disrupt"))
+                    : NodeWorkload.NONE,
+            new ScalePlanner.Victims(java.util.Set.of("old"), true));
+
+    assertThat(plan.toRemove()).isEmpty();
+    assertThat(plan.blocked()).isEqualTo(1);
+    assertThat(plan.held()).extracting(h -> h.machine().name()).containsExactly("old");
+  }
+
+  @Test
+  void aForcedScaleDownTakesIdleNodesFirstThenTheUsualOrder() {
+    var plan =
+        ScalePlanner.plan(
+            1,
+            List.of(oldReady, midReady, launching),
+            m -> NodeWorkload.NONE,
+            new ScalePlanner.Victims(java.util.Set.of("old"), false));
+
+    assertThat(plan.toRemove())
+        .extracting(NestedVirtInstance::name)
+        .containsExactly("old", "launching");
+  }
+
+  @Test
   void scaleToZeroRemovesEverything() {
     var plan = ScalePlanner.plan(0, List.of(oldReady, midReady), m -> NodeWorkload.NONE);
     assertThat(plan.toRemove())

@@ -243,8 +243,8 @@ final class ResourceActions {
         .end();
     xml.start("networkInfo")
         .leaf("networkPerformance", t.vcpus() <= 16 ? "Up to 12.5 Gigabit" : "25 Gigabit")
-        .leaf("maximumNetworkInterfaces", Math.min(15, Math.max(3, t.vcpus() / 4)))
-        .leaf("ipv4AddressesPerInterface", Math.min(50, Math.max(10, t.vcpus() * 2)))
+        .leaf("maximumNetworkInterfaces", t.maxNetworkInterfaces())
+        .leaf("ipv4AddressesPerInterface", t.ipv4AddressesPerInterface())
         .leaf("ipv6Supported", true)
         .leaf("enaSupport", "required")
         .end();

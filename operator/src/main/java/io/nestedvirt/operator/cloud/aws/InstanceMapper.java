@@ -67,7 +67,13 @@ final class InstanceMapper {
             : info.vCpuInfo().defaultVCpus(),
         info.memoryInfo() == null || info.memoryInfo().sizeInMiB() == null
             ? 0
-            : info.memoryInfo().sizeInMiB());
+            : info.memoryInfo().sizeInMiB(),
+        orZero(info.networkInfo() == null ? null : info.networkInfo().maximumNetworkInterfaces()),
+        orZero(info.networkInfo() == null ? null : info.networkInfo().ipv4AddressesPerInterface()));
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
   }
 
   static Subnet toSubnet(software.amazon.awssdk.services.ec2.model.Subnet subnet) {

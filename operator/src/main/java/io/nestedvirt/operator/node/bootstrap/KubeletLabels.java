@@ -28,20 +28,34 @@ import java.util.TreeMap;
 public final class KubeletLabels {
   private KubeletLabels() {}
 
+  // Well-known node labels (k8s.io/api/core/v1 well_known_labels.go): set by the kubelet, or
+  // for a node of an external cloud provider, by its cloud-node-manager.
+  public static final String HOSTNAME = "kubernetes.io/hostname";
+  public static final String ARCH = "kubernetes.io/arch";
+  public static final String OS = "kubernetes.io/os";
+  public static final String ARCH_BETA = "beta.kubernetes.io/arch";
+  public static final String OS_BETA = "beta.kubernetes.io/os";
+  public static final String INSTANCE_TYPE_BETA = "beta.kubernetes.io/instance-type";
+  public static final String INSTANCE_TYPE = "node.kubernetes.io/instance-type";
+  public static final String REGION_BETA = "failure-domain.beta.kubernetes.io/region";
+  public static final String ZONE_BETA = "failure-domain.beta.kubernetes.io/zone";
+  public static final String REGION = "topology.kubernetes.io/region";
+  public static final String ZONE = "topology.kubernetes.io/zone";
+
   /** Keys in the Kubernetes namespaces that a kubelet may set. */
   public static final Set<String> ALLOWED_KEYS =
       Set.of(
-          "kubernetes.io/hostname",
-          "kubernetes.io/arch",
-          "kubernetes.io/os",
-          "beta.kubernetes.io/arch",
-          "beta.kubernetes.io/os",
-          "beta.kubernetes.io/instance-type",
-          "node.kubernetes.io/instance-type",
-          "failure-domain.beta.kubernetes.io/region",
-          "failure-domain.beta.kubernetes.io/zone",
-          "topology.kubernetes.io/region",
-          "topology.kubernetes.io/zone");
+          HOSTNAME,
+          ARCH,
+          OS,
+          ARCH_BETA,
+          OS_BETA,
+          INSTANCE_TYPE_BETA,
+          INSTANCE_TYPE,
+          REGION_BETA,
+          ZONE_BETA,
+          REGION,
+          ZONE);
 
   /** Namespaces (with their subdomains) in which a kubelet may set any key. */
   public static final Set<String> ALLOWED_NAMESPACES =

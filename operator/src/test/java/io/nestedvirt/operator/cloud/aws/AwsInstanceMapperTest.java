@@ -101,6 +101,7 @@ class AwsInstanceMapperTest {
             .bareMetal(false)
             .vCpuInfo(v -> v.defaultVCpus(2))
             .memoryInfo(m -> m.sizeInMiB(4096L))
+            .networkInfo(n -> n.maximumNetworkInterfaces(3).ipv4AddressesPerInterface(20))
             .build();
     InstanceTypeInfo m8g =
         InstanceTypeInfo.builder()
@@ -113,10 +114,13 @@ class AwsInstanceMapperTest {
 
     assertThat(capable)
         .isEqualTo(
-            new InstanceType("c8i.large", java.util.List.of("x86_64"), true, false, 2, 4096));
+            new InstanceType(
+                "c8i.large", java.util.List.of("x86_64"), true, false, 2, 4096, 3, 20));
     assertThat(capable.capable()).isTrue();
     assertThat(arm.nestedVirtualization()).isFalse();
     assertThat(arm.architectures()).containsExactly("arm64");
     assertThat(arm.capable()).isFalse();
+    assertThat(arm.maxNetworkInterfaces()).as("no networkInfo: 0, not a guess").isZero();
+    assertThat(arm.ipv4AddressesPerInterface()).isZero();
   }
 }

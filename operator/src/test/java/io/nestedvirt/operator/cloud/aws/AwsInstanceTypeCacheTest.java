@@ -41,7 +41,7 @@ class AwsInstanceTypeCacheTest {
   }
 
   private static final InstanceType C8I =
-      new InstanceType("c8i.large", List.of("x86_64"), true, false, 2, 4096);
+      new InstanceType("c8i.large", List.of("x86_64"), true, false, 2, 4096, 3, 20);
 
   private final ManualClock clock = new ManualClock();
   private final AtomicInteger loads = new AtomicInteger();

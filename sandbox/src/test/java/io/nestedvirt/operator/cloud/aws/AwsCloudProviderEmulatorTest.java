@@ -350,6 +350,25 @@ class AwsCloudProviderEmulatorTest {
   }
 
   @Test
+  void instanceTypesCarryEc2sNetworkLimitsFromWhichMaxPodsFollow() {
+    Map<String, InstanceType> found =
+        provider.describeInstanceTypes(
+            List.of("c8i.large", "m8i.4xlarge", "r8i-flex.16xlarge", "m5.large"));
+
+    // EC2's figures (as moto 5.2.5 records them): interfaces x IPv4 addresses per interface.
+    assertThat(found.values())
+        .extracting(
+            InstanceType::name,
+            InstanceType::maxNetworkInterfaces,
+            InstanceType::ipv4AddressesPerInterface)
+        .containsExactlyInAnyOrder(
+            tuple("c8i.large", 3, 20),
+            tuple("m8i.4xlarge", 8, 50),
+            tuple("r8i-flex.16xlarge", 16, 64),
+            tuple("m5.large", 3, 10));
+  }
+
+  @Test
   void offeringsByZoneAreReadOnceForManyLookups() {
     emulator.withdrawOffering("m8i.large", "us-east-1b");
 
