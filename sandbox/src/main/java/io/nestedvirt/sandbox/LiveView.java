@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the terminal shows while the sandbox runs: one row per pool with its instances at each step
- * (launching, joining, verifying, ready) and the latest events. A pure function of its input, so
- * the rendering is tested without a terminal.
+ * What the terminal shows while the sandbox runs: how many pods wait for a node, one row per pool
+ * with its desired count and its instances at each step (launching, joining, verifying, ready), and
+ * the latest events. A pure function of its input, so the rendering is tested without a terminal.
  */
 final class LiveView {
   static final int EVENTS = 6;
@@ -17,12 +17,20 @@ final class LiveView {
   private LiveView() {}
 
   static List<String> render(
-      Duration elapsed, List<PoolRow> pools, List<EventRow> events, Instant now, boolean stopping) {
+      Duration elapsed,
+      List<PoolRow> pools,
+      int pendingPods,
+      List<EventRow> events,
+      Instant now,
+      boolean stopping) {
     List<String> lines = new ArrayList<>();
     lines.add(
         String.format(
-            "nestedvirt sandbox  %s  %d pool(s)  %s",
-            clock(elapsed), pools.size(), stopping ? "stopping..." : "(Ctrl-C stops)"));
+            "nestedvirt sandbox  %s  %d pool(s)  %s%s",
+            clock(elapsed),
+            pools.size(),
+            pendingPods == 0 ? "" : pendingPods + " pod(s) pending  ",
+            stopping ? "stopping..." : "(Ctrl-C stops)"));
     lines.add("");
     lines.add(
         String.format(

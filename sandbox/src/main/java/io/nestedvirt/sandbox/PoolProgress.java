@@ -18,7 +18,7 @@ final class PoolProgress {
     return String.format(
         "%-16s desired %d  instances %d  ready %d  %s",
         pool.name(),
-        pool.getSpec().replicas,
+        pool.targetReplicas(),
         s.replicas,
         s.readyReplicas,
         ready

@@ -2,7 +2,10 @@ package io.nestedvirt.sandbox;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 
-/** A pool as the live view shows it: how many instances are at each step toward Ready. */
+/**
+ * A pool as the live view shows it: how many instances it is to have ({@code spec.replicas}, or the
+ * autoscaler's {@code status.desiredReplicas}) and how many are at each step toward Ready.
+ */
 record PoolRow(
     String name, int desired, int launching, int joining, int verifying, int ready, String status) {
 
@@ -28,6 +31,6 @@ record PoolRow(
       status = "Deleting";
     }
     return new PoolRow(
-        pool.name(), pool.getSpec().replicas, launching, joining, verifying, ready, status);
+        pool.name(), pool.targetReplicas(), launching, joining, verifying, ready, status);
   }
 }

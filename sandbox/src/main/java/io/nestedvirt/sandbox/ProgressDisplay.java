@@ -1,6 +1,7 @@
 package io.nestedvirt.sandbox;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -35,11 +36,16 @@ abstract class ProgressDisplay {
   abstract boolean live();
 
   abstract void update(
-      Duration elapsed, List<NestedVirtPool> pools, List<Event> events, boolean stopping);
+      Duration elapsed,
+      List<NestedVirtPool> pools,
+      List<Pod> pods,
+      List<Event> events,
+      boolean stopping);
 
-  /** One line per pool whose progress changed, as the sandbox has always printed. */
+  /** One line per pool or pod whose progress changed. */
   static final class Plain extends ProgressDisplay {
     private final Map<String, String> last = new HashMap<>();
+    private final Map<String, String> lastPod = new HashMap<>();
 
     Plain(PrintStream out) {
       super(out);
@@ -52,7 +58,17 @@ abstract class ProgressDisplay {
 
     @Override
     void update(
-        Duration elapsed, List<NestedVirtPool> pools, List<Event> events, boolean stopping) {
+        Duration elapsed,
+        List<NestedVirtPool> pools,
+        List<Pod> pods,
+        List<Event> events,
+        boolean stopping) {
+      for (Pod pod : pods) {
+        String line = PodProgress.line(pod);
+        if (!line.equals(lastPod.put(PodProgress.key(pod), line))) {
+          out.printf("[%5.1fs] %s%n", elapsed.toMillis() / 1000.0, line);
+        }
+      }
       for (NestedVirtPool pool : pools) {
         String line = PoolProgress.line(pool);
         if (!line.equals(last.put(pool.name(), line))) {
@@ -91,11 +107,16 @@ abstract class ProgressDisplay {
 
     @Override
     void update(
-        Duration elapsed, List<NestedVirtPool> pools, List<Event> events, boolean stopping) {
+        Duration elapsed,
+        List<NestedVirtPool> pools,
+        List<Pod> pods,
+        List<Event> events,
+        boolean stopping) {
       List<String> lines =
           LiveView.render(
               elapsed,
               pools.stream().map(PoolRow::of).toList(),
+              (int) pods.stream().filter(p -> !PodProgress.isBound(p)).count(),
               EventRow.latest(events, LiveView.EVENTS),
               Instant.now(),
               stopping);

@@ -1,6 +1,7 @@
 package io.nestedvirt.sandbox;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.OperatorRuntime;
@@ -19,6 +20,7 @@ import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
 import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
+import io.nestedvirt.sandbox.scheduler.PodBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,8 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The whole operator in one process: an embedded API server, the EC2 emulator seeded with an
- * EKS-like network, and the operator's real controllers talking to the emulator through the real
- * AWS SDK. Nothing is mocked inside the operator.
+ * EKS-like network, simulated kubelets, a stand-in scheduler ({@link PodBinder}), and the
+ * operator's real controllers talking to the emulator through the real AWS SDK. Nothing is mocked
+ * inside the operator.
  *
  * <p>Or the stack alone ({@link #startStack}): everything but the operator, for an operator that
  * runs as its own process, such as the production jar ({@link #operatorArguments}).
@@ -57,6 +60,7 @@ public final class Sandbox implements AutoCloseable {
   private final Ec2Emulator ec2;
   private final KubeletSimulator kubelets;
   private final SandboxAgents agents;
+  private final PodBinder scheduler;
   // Null for the stack alone.
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
@@ -69,6 +73,7 @@ public final class Sandbox implements AutoCloseable {
       Ec2Emulator ec2,
       KubeletSimulator kubelets,
       SandboxAgents agents,
+      PodBinder scheduler,
       AwsCloudProvider cloud,
       OperatorRuntime operator,
       OperatorMetrics metrics) {
@@ -77,6 +82,7 @@ public final class Sandbox implements AutoCloseable {
     this.ec2 = ec2;
     this.kubelets = kubelets;
     this.agents = agents;
+    this.scheduler = scheduler;
     this.cloud = cloud;
     this.operator = operator;
     this.metrics = metrics;
@@ -111,7 +117,15 @@ public final class Sandbox implements AutoCloseable {
             false, // the embedded API server has no server-side apply
             metrics);
     return new Sandbox(
-        options, stack.api, stack.ec2, stack.kubelets, stack.agents, cloud, operator, metrics);
+        options,
+        stack.api,
+        stack.ec2,
+        stack.kubelets,
+        stack.agents,
+        stack.scheduler,
+        cloud,
+        operator,
+        metrics);
   }
 
   /**
@@ -128,7 +142,10 @@ public final class Sandbox implements AutoCloseable {
     SandboxAgents agents =
         new SandboxAgents(
             api.client(), ec2, Sandbox::probe, AGENT_INTERVAL, kubelets::nodeVerified);
-    return new Sandbox(options, api, ec2, kubelets, agents, null, null, null);
+    // Places pending pods as kube-scheduler would, or marks them Unschedulable: the demand the
+    // operator sees.
+    PodBinder scheduler = new PodBinder(api.client()).start();
+    return new Sandbox(options, api, ec2, kubelets, agents, scheduler, null, null, null);
   }
 
   /**
@@ -250,6 +267,11 @@ public final class Sandbox implements AutoCloseable {
     return client().resources(NestedVirtPool.class).list().getItems();
   }
 
+  /** Every pod, in every namespace. */
+  public List<Pod> pods() {
+    return client().pods().inAnyNamespace().list().getItems();
+  }
+
   /** Every pool's machines, as the operator created them. */
   public List<NestedVirtInstance> machines() {
     return client().resources(NestedVirtInstance.class).list().getItems();
@@ -273,6 +295,7 @@ public final class Sandbox implements AutoCloseable {
     }
     // The simulated kubelets and agents go first too: they would chase the terminations by
     // deleting Nodes while the API server is closing.
+    scheduler.close();
     agents.close();
     kubelets.close();
     int terminated = ec2.terminateAll();
@@ -296,6 +319,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void closeAllButOperator() {
+    scheduler.close();
     agents.close();
     kubelets.close();
     if (cloud != null) {

@@ -3,6 +3,7 @@ package io.nestedvirt.sandbox;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.metrics.MetricsServer;
@@ -28,20 +29,26 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Run the operator against an embedded Kubernetes API server and EC2 emulator, apply"
-            + " pools, and show their progress.")
+            + " pools and other objects, and show their progress.")
 public final class SandboxCommand implements Callable<Integer> {
 
   @Option(
       names = {"-f", "--filename"},
+      arity = "1..*",
       defaultValue = "deploy/examples",
-      description = "A pool YAML file or a directory of them (default: ${DEFAULT-VALUE}).")
-  Path file;
+      paramLabel = "FILE|DIR",
+      description =
+          "YAML files or directories of them (their *.yaml and *.yml files) to apply: the"
+              + " NestedVirtPools first, then every other object, such as Pods, RuntimeClasses,"
+              + " DaemonSets (default: ${DEFAULT-VALUE}).")
+  List<Path> files;
 
   @Option(
       names = "--until-ready",
       description =
-          "Exit 0 once every pool is Ready; non-zero with the reason on timeout. Without it the"
-              + " sandbox runs until Ctrl-C (SIGINT) or SIGTERM, then terminates every instance.")
+          "Exit 0 once every pool is Ready and every pod applied is bound to a node; non-zero"
+              + " with the reasons on timeout. Without it the sandbox runs until Ctrl-C (SIGINT) or"
+              + " SIGTERM, then terminates every instance.")
   boolean untilReady;
 
   @Option(
@@ -54,7 +61,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
   @Option(
       names = "--dump",
-      description = "On exit, write the pools, their machines and the nodes as YAML to FILE.")
+      description =
+          "On exit, write the pools, their machines, the nodes and the pods as YAML to FILE.")
   Path dump;
 
   @Option(
@@ -99,14 +107,19 @@ public final class SandboxCommand implements Callable<Integer> {
               + " once every pool is Ready).")
   List<String> operatorCommand = List.of();
 
+  /** The pods of the files (namespace/name), which --until-ready waits to see bound. */
+  private List<String> podsApplied = List.of();
+
   /** How long a SIGTERM'd operator gets to exit; writing an AOT cache takes part of it. */
   private static final Duration OPERATOR_EXIT = Duration.ofMinutes(3);
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.exists(file)) {
-      System.err.println("error: " + file + " does not exist; pass -f FILE|DIR");
-      return 2;
+    for (Path file : files) {
+      if (!Files.exists(file)) {
+        System.err.println("error: " + file + " does not exist; pass -f FILE|DIR");
+        return 2;
+      }
     }
     String misuse = misuse();
     if (misuse != null) {
@@ -126,9 +139,15 @@ public final class SandboxCommand implements Callable<Integer> {
     Sandbox.Options options = new Sandbox.Options("sandbox", Duration.ofSeconds(1), bootDelay);
     try (Sandbox sandbox = noOperator ? Sandbox.startStack(options) : Sandbox.start(options);
         MetricsServer http = metricsPort == null ? null : sandbox.serveMetrics(metricsPort)) {
-      List<NestedVirtPool> pools = PoolFiles.read(sandbox.client(), file, System.err);
+      ManifestFiles.Manifests manifests = ManifestFiles.read(sandbox.client(), files, System.err);
+      List<NestedVirtPool> pools = manifests.pools();
       if (pools.isEmpty()) {
-        System.err.println("error: no NestedVirtPool in " + file);
+        System.err.println("error: no NestedVirtPool in " + sources());
+        return 2;
+      }
+      List<String> unknown = ObjectApplier.unknownKinds(sandbox.client(), manifests.others());
+      if (!unknown.isEmpty()) {
+        unknown.forEach(u -> System.err.println("error: " + u));
         return 2;
       }
       System.out.printf(
@@ -146,9 +165,20 @@ public final class SandboxCommand implements Callable<Integer> {
         printOperatorCommand(sandbox);
       }
       try (ExternalOperator operator = startOperator(sandbox)) {
+        // Pools first, so that the operator runs before pods arrive pending.
         sandbox.apply(pools);
+        List<HasMetadata> others = ObjectApplier.apply(sandbox.client(), manifests.others());
+        podsApplied =
+            others.stream()
+                .filter(o -> o instanceof Pod)
+                .map(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName())
+                .toList();
         Instant start = Instant.now();
-        System.out.printf("sandbox: applied %d pool(s) from %s%n", pools.size(), file);
+        System.out.printf(
+            "sandbox: applied %d pool(s)%s from %s%n",
+            pools.size(),
+            others.isEmpty() ? "" : " and " + others.size() + " other object(s)",
+            sources());
         int code =
             untilReady
                 ? untilReady(sandbox, display, start, operator)
@@ -159,6 +189,10 @@ public final class SandboxCommand implements Callable<Integer> {
         return finish(sandbox, start, code);
       }
     }
+  }
+
+  private String sources() {
+    return String.join(" ", files.stream().map(Path::toString).toList());
   }
 
   /** What the options ask that cannot be done, or null. */
@@ -233,7 +267,7 @@ public final class SandboxCommand implements Callable<Integer> {
     }
     if (dump != null) {
       writeDump(sandbox, dump);
-      System.out.println("sandbox: wrote pools, machines and nodes to " + dump);
+      System.out.println("sandbox: wrote pools, machines, nodes and pods to " + dump);
     }
     if (!untilReady) {
       int terminated = sandbox.shutDown();
@@ -265,9 +299,15 @@ public final class SandboxCommand implements Callable<Integer> {
         return 1;
       }
       List<NestedVirtPool> pools = sandbox.pools();
-      display.update(Duration.between(start, Instant.now()), pools, events(sandbox), false);
-      if (pools.stream().allMatch(PoolProgress::isReady)) {
-        System.out.printf("sandbox: all %d pool(s) Ready after %s%n", pools.size(), seconds(start));
+      List<Pod> pods = sandbox.pods();
+      display.update(Duration.between(start, Instant.now()), pools, pods, events(sandbox), false);
+      List<Pod> waiting = unbound(pods);
+      if (pools.stream().allMatch(PoolProgress::isReady) && waiting.isEmpty()) {
+        System.out.printf(
+            "sandbox: all %d pool(s) Ready%s after %s%n",
+            pools.size(),
+            podsApplied.isEmpty() ? "" : " and " + podsApplied.size() + " pod(s) bound",
+            seconds(start));
         return 0;
       }
       if (Instant.now().isAfter(deadline)) {
@@ -275,10 +315,19 @@ public final class SandboxCommand implements Callable<Integer> {
         pools.stream()
             .filter(p -> !PoolProgress.isReady(p))
             .forEach(p -> System.err.println("  " + PoolProgress.line(p)));
+        waiting.forEach(p -> System.err.println("  " + PodProgress.line(p)));
         return 1;
       }
       Thread.sleep(250);
     }
+  }
+
+  /** The pods of the files that are not bound to a node (yet). */
+  private List<Pod> unbound(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> podsApplied.contains(PodProgress.key(p)))
+        .filter(p -> !PodProgress.isBound(p))
+        .toList();
   }
 
   /**
@@ -291,14 +340,20 @@ public final class SandboxCommand implements Callable<Integer> {
     boolean allReady = false;
     while (!stop.await(Duration.ofMillis(250))) {
       List<NestedVirtPool> pools = sandbox.pools();
-      display.update(Duration.between(start, Instant.now()), pools, events(sandbox), false);
+      display.update(
+          Duration.between(start, Instant.now()), pools, sandbox.pods(), events(sandbox), false);
       boolean ready = pools.stream().allMatch(PoolProgress::isReady);
       if (ready && !allReady && !sandbox.runsOperator() && !display.live()) {
         System.out.printf("sandbox: all %d pool(s) Ready after %s%n", pools.size(), seconds(start));
       }
       allReady = ready;
     }
-    display.update(Duration.between(start, Instant.now()), sandbox.pools(), events(sandbox), true);
+    display.update(
+        Duration.between(start, Instant.now()),
+        sandbox.pools(),
+        sandbox.pods(),
+        events(sandbox),
+        true);
     return 0;
   }
 
@@ -324,6 +379,7 @@ public final class SandboxCommand implements Callable<Integer> {
     items.addAll(sandbox.machines());
     List<Node> nodes = sandbox.client().nodes().list().getItems();
     items.addAll(nodes);
+    items.addAll(sandbox.pods());
     // A plain v1 List (KubernetesList cannot hold our custom resource), readable by kubectl.
     Map<String, Object> list = new LinkedHashMap<>();
     list.put("apiVersion", "v1");

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.nestedvirt.operator.api.v1alpha1.AutoscalingSpec;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
@@ -41,6 +44,7 @@ class LiveViewTest {
         LiveView.render(
             Duration.ofSeconds(75),
             List.of(PoolRow.of(pool("kubevirt", 3, "Ready", "Ready", "Verifying"))),
+            0,
             EventRow.latest(events, 2),
             NOW,
             false);
@@ -62,19 +66,23 @@ class LiveViewTest {
   void aTerminalGetsTheViewRedrawnInPlaceAndAPipeGetsPlainLines() {
     ByteArrayOutputStream terminal = new ByteArrayOutputStream();
     ProgressDisplay live = ProgressDisplay.choose(true, print(terminal));
-    live.update(Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), false);
-    live.update(Duration.ofSeconds(2), List.of(pool("kata", 2, "Ready")), List.of(), false);
+    live.update(
+        Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), List.of(), false);
+    live.update(
+        Duration.ofSeconds(2), List.of(pool("kata", 2, "Ready")), List.of(), List.of(), false);
 
     ByteArrayOutputStream pipe = new ByteArrayOutputStream();
     ProgressDisplay plain = ProgressDisplay.choose(false, print(pipe));
-    plain.update(Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), false);
-    plain.update(Duration.ofSeconds(2), List.of(pool("kata", 2, "Launching")), List.of(), false);
+    plain.update(
+        Duration.ofSeconds(1), List.of(pool("kata", 2, "Launching")), List.of(), List.of(), false);
+    plain.update(
+        Duration.ofSeconds(2), List.of(pool("kata", 2, "Launching")), List.of(), List.of(), false);
 
     String frames = terminal.toString(StandardCharsets.UTF_8);
     assertThat(live.live()).isTrue();
     assertThat(frames).as("the second frame moves back over the first").contains("\u001b[");
     assertThat(frames.split("\u001b\\[\\d+F")).hasSize(2);
-    plain.update(Duration.ofSeconds(3), List.of(), List.of(), false);
+    plain.update(Duration.ofSeconds(3), List.of(), List.of(), List.of(), false);
 
     String lines = pipe.toString(StandardCharsets.UTF_8);
     assertThat(plain.live()).isFalse();
@@ -86,6 +94,56 @@ class LiveViewTest {
         .asString()
         .contains("kata")
         .endsWith("deleted");
+  }
+
+  @Test
+  void theViewCountsPendingPodsAndShowsTheDesiredCountOfAnAutoscaledPool() {
+    NestedVirtPool autoscaled = pool("burst", 0, "Launching", "Launching");
+    autoscaled.getSpec().replicas = null;
+    autoscaled.getSpec().autoscaling = new AutoscalingSpec();
+    autoscaled.getSpec().autoscaling.maxReplicas = 3;
+    autoscaled.getStatus().desiredReplicas = 2;
+
+    List<String> lines =
+        LiveView.render(
+            Duration.ofSeconds(5), List.of(PoolRow.of(autoscaled)), 2, List.of(), NOW, false);
+
+    assertThat(lines.getFirst()).contains("2 pod(s) pending");
+    assertThat(lines).anySatisfy(l -> assertThat(l).containsPattern("^burst\\s+2\\s+2\\s"));
+  }
+
+  @Test
+  void plainLinesFollowAPodFromUnschedulableToBound() {
+    ByteArrayOutputStream pipe = new ByteArrayOutputStream();
+    ProgressDisplay plain = ProgressDisplay.choose(false, print(pipe));
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace("default")
+            .withName("vm")
+            .endMetadata()
+            .withNewSpec()
+            .endSpec()
+            .withNewStatus()
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("no nodes available to schedule pods")
+            .endCondition()
+            .endStatus()
+            .build();
+
+    plain.update(Duration.ofSeconds(1), List.of(), List.of(pod), List.of(), false);
+    plain.update(Duration.ofSeconds(2), List.of(), List.of(pod), List.of(), false);
+    pod.getSpec().setNodeName("ip-10-0-1-5.ec2.internal");
+    plain.update(Duration.ofSeconds(9), List.of(), List.of(pod), List.of(), false);
+
+    assertThat(pipe.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly(
+            "[  1.0s] pod default/vm               Unschedulable: no nodes available to schedule"
+                + " pods",
+            "[  9.0s] pod default/vm               bound to ip-10-0-1-5.ec2.internal");
   }
 
   private static int indexOf(List<String> lines, String text) {

@@ -18,6 +18,7 @@ import picocli.CommandLine;
 /** The sandbox as a newcomer runs it: the examples in deploy/ become Ready. */
 class SandboxCommandTest {
   private static final Path EXAMPLES = Path.of("..", "deploy", "examples");
+  private static final Path AUTOSCALING = EXAMPLES.resolve("autoscaling");
 
   @TempDir Path tmp;
 
@@ -121,6 +122,103 @@ class SandboxCommandTest {
   }
 
   @Test
+  void everyObjectOfTheFilesIsAppliedAfterThePoolsAndItsPodsEndBound() throws IOException {
+    Path pool = tmp.resolve("pool.yaml");
+    Files.writeString(
+        pool,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: fixed
+        spec:
+          replicas: 1
+          instanceTypes: [m8i.xlarge]
+        """);
+    Path dump = tmp.resolve("dump.yaml");
+
+    Run run =
+        run(
+            "-f",
+            pool.toString(),
+            AUTOSCALING.resolve("kata-pod.yaml").toString(),
+            AUTOSCALING.resolve("kata-runtimeclass.yaml").toString(),
+            AUTOSCALING.resolve("vm-pod.yaml").toString(),
+            "--until-ready",
+            "--timeout",
+            "60s",
+            "--boot-delay",
+            "200ms",
+            "--dump",
+            dump.toString());
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(run.out)
+        .contains("applied 1 pool(s) and 3 other object(s)")
+        .as("pods wait until the node is verified and virt-handler and kata-deploy run there")
+        .contains("Unschedulable: ")
+        .contains("all 1 pool(s) Ready and 2 pod(s) bound");
+    List<?> pods = ofKind(dump, "Pod");
+    assertThat(pods).hasSize(2);
+    for (Object pod : pods) {
+      assertThat(((Map<?, ?>) ((Map<?, ?>) pod).get("spec")).get("nodeName"))
+          .as("bound: %s", pod)
+          .isNotNull();
+    }
+    Map<?, ?> kata =
+        (Map<?, ?>)
+            pods.stream()
+                .filter(p -> String.valueOf(p).contains("kata-burst"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(String.valueOf(((Map<?, ?>) kata.get("spec")).get("overhead")))
+        .as("the RuntimeClass's overhead, copied in at admission")
+        .contains("cpu=250m")
+        .contains("memory=160Mi");
+  }
+
+  @Test
+  void theAutoscalingExampleGrowsThePoolAndBindsBothPods() throws IOException {
+    Path dump = tmp.resolve("dump.yaml");
+
+    Run run =
+        run(
+            "-f",
+            AUTOSCALING.toString(),
+            "--until-ready",
+            "--timeout",
+            "90s",
+            "--boot-delay",
+            "200ms",
+            "--dump",
+            dump.toString());
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(run.out).contains("all 1 pool(s) Ready and 2 pod(s) bound");
+    Map<?, ?> pool = (Map<?, ?>) ofKind(dump, "NestedVirtPool").getFirst();
+    assertThat((Integer) ((Map<?, ?>) pool.get("status")).get("desiredReplicas"))
+        .as("the pool grew from minReplicas 0")
+        .isPositive();
+    assertThat(ofKind(dump, "Pod"))
+        .hasSize(2)
+        .allSatisfy(
+            p -> assertThat(((Map<?, ?>) ((Map<?, ?>) p).get("spec")).get("nodeName")).isNotNull());
+  }
+
+  @Test
+  void anObjectOfAKindTheSandboxDoesNotServeIsRefusedWithItsKindAndFile() throws IOException {
+    Path vm = EXAMPLES.resolve("kubevirt").resolve("virtualmachine.yaml");
+
+    Run run = run("-f", EXAMPLES.resolve("kata-pool.yaml").toString(), vm.toString());
+
+    assertThat(run.code).isEqualTo(2);
+    assertThat(run.err)
+        .contains("VirtualMachine")
+        .contains(vm.toString())
+        .contains("the sandbox's API server does not serve kind VirtualMachine of kubevirt.io/v1");
+  }
+
+  @Test
   void aMissingFileIsAClearUsageError() {
     Run run = run("-f", tmp.resolve("nope.yaml").toString(), "--until-ready");
     assertThat(run.code).isEqualTo(2);
@@ -167,6 +265,11 @@ class SandboxCommandTest {
     Run command = run("-f", examples, "--", "java", "-jar", "nestedvirt-operator.jar");
     assertThat(command.code).isEqualTo(2);
     assertThat(command.err).contains("add --no-operator");
+  }
+
+  private static List<?> ofKind(Path dump, String kind) throws IOException {
+    Map<?, ?> list = new KubernetesSerialization().unmarshal(Files.readString(dump), Map.class);
+    return ((List<?>) list.get("items")).stream().filter(i -> kind.equals(kind(i))).toList();
   }
 
   private static Object kind(Object item) {

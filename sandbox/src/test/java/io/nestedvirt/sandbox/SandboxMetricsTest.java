@@ -50,7 +50,7 @@ class SandboxMetricsTest {
   void countersAgreeWithWhatEc2AndTheApiServerSaw() throws Exception {
     // One throttled launch: the SDK retries it, and the metrics must tell the two apart.
     sandbox.ec2().throttle("RunInstances", 1);
-    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
+    sandbox.apply(ManifestFiles.pools(sandbox.client(), EXAMPLES, System.err));
     awaitPools(Map.of("kubevirt", 3, "kata", 2));
 
     sandbox
@@ -165,7 +165,7 @@ class SandboxMetricsTest {
    */
   @Test
   void aFailingInstanceListingMakesTheOperatorUnreadyButNotUnhealthy() throws Exception {
-    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
+    sandbox.apply(ManifestFiles.pools(sandbox.client(), EXAMPLES, System.err));
     awaitPools(Map.of("kubevirt", 3, "kata", 2));
     assertThat(get("/readyz").statusCode()).isEqualTo(200);
 
@@ -189,7 +189,7 @@ class SandboxMetricsTest {
 
   @Test
   void aDeletedPoolsSeriesEnd() throws Exception {
-    sandbox.apply(PoolFiles.read(sandbox.client(), EXAMPLES, System.err));
+    sandbox.apply(ManifestFiles.pools(sandbox.client(), EXAMPLES, System.err));
     awaitPools(Map.of("kubevirt", 3, "kata", 2));
     assertThat(
             Scrape.parse(get("/metrics").body()).has("nestedvirt_pool_instances", "pool", "kata"))

@@ -30,6 +30,35 @@ record ApiResource(
           core("configmaps", "configmap", "ConfigMap", true, List.of("cm"), false),
           core("secrets", "secret", "Secret", true, List.of(), false),
           core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), false),
+          core("services", "service", "Service", true, List.of("svc"), true),
+          grouped("apps", "daemonsets", "daemonset", "DaemonSet", true, List.of("ds"), true),
+          grouped("apps", "deployments", "deployment", "Deployment", true, List.of("deploy"), true),
+          grouped("apps", "replicasets", "replicaset", "ReplicaSet", true, List.of("rs"), true),
+          grouped("apps", "statefulsets", "statefulset", "StatefulSet", true, List.of("sts"), true),
+          grouped(
+              "policy",
+              "poddisruptionbudgets",
+              "poddisruptionbudget",
+              "PodDisruptionBudget",
+              true,
+              List.of("pdb"),
+              true),
+          grouped(
+              "node.k8s.io",
+              "runtimeclasses",
+              "runtimeclass",
+              "RuntimeClass",
+              false,
+              List.of(),
+              false),
+          grouped(
+              "scheduling.k8s.io",
+              "priorityclasses",
+              "priorityclass",
+              "PriorityClass",
+              false,
+              List.of("pc"),
+              false),
           new ApiResource(
               "coordination.k8s.io",
               "v1",
@@ -62,6 +91,19 @@ record ApiResource(
       boolean hasStatus) {
     return new ApiResource(
         "", "v1", plural, singular, kind, namespaced, shortNames, List.of(), hasStatus, false);
+  }
+
+  /** A built-in kind of a named group, served at version v1. */
+  private static ApiResource grouped(
+      String group,
+      String plural,
+      String singular,
+      String kind,
+      boolean namespaced,
+      List<String> shortNames,
+      boolean hasStatus) {
+    return new ApiResource(
+        group, "v1", plural, singular, kind, namespaced, shortNames, List.of(), hasStatus, false);
   }
 
   /** The served versions of a CRD, as a real API server derives them. */

@@ -29,8 +29,9 @@ import java.util.Optional;
  * Puts in front of fabric8's CRUD mock what kubectl needs and the mock lacks: discovery, /version,
  * OpenAPI v3 for explain, Tables for get, the /scale subresource, RFC 7386 merge patch for our
  * custom resources (kubectl apply), field selectors on events (kubectl describe) and pods (drains),
- * and the Eviction API ({@link Evictions}). Everything else goes to the mock unchanged, so the
- * operator sees the same server as before.
+ * the Eviction API ({@link Evictions}), pod bindings ({@link Bindings}) and the RuntimeClass
+ * admission of new pods ({@link RuntimeClassAdmission}). Everything else goes to the mock
+ * unchanged, so the operator sees the same server as before.
  */
 public final class KubectlDispatcher extends Dispatcher {
   private static final int CONFLICT_RETRIES = 5;
@@ -43,6 +44,8 @@ public final class KubectlDispatcher extends Dispatcher {
   private final List<Custom> customs;
   private final String kubernetesVersion;
   private final Evictions evictions;
+  private final Bindings bindings;
+  private final RuntimeClassAdmission runtimeClasses;
 
   /**
    * One custom resource as this dispatcher serves it: its schema (for defaults) and its /scale,
@@ -62,6 +65,8 @@ public final class KubectlDispatcher extends Dispatcher {
     this.crud = crud;
     this.kubernetesVersion = kubernetesVersion;
     this.evictions = new Evictions(crud, json);
+    this.bindings = new Bindings(crud, json, Clock.systemUTC());
+    this.runtimeClasses = new RuntimeClassAdmission(crud, json);
     List<ApiResource> resources = new ArrayList<>(ApiResource.BUILT_IN);
     Map<String, List<CustomResourceColumnDefinition>> columns = new LinkedHashMap<>();
     List<Custom> served = new ArrayList<>();
@@ -217,7 +222,55 @@ public final class KubectlDispatcher extends Dispatcher {
       }
       return Optional.of(status(answer.code(), answer.reason(), answer.message()));
     }
+    if (r.method() == HttpMethod.POST && isCorePodsPath(seg, 7) && seg.get(6).equals("binding")) {
+      return Optional.of(bind(seg.get(3), seg.get(5), json.readTree(r.body())));
+    }
+    if (r.method() == HttpMethod.POST
+        && seg.size() == 5
+        && seg.get(0).equals("api")
+        && seg.get(2).equals("namespaces")
+        && seg.get(4).equals("bindings")) {
+      JsonNode binding = json.readTree(r.body());
+      return Optional.of(bind(seg.get(3), binding.at("/metadata/name").asText(""), binding));
+    }
+    if (r.method() == HttpMethod.POST && isCorePodsPath(seg, 5)) {
+      ObjectNode pod = (ObjectNode) json.readTree(r.body());
+      String refused = runtimeClasses.admit(pod);
+      if (refused != null) {
+        return Optional.of(
+            status(
+                403,
+                "Forbidden",
+                "pods \"" + pod.at("/metadata/name").asText("") + "\" is forbidden: " + refused));
+      }
+      return Optional.of(
+          crud.dispatch(
+              new RecordedRequest(
+                  "HTTP/1.1",
+                  raw.method(),
+                  raw.getPath(),
+                  raw.getHeaders(),
+                  new Buffer(json.writeValueAsBytes(pod)))));
+    }
     return Optional.empty();
+  }
+
+  /** /api/v1/namespaces/NS/pods (size 5) or a path below one pod (size 6 or 7). */
+  private static boolean isCorePodsPath(List<String> seg, int size) {
+    return seg.size() == size
+        && seg.get(0).equals("api")
+        && seg.get(2).equals("namespaces")
+        && seg.get(4).equals("pods");
+  }
+
+  private MockResponse bind(String namespace, String name, JsonNode binding)
+      throws JsonProcessingException {
+    Bindings.Answer answer = bindings.bind(namespace, name, binding);
+    if (answer.code() == 201) {
+      return ok(Map.of("kind", "Status", "apiVersion", "v1", "status", "Success"))
+          .setResponseCode(201);
+    }
+    return status(answer.code(), answer.reason(), answer.message());
   }
 
   /**

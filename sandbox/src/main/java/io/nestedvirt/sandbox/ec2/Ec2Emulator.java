@@ -11,6 +11,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,9 +42,9 @@ public final class Ec2Emulator implements AutoCloseable {
   private final Ec2State state;
   private final Faults faults = new Faults();
   private final CallCounts calls = new CallCounts();
+  private final InstanceCatalog catalog = new InstanceCatalog();
 
   private Ec2Emulator(Builder builder) {
-    InstanceCatalog catalog = new InstanceCatalog();
     this.state =
         new Ec2State(
             builder.clock,
@@ -236,6 +237,26 @@ public final class Ec2Emulator implements AutoCloseable {
   }
 
   // ---- observation ----
+
+  /**
+   * What DescribeInstanceTypes reports of one type that a node's kubelet sees: vCPUs, memory, and
+   * the network limits from which EKS derives max pods.
+   */
+  public record InstanceTypeFacts(
+      int vcpus, long memoryMiB, int maxNetworkInterfaces, int ipv4AddressesPerInterface) {}
+
+  /** The facts of a type in the emulator's catalog, if it has the type. */
+  public Optional<InstanceTypeFacts> instanceType(String name) {
+    return catalog
+        .find(name)
+        .map(
+            t ->
+                new InstanceTypeFacts(
+                    t.vcpus(),
+                    t.memoryMiB(),
+                    t.maxNetworkInterfaces(),
+                    t.ipv4AddressesPerInterface()));
+  }
 
   /** Every instance still visible (including terminated ones within retention), launch order. */
   public List<EmulatedInstance> instances() {

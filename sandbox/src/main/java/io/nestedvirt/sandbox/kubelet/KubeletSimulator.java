@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * resourceVersion nor touches any other label or field.
  *
  * <p>Capacity and allocatable are those of an EKS AL2023 node of the instance's type ({@link
- * EksNodeResources}, {@link InstanceTypeShape}).
+ * EksNodeResources}), from what the EC2 source describes of the type ({@link
+ * #describeInstanceTypesWith}).
  *
  * <p>Not simulated: periodic heartbeats and node leases (conditions are written when something
  * changes, and when a test calls {@link #heartbeat}, so that time passes only as a test says), the
@@ -208,6 +209,8 @@ public final class KubeletSimulator implements AutoCloseable {
   private final Set<String> lost = ConcurrentHashMap.newKeySet();
   private final Set<String> silentAgents = ConcurrentHashMap.newKeySet();
   private volatile Function<SimulatedInstance, Verdict> verdictPolicy = Verdict::expectedFor;
+  private volatile Function<String, Optional<InstanceTypeShape>> instanceTypes =
+      type -> Optional.empty();
   private volatile boolean closed;
 
   public KubeletSimulator(KubernetesClient client) {
@@ -231,6 +234,7 @@ public final class KubeletSimulator implements AutoCloseable {
    * emulator offers no way to remove a listener; after {@link #close} the listener does nothing.
    */
   public KubeletSimulator attach(Ec2Emulator emulator) {
+    describeInstanceTypesWith(type -> emulator.instanceType(type).map(InstanceTypeShape::of));
     emulator.onStateChange(instance -> observe(SimulatedInstance.of(instance)));
     emulator.instances().forEach(instance -> observe(SimulatedInstance.of(instance)));
     return this;
@@ -243,6 +247,24 @@ public final class KubeletSimulator implements AutoCloseable {
   public void observe(SimulatedInstance instance) {
     Objects.requireNonNull(instance, "instance");
     submit("observe " + instance.id(), () -> handle(instance));
+  }
+
+  /**
+   * Where the kubelets read their instance type's vCPUs, memory and network limits (what the EC2
+   * source's DescribeInstanceTypes says; {@link #attach} sets the emulator's). A type it does not
+   * know is judged by its name, with the kubelet's default max pods ({@link
+   * InstanceTypeShape#fromName}). Called on the simulator's thread at each registration.
+   */
+  public KubeletSimulator describeInstanceTypesWith(
+      Function<String, Optional<InstanceTypeShape>> describe) {
+    this.instanceTypes = Objects.requireNonNull(describe, "describe");
+    return this;
+  }
+
+  private InstanceTypeShape shapeOf(SimulatedInstance instance) {
+    return instanceTypes
+        .apply(instance.instanceType())
+        .orElseGet(() -> InstanceTypeShape.fromName(instance.instanceType(), instance.vcpus()));
   }
 
   // ---- test overrides ----
@@ -469,7 +491,7 @@ public final class KubeletSimulator implements AutoCloseable {
         SimulatedNodes.kubeletConditions(settings.clock().instant()),
         status ->
             SimulatedNodes.setKubeletStatusFields(
-                status, instance, settings.kubeletVersion(), kubelet.bootId));
+                status, instance, shapeOf(instance), settings.kubeletVersion(), kubelet.bootId));
     schedule(kubelet, "verify", this::verify, settings.verificationDelay());
   }
 

@@ -87,7 +87,11 @@ final class SimulatedNodes {
    * allocatable and the kubelet endpoint.
    */
   static void setKubeletStatusFields(
-      NodeStatus status, SimulatedInstance instance, String kubeletVersion, String bootId) {
+      NodeStatus status,
+      SimulatedInstance instance,
+      InstanceTypeShape shape,
+      String kubeletVersion,
+      String bootId) {
     List<NodeAddress> addresses = new ArrayList<>();
     if (instance.privateIp() != null && !instance.privateIp().isBlank()) {
       addresses.add(new NodeAddress(instance.privateIp(), "InternalIP"));
@@ -96,8 +100,7 @@ final class SimulatedNodes {
     addresses.add(new NodeAddress(instance.nodeName(), "Hostname"));
     status.setAddresses(addresses);
     status.setNodeInfo(nodeInfo(instance, kubeletVersion, bootId));
-    EksNodeResources resources =
-        EksNodeResources.of(InstanceTypeShape.of(instance.instanceType(), instance.vcpus()));
+    EksNodeResources resources = EksNodeResources.of(shape);
     status.setCapacity(new LinkedHashMap<>(resources.capacity()));
     status.setAllocatable(new LinkedHashMap<>(resources.allocatable()));
     status.setDaemonEndpoints(

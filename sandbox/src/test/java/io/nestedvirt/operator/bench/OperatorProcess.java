@@ -1,7 +1,7 @@
 package io.nestedvirt.operator.bench;
 
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
-import io.nestedvirt.sandbox.PoolFiles;
+import io.nestedvirt.sandbox.ManifestFiles;
 import io.nestedvirt.sandbox.kubelet.Verdict;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -256,7 +256,7 @@ final class OperatorProcess implements AutoCloseable {
     String log = "aot-training.log";
     try (BenchStack stack = new BenchStack(Verdict::expectedFor)) {
       List<NestedVirtPool> pools =
-          PoolFiles.read(stack.client(), Path.of("deploy", "examples"), System.err);
+          ManifestFiles.pools(stack.client(), Path.of("deploy", "examples"), System.err);
       pools.forEach(p -> stack.client().resource(p).create());
       OperatorProcess op =
           start(jar, stack, refreshPeriod, workDir, List.of("-XX:AOTCacheOutput=" + cache), log);

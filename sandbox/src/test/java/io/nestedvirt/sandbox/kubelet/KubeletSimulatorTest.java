@@ -134,16 +134,17 @@ class KubeletSimulatorTest {
     assertThat(node.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v1.34.4");
     assertThat(node.getStatus().getNodeInfo().getArchitecture()).isEqualTo("amd64");
     assertThat(node.getStatus().getNodeInfo().getOperatingSystem()).isEqualTo("linux");
-    // An EKS AL2023 node: 32 GiB less the guest kernel's 6%; 58 pods (4 ENIs x 15 IPv4);
-    // kube-reserved 90m and 255 + 11 x 58 MiB, and 100 MiB for hard eviction.
+    // An EKS AL2023 node, from what the emulator's DescribeInstanceTypes says of m8i.2xlarge: 32
+    // GiB less the guest kernel's 6%; 110 pods (4 ENIs x 30 IPv4 would be 118, capped at 110);
+    // kube-reserved 90m and 255 + 11 x 110 MiB, and 100 MiB for hard eviction.
     assertThat(node.getStatus().getCapacity())
         .containsEntry("cpu", new Quantity("8"))
         .containsEntry("memory", new Quantity("30801Mi"))
-        .containsEntry("pods", new Quantity("58"));
+        .containsEntry("pods", new Quantity("110"));
     assertThat(node.getStatus().getAllocatable())
         .containsEntry("cpu", new Quantity("7910m"))
-        .containsEntry("memory", new Quantity("29808Mi"))
-        .containsEntry("pods", new Quantity("58"));
+        .containsEntry("memory", new Quantity("29236Mi"))
+        .containsEntry("pods", new Quantity("110"));
   }
 
   @Test
@@ -367,7 +368,8 @@ class KubeletSimulatorTest {
     assertThat(node.getStatus().getAllocatable())
         .as("the kubelet's own allocatable stays")
         .containsEntry("cpu", new Quantity("1930m"))
-        .containsEntry("pods", new Quantity("29"));
+        .as("m8i.large: 3 ENIs x 20 IPv4 as the emulator describes it")
+        .containsEntry("pods", new Quantity("59"));
     assertThat(node.getSpec().getTaints())
         .as("add-ons write labels and status, never taints")
         .extracting(Taint::getKey)

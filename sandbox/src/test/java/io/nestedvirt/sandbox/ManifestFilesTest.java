@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The examples directory may gain manifests for other tools (a KubeVirt CR, a chart's values, a
- * subdirectory of Kata manifests); the sandbox must still find exactly the pools.
+ * The sandbox applies every object of its files, the pools apart; a directory's subdirectories
+ * (manifests for other tools, like deploy/examples/kubevirt) and files that are not Kubernetes YAML
+ * are left out.
  */
-class PoolFilesTest {
+class ManifestFilesTest {
   @TempDir Path dir;
 
   private final KubernetesClient client = new KubernetesClientBuilder().build();
@@ -30,7 +31,7 @@ class PoolFilesTest {
   }
 
   @Test
-  void readsOnlyTopLevelPoolsAndNotesWhatItSkips() throws Exception {
+  void readsEveryObjectOfTheTopLevelFilesAndNotesWhatItSkips() throws Exception {
     Files.writeString(
         dir.resolve("a-pool.yaml"),
         """
@@ -65,21 +66,56 @@ class PoolFilesTest {
         """);
     ByteArrayOutputStream notes = new ByteArrayOutputStream();
 
-    List<NestedVirtPool> pools =
-        PoolFiles.read(client, dir, new PrintStream(notes, true, StandardCharsets.UTF_8));
+    ManifestFiles.Manifests read =
+        ManifestFiles.read(
+            client, List.of(dir), new PrintStream(notes, true, StandardCharsets.UTF_8));
 
-    assertThat(pools).extracting(NestedVirtPool::name).containsExactly("first");
+    assertThat(read.pools()).extracting(NestedVirtPool::name).containsExactly("first");
+    assertThat(read.others())
+        .extracting(m -> m.object().getKind(), m -> m.file().getFileName().toString())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("RuntimeClass", "a-pool.yaml"));
     assertThat(notes.toString(StandardCharsets.UTF_8))
-        .contains("skipped RuntimeClass kata-qemu")
         .contains("b-template.yaml")
         .doesNotContain("nested");
   }
 
   @Test
-  void theShippedExamplesAreAllPools() {
+  void severalFilesAreReadInTheOrderGiven() throws Exception {
+    Path pod = dir.resolve("pod.yaml");
+    Files.writeString(
+        pod,
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: vm
+        spec:
+          containers: [{name: compute, image: busybox}]
+        """);
+    Path pool = dir.resolve("pool.yml");
+    Files.writeString(
+        pool,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: burst
+        spec:
+          autoscaling: {maxReplicas: 3}
+          instanceTypes: [m8i.large]
+        """);
+
+    ManifestFiles.Manifests read = ManifestFiles.read(client, List.of(pod, pool), System.err);
+
+    assertThat(read.pools()).extracting(NestedVirtPool::name).containsExactly("burst");
+    assertThat(read.others()).extracting(m -> m.object().getKind()).containsExactly("Pod");
+  }
+
+  @Test
+  void theShippedExamplesHoldTheTwoPools() {
     ByteArrayOutputStream notes = new ByteArrayOutputStream();
     List<NestedVirtPool> pools =
-        PoolFiles.read(
+        ManifestFiles.pools(
             client,
             Path.of("..", "deploy", "examples"),
             new PrintStream(notes, true, StandardCharsets.UTF_8));
