@@ -35,12 +35,25 @@ import software.amazon.awssdk.services.ec2.model.Instance;
  * subtract their requests from a new node's room would see pods it planned for that node left over;
  * Kata pods' overhead is copied into them by the API server's real RuntimeClass admission.
  *
- * <p>Pods are sized from what a node of each type reports once it exists (the first scale-up, of
- * two small pods), so the table below is tight where it matters: two VM pods that would share a
- * c8i.large only if the DaemonSets' requests were forgotten, two Kata pods that would share one
- * only if the overhead were, and a Kata pod that fits a c8i.large only without its overhead (so it
- * needs the second listed type). Each pod is pinned to its pool by the pool label, as users target
- * a pool.
+ * <p>Pods are sized from what a c8i.large reports once it exists (the first scale-up, of two small
+ * pods): its allocatable less the DaemonSets' pods there, its free room F. The table is tight where
+ * it matters, and each trap is set apart from the others so that the order in which the operator
+ * packs cannot hide it:
+ *
+ * <ul>
+ *   <li>two VM pods of just under F/2 CPU and F/2 plus a quarter of the DaemonSets' memory each: a
+ *       pair would fit a c8i.large only if the DaemonSets' requests were forgotten, or if the
+ *       operator counted more memory than the node reports (as it did before the kubelets read
+ *       moto's EKS max pods);
+ *   <li>two Kata pods of F/2 less half the overhead's CPU: a pair would fit one only if the
+ *       overhead were forgotten; a VM pod and a Kata pod never fit one together;
+ *   <li>a Kata pod of F less half the overhead's CPU, which fits a c8i.large only without its
+ *       overhead, so it needs the second listed type, where a pod selecting that type joins it.
+ * </ul>
+ *
+ * <p>So 4 c8i.large and 1 c8i.2xlarge, in one decision; had any of those been miscounted, a pod
+ * would be left over for a second one. Each pod is pinned to its pool by the pool label, as users
+ * target a pool.
  */
 class AutoscalingE2E {
   private static final String NS = "autoscaling";
@@ -48,6 +61,7 @@ class AutoscalingE2E {
   private static final Duration PATIENCE = Duration.ofMinutes(3);
   private static final String LARGE = "c8i.large";
   private static final String XLARGE = "c8i.2xlarge";
+  private static final int MAX = 6;
 
   private static final String TRIGGERED = "TriggeredScaleUp";
   private static final String NOT_TRIGGERED = "NotTriggerScaleUp";
@@ -79,7 +93,7 @@ class AutoscalingE2E {
   @Test
   void pendingPodsGrowThePoolTheSchedulerBindsThemAllAndIdleNodesGo() throws Exception {
     String pool = "burst";
-    applyPool(pool, List.of(LARGE, XLARGE), 0, 5);
+    applyPool(pool, List.of(LARGE, XLARGE), 0, MAX);
     try (PoolHistory history = new PoolHistory(admin, stack.moto(), pool)) {
       // 1. Two small pods, one per type: the pool grows from zero to two nodes.
       Map<String, String> onLarge = Map.of(NestedVirtPool.POOL_LABEL, pool, type(), LARGE);
@@ -107,13 +121,14 @@ class AutoscalingE2E {
 
       // 2. The table, sized from what the nodes reported.
       int decisionsBefore = history.decisions();
+      long vmCpu = large.free.cpuMilli / 2 - 5;
       long vmMemoryMi = large.free.memoryMi / 2 + large.daemonSets.memoryMi / 4;
       long kataCpu = large.free.cpuMilli / 2 - overheadCpuMilli() / 2;
       long bigKataCpu = large.free.cpuMilli - overheadCpuMilli() / 2;
       Map<String, String> inPool = Map.of(NestedVirtPool.POOL_LABEL, pool);
       List<Pod> served = new ArrayList<>();
-      for (String vm : List.of("vm-1", "vm-2", "vm-3")) {
-        served.add(PendingPods.virtLauncher(NS, vm, vmMemoryMi + "Mi", onLarge));
+      for (String vm : List.of("vm-1", "vm-2")) {
+        served.add(PendingPods.virtLauncher(NS, vm, vmCpu + "m", vmMemoryMi + "Mi", onLarge));
       }
       for (String kata : List.of("kata-1", "kata-2")) {
         served.add(withSelector(PendingPods.kata(NS, kata, kataCpu + "m", "256Mi"), onLarge));
@@ -125,12 +140,12 @@ class AutoscalingE2E {
       gpu = create(gpu).getFirst();
 
       awaitBound(served);
-      // 3 c8i.large (one VM each, a Kata pod beside two of them) and 1 c8i.2xlarge, decided once.
+      // 4 c8i.large (a VM or a Kata pod each) and 1 c8i.2xlarge, decided once.
       assertThat(history.desiredReplicasSince(decisionsBefore))
           .as("one decision")
-          .containsExactly(4);
+          .containsExactly(5);
       assertThat(instanceTypes(stack.moto().instances(pool, "pending", "running")))
-          .containsExactlyInAnyOrderEntriesOf(Map.of(LARGE, 3L, XLARGE, 1L));
+          .containsExactlyInAnyOrderEntriesOf(Map.of(LARGE, 4L, XLARGE, 1L));
       assertThat(typeOf(nodeOf(named(served, "kata-big")))).isEqualTo(XLARGE);
       Pod kata = admin.pods().inNamespace(NS).withName("kata-1").get();
       assertThat(kata.getSpec().getOverhead()).isEqualTo(PendingPods.KATA_OVERHEAD);
@@ -158,19 +173,19 @@ class AutoscalingE2E {
           .as("the first idle node's termination")
           .isAfterOrEqualTo(idleFrom.truncatedTo(ChronoUnit.SECONDS).plus(SCALE_DOWN_AFTER));
       List<Integer> phase = history.desiredReplicasSince(decisionsBefore);
-      assertThat(phase.getFirst()).isEqualTo(4);
+      assertThat(phase.getFirst()).isEqualTo(5);
       assertScaledDown(phase);
       assertThat(stack.moto().instances(pool, Moto.EVERY_STATE))
-          .hasSize(6)
+          .hasSize(7)
           .allSatisfy(
               i -> assertThat(i.state().nameAsString()).isIn("shutting-down", "terminated"));
       assertThat(history.maxMachines())
-          .as("machines at once: what the table needs, within maxReplicas 5")
-          .isEqualTo(4);
-      assertThat(history.maxInstances()).isLessThanOrEqualTo(4);
+          .as("machines at once: what the table needs, within maxReplicas " + MAX)
+          .isEqualTo(5);
+      assertThat(history.maxInstances()).isLessThanOrEqualTo(5);
       deleteAll(List.of(gpu));
     } finally {
-      deletePool(pool);
+      cleanUp(pool);
     }
   }
 
@@ -248,7 +263,7 @@ class AutoscalingE2E {
       deletePool(pool);
       awaitScaledToZero(pool);
     } finally {
-      deletePool(pool);
+      cleanUp(pool);
     }
   }
 
@@ -514,6 +529,19 @@ class AutoscalingE2E {
                 SCALE_DOWN_AFTER.toSeconds()));
     Tool.Result applied = stack.cluster().kubectl("apply", "-f", manifest.toString());
     assertThat(applied.code()).as("kubectl apply: " + applied.output()).isZero();
+  }
+
+  /**
+   * After a test, passed or failed: its pods (those pinned to its pool) go (grace period 0: no
+   * kubelet here would finish a bound pod's deletion, so a drain of a node that still held one
+   * would wait for it), then its pool. Does not wait for the pool to be gone, so that a failure is
+   * reported as it was.
+   */
+  private static void cleanUp(String pool) {
+    admin.pods().inNamespace(NS).list().getItems().stream()
+        .filter(p -> pool.equals(p.getSpec().getNodeSelector().get(NestedVirtPool.POOL_LABEL)))
+        .forEach(p -> admin.pods().resource(p).withGracePeriod(0).delete());
+    admin.resources(NestedVirtPool.class).withName(pool).delete();
   }
 
   private static void deletePool(String name) {

@@ -99,7 +99,10 @@ class KubeSchedulerE2E {
   @Test
   void theRealSchedulerBindsAVirtLauncherPodToTheNodeThatAdvertisesKvm() {
     Pod launcher =
-        admin.pods().resource(PendingPods.virtLauncher(NS, "vm-fits", "1Gi", Map.of())).create();
+        admin
+            .pods()
+            .resource(PendingPods.virtLauncher(NS, "vm-fits", "100m", "1Gi", Map.of()))
+            .create();
 
     Pod bound =
         await()
@@ -118,7 +121,7 @@ class KubeSchedulerE2E {
     Pod tooBig =
         admin
             .pods()
-            .resource(PendingPods.virtLauncher(NS, "vm-too-big", "64Gi", Map.of()))
+            .resource(PendingPods.virtLauncher(NS, "vm-too-big", "100m", "64Gi", Map.of()))
             .create();
 
     Pod refused =

@@ -1,16 +1,20 @@
 package io.nestedvirt.operator.e2e;
 
 import io.nestedvirt.operator.cloud.InstanceState;
+import io.nestedvirt.sandbox.kubelet.InstanceTypeShape;
 import io.nestedvirt.sandbox.kubelet.KubeletSimulator;
 import io.nestedvirt.sandbox.kubelet.SimulatedInstance;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 import software.amazon.awssdk.services.ec2.model.Reservation;
@@ -21,7 +25,8 @@ import software.amazon.awssdk.services.ec2.model.Tag;
  * feeding the sandbox's kubelet simulator, which registers Nodes in the real API server from each
  * instance's user data (as a kubelet would) and reports the NestedVirtualizationReady condition
  * (simulated: no KVM probe runs here). Nested virtualization is taken as enabled because moto does
- * not report it (e2e/README.md).
+ * not report it (e2e/README.md). The kubelets size their nodes (vCPUs, memory, EKS max pods) from
+ * moto's DescribeInstanceTypes, which is where the operator reads the types too.
  */
 final class MotoKubelets implements AutoCloseable {
   private final Ec2Client ec2;
@@ -30,10 +35,12 @@ final class MotoKubelets implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("moto-kubelets").unstarted(r));
   private final Map<String, String> userData = new HashMap<>();
+  private final Map<String, Optional<InstanceTypeShape>> shapes = new ConcurrentHashMap<>();
 
   MotoKubelets(Ec2Client ec2, KubeletSimulator simulator) {
     this.ec2 = ec2;
     this.simulator = simulator;
+    simulator.describeInstanceTypesWith(type -> shapes.computeIfAbsent(type, this::describe));
     poller.scheduleWithFixedDelay(this::poll, 0, 300, TimeUnit.MILLISECONDS);
   }
 
@@ -70,6 +77,30 @@ final class MotoKubelets implements AutoCloseable {
         true,
         0,
         tags);
+  }
+
+  /** What moto's DescribeInstanceTypes says of the type; empty if it does not know it. */
+  private Optional<InstanceTypeShape> describe(String type) {
+    try {
+      return ec2
+          .describeInstanceTypes(r -> r.instanceTypesWithStrings(type))
+          .instanceTypes()
+          .stream()
+          .findFirst()
+          .map(
+              t ->
+                  new InstanceTypeShape(
+                      t.vCpuInfo().defaultVCpus(),
+                      t.memoryInfo().sizeInMiB(),
+                      t.networkInfo() == null || t.networkInfo().maximumNetworkInterfaces() == null
+                          ? 0
+                          : t.networkInfo().maximumNetworkInterfaces(),
+                      t.networkInfo() == null || t.networkInfo().ipv4AddressesPerInterface() == null
+                          ? 0
+                          : t.networkInfo().ipv4AddressesPerInterface()));
+    } catch (Ec2Exception unknown) {
+      return Optional.empty();
+    }
   }
 
   private String userData(String instanceId) {

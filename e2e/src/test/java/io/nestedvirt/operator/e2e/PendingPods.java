@@ -36,13 +36,15 @@ final class PendingPods {
   private PendingPods() {}
 
   /**
-   * A virt-launcher pod as KubeVirt v1.9's virt-controller makes it for a VM with one vCPU and
-   * masquerade networking: 100m CPU (one vCPU at the default allocation ratio of 10), the
-   * launcher's memory, one each of the KVM, TUN and vhost-net devices that virt-handler's device
-   * plugins advertise, and the node selector {@code kubevirt.io/schedulable=true} that virt-handler
-   * sets on nodes where it runs. {@code nodeSelector} is the VM's own (the template's), merged in.
+   * A virt-launcher pod as KubeVirt v1.9's virt-controller makes it for a VM with masquerade
+   * networking: {@code cpu} (100m per vCPU at the default allocation ratio of 10, or what the VM
+   * requests), the launcher's memory, one each of the KVM, TUN and vhost-net devices that
+   * virt-handler's device plugins advertise, and the node selector {@code
+   * kubevirt.io/schedulable=true} that virt-handler sets on nodes where it runs. {@code
+   * nodeSelector} is the VM's own (the template's), merged in.
    */
-  static Pod virtLauncher(String ns, String vm, String memory, Map<String, String> nodeSelector) {
+  static Pod virtLauncher(
+      String ns, String vm, String cpu, String memory, Map<String, String> nodeSelector) {
     Map<String, String> selector = new LinkedHashMap<>(nodeSelector);
     selector.put(KUBEVIRT_SCHEDULABLE, "true");
     Map<String, Quantity> devices = new LinkedHashMap<>();
@@ -50,7 +52,7 @@ final class PendingPods {
       devices.put(device, new Quantity("1"));
     }
     Map<String, Quantity> requests = new LinkedHashMap<>(devices);
-    requests.put("cpu", new Quantity("100m"));
+    requests.put("cpu", new Quantity(cpu));
     requests.put("memory", new Quantity(memory));
     return new PodBuilder()
         .withNewMetadata()
