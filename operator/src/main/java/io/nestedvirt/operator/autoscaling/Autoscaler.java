@@ -106,7 +106,7 @@ public final class Autoscaler implements AutoCloseable {
     this.metrics = metrics;
     this.batch = new Batch(settings.batching());
     this.notices = new PodNotices(events);
-    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()));
+    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()), idle::busy);
   }
 
   /** Starts deciding (on the leader). */
