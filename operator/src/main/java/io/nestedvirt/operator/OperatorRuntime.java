@@ -165,7 +165,17 @@ public final class OperatorRuntime implements AutoCloseable {
     ScaleDecisions decisions = new ScaleDecisions();
     Autoscaler autoscaler =
         new Autoscaler(
-            client, caches, machineCache, cloud, resolver, vms, decisions, events, clock, settings);
+            client,
+            caches,
+            machineCache,
+            cloud,
+            resolver,
+            vms,
+            decisions,
+            events,
+            clock,
+            settings,
+            metrics);
     PoolController pools =
         new PoolController(
             cloud,

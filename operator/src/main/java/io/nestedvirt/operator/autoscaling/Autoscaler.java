@@ -19,8 +19,7 @@ import io.nestedvirt.operator.instance.InstancePhase;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.VmInventory;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
-import io.nestedvirt.operator.node.DoNotDisrupt;
-import io.nestedvirt.operator.node.drain.DrainPlanner;
+import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +66,7 @@ public final class Autoscaler implements AutoCloseable {
   private final ScaleDecisions decisions;
   private final Clock clock;
   private final OperatorSettings settings;
+  private final OperatorMetrics metrics;
   private final Batch batch;
   private final ClusterPods pods;
   private final IdleNodes idle = new IdleNodes();
@@ -80,6 +80,9 @@ public final class Autoscaler implements AutoCloseable {
 
   private Instant nextLook = Instant.MIN;
 
+  /** How many pods counted as demand at the last decision, for the metric. */
+  private int lastPending;
+
   public Autoscaler(
       KubernetesClient client,
       ClusterCaches caches,
@@ -90,7 +93,8 @@ public final class Autoscaler implements AutoCloseable {
       ScaleDecisions decisions,
       EventRecorder events,
       Clock clock,
-      OperatorSettings settings) {
+      OperatorSettings settings,
+      OperatorMetrics metrics) {
     this.caches = caches;
     this.machines = machines;
     this.cloud = cloud;
@@ -99,9 +103,10 @@ public final class Autoscaler implements AutoCloseable {
     this.decisions = decisions;
     this.clock = clock;
     this.settings = settings;
+    this.metrics = metrics;
     this.batch = new Batch(settings.batching());
     this.notices = new PodNotices(events);
-    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()));
+    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()), idle::busy);
   }
 
   /** Starts deciding (on the leader). */
@@ -117,7 +122,14 @@ public final class Autoscaler implements AutoCloseable {
         return;
       }
       nextLook = now.plus(settings.refreshPeriod());
-      decide(now);
+      long start = System.nanoTime();
+      Map<String, ScaleDecision> decided = decide(now);
+      if (!decided.isEmpty()) {
+        metrics.autoscalerDecided(
+            System.nanoTime() - start,
+            lastPending,
+            decided.values().stream().mapToInt(d -> d.launches().size()).sum());
+      }
     } catch (RuntimeException e) {
       log.warn("autoscaler: deciding failed, trying again next period", e);
     }
@@ -144,6 +156,7 @@ public final class Autoscaler implements AutoCloseable {
       return Map.of();
     }
     List<Pod> pending = pods.pending();
+    lastPending = pending.size();
     Map<String, List<NestedVirtInstance>> serving = new HashMap<>();
     List<ScaleUpPlanner.PoolCandidate> candidates = new ArrayList<>();
     for (NestedVirtPool pool : pools) {
@@ -254,8 +267,7 @@ public final class Autoscaler implements AutoCloseable {
 
   /**
    * Serving machines whose verified, Ready node has run nothing a drain would evict (only
-   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}. A node
-   * that {@link DoNotDisrupt} holds is not idle: it stays, as for any scale-down.
+   * DaemonSet, mirror and finished pods) and no VM, for the pool's {@code scaleDownAfter}.
    */
   private Set<String> idleMachines(
       NestedVirtPool pool,
@@ -273,18 +285,8 @@ public final class Autoscaler implements AutoCloseable {
         continue;
       }
       observed.add(node);
-      List<Pod> onNode = pods.onNode(node);
-      Node n = nodes.get(node);
-      boolean held =
-          n != null && DoNotDisrupt.holds(n) || onNode.stream().anyMatch(DoNotDisrupt::holds);
       boolean empty =
-          !held
-              && vms.onNode(node).isEmpty()
-              && onNode.stream()
-                  .allMatch(
-                      p ->
-                          DrainPlanner.decide(p, false, true, now).action()
-                              == DrainPlanner.Action.SKIP);
+          IdleNodes.runsNothing(nodes.get(node), pods.onNode(node), vms.onNode(node), now);
       if (idle.observe(node, empty, now).compareTo(after) >= 0 && mayShrink) {
         result.add(m.name());
       }

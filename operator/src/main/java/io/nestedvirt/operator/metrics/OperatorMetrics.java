@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,6 +43,7 @@ public final class OperatorMetrics implements ApiCallListener {
 
   private final MeterRegistry registry;
   private final Map<String, PoolGauges> pools = new ConcurrentHashMap<>();
+  private final AtomicInteger pendingPods = new AtomicInteger();
   private final AtomicInteger leader = new AtomicInteger();
   private final Map<String, AtomicInteger> unreadable = new ConcurrentHashMap<>();
   private final Timer nodeRegistered;
@@ -69,6 +71,9 @@ public final class OperatorMetrics implements ApiCallListener {
     Gauge.builder("nestedvirt.leader", leader, AtomicInteger::get)
         .description("1 while this replica holds the lease and reconciles")
         .register(registry);
+    Gauge.builder("nestedvirt.autoscaler.pending.pods", pendingPods, AtomicInteger::get)
+        .description("Pending pods that counted as demand at the autoscaler's last decision")
+        .register(registry);
   }
 
   /** With a Prometheus registry, for {@code /metrics}, and the JVM's memory, threads and CPU. */
@@ -91,6 +96,22 @@ public final class OperatorMetrics implements ApiCallListener {
       return prometheus.scrape();
     }
     throw new IllegalStateException("not a Prometheus registry: " + registry.getClass());
+  }
+
+  /**
+   * One autoscaler decision: how long it took, the pending pods it weighed and the new nodes it
+   * planned.
+   */
+  public void autoscalerDecided(long nanos, int pending, int newNodes) {
+    Timer.builder("nestedvirt.autoscaler.decision.duration")
+        .description("One decision of the autoscaler over every autoscaled pool")
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    pendingPods.set(pending);
+    Counter.builder("nestedvirt.autoscaler.nodes.planned")
+        .description("New nodes the autoscaler decided to launch for pending pods")
+        .register(registry)
+        .increment(newNodes);
   }
 
   public void leading(boolean leads) {

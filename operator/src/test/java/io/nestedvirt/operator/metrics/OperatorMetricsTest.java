@@ -53,6 +53,7 @@ class OperatorMetricsTest {
     metrics.eventRecorded("Launched", "Normal");
     metrics.poolObserved("p", 3, 1, Map.of("Ready", 1, "Joining", 2));
     metrics.unreadableObjects("NestedVirtPool", 1);
+    metrics.autoscalerDecided(2_000_000, 7, 2);
     return Scrape.parse(metrics.scrape());
   }
 
@@ -70,6 +71,8 @@ class OperatorMetricsTest {
         .isEqualTo(1);
     assertThat(m.sum("nestedvirt_node_ready_seconds_bucket", "le", "45.0")).isZero();
     assertThat(m.sum("nestedvirt_leader")).isEqualTo(1);
+    assertThat(m.sum("nestedvirt_autoscaler_pending_pods")).isEqualTo(7);
+    assertThat(m.sum("nestedvirt_autoscaler_nodes_planned_total")).isEqualTo(2);
   }
 
   @Test

@@ -73,6 +73,24 @@ class AutoscalingTest {
   }
 
   @Test
+  void aNewNodeIsOfATypeAndInAZoneThatHoldItsPods() {
+    autoscaledPool("typed", 0, 3, "10m", "m8i.large", "m8i.2xlarge");
+    // 3 CPUs: only the second type holds it; the zone is pinned by a node selector.
+    pending("wide", "3", Map.of(), Map.of("topology.kubernetes.io/zone", "us-east-1c"));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> bed.machines("typed").size() == 1);
+    settle();
+
+    assertThat(bed.machines("typed"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getSpec().instanceType).isEqualTo("m8i.2xlarge");
+              assertThat(m.getSpec().zone).isEqualTo("us-east-1c");
+            });
+  }
+
+  @Test
   void podsBeyondMaxReplicasAreToldAndThePoolSaysSo() {
     autoscaledPool("capped", 0, 2, "10m");
     for (int i = 0; i < 3; i++) {
@@ -160,12 +178,12 @@ class AutoscalingTest {
     assertThat(bed.pool("idle").getStatus().desiredReplicas).isEqualTo(1);
   }
 
-  private void autoscaledPool(String name, int min, int max, String after) {
+  private void autoscaledPool(String name, int min, int max, String after, String... types) {
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(
         new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
     NestedVirtPoolSpec spec = new NestedVirtPoolSpec();
-    spec.instanceTypes = List.of("m8i.large");
+    spec.instanceTypes = types.length == 0 ? List.of("m8i.large") : List.of(types);
     spec.autoscaling = new AutoscalingSpec();
     spec.autoscaling.minReplicas = min;
     spec.autoscaling.maxReplicas = max;
@@ -176,6 +194,11 @@ class AutoscalingTest {
 
   /** A pod the scheduler found no node for, as it leaves it. */
   private void pending(String name, String cpu, Map<String, String> extra) {
+    pending(name, cpu, extra, Map.of());
+  }
+
+  private void pending(
+      String name, String cpu, Map<String, String> extra, Map<String, String> nodeSelector) {
     PodBuilder pod =
         new PodBuilder()
             .withNewMetadata()
@@ -183,6 +206,7 @@ class AutoscalingTest {
             .withName(name)
             .endMetadata()
             .withNewSpec()
+            .withNodeSelector(nodeSelector)
             .addNewContainer()
             .withName("app")
             .withImage("registry.k8s.io/pause:3.10")
