@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.nestedvirt.sandbox.ManifestFiles.Manifest;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.Optional;
  * namespaced objects without a namespace go to {@code default}. The embedded API server stores any
  * path, so each kind is first looked up in its discovery: one it does not serve (a KubeVirt
  * VirtualMachine: no KubeVirt runs here) is refused with its kind and file before anything is
- * applied.
+ * applied. An object the API server refuses (a pod naming a RuntimeClass that does not exist) stops
+ * the applying with its kind, file and the server's message.
  */
 final class ObjectApplier {
   private ObjectApplier() {}
@@ -64,8 +66,9 @@ final class ObjectApplier {
       }
       try {
         applied.add(client.resource(object).createOr(NonDeletingOperation::update));
-      } catch (RuntimeException e) {
-        throw new IllegalStateException("cannot apply " + m.describe() + ": " + e.getMessage(), e);
+      } catch (KubernetesClientException e) {
+        String why = e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage();
+        throw new IllegalStateException("cannot apply " + m.describe() + ": " + why, e);
       }
     }
     return applied;

@@ -167,7 +167,13 @@ public final class SandboxCommand implements Callable<Integer> {
       try (ExternalOperator operator = startOperator(sandbox)) {
         // Pools first, so that the operator runs before pods arrive pending.
         sandbox.apply(pools);
-        List<HasMetadata> others = ObjectApplier.apply(sandbox.client(), manifests.others());
+        List<HasMetadata> others;
+        try {
+          others = ObjectApplier.apply(sandbox.client(), manifests.others());
+        } catch (IllegalStateException refused) {
+          System.err.println("error: " + refused.getMessage());
+          return 2;
+        }
         podsApplied =
             others.stream()
                 .filter(o -> o instanceof Pod)

@@ -219,6 +219,29 @@ class SandboxCommandTest {
   }
 
   @Test
+  void anObjectTheApiServerRefusesStopsTheSandboxWithItsFileAndTheReason() throws IOException {
+    Path pod = tmp.resolve("pod.yaml");
+    Files.writeString(
+        pod,
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: lost
+        spec:
+          runtimeClassName: kata-fc
+          containers: [{name: main, image: busybox}]
+        """);
+
+    Run run = run("-f", EXAMPLES.resolve("kata-pool.yaml").toString(), pod.toString());
+
+    assertThat(run.code).isEqualTo(2);
+    assertThat(run.err)
+        .contains("cannot apply Pod lost (" + pod + ")")
+        .contains("pod rejected: RuntimeClass \"kata-fc\" not found");
+  }
+
+  @Test
   void aMissingFileIsAClearUsageError() {
     Run run = run("-f", tmp.resolve("nope.yaml").toString(), "--until-ready");
     assertThat(run.code).isEqualTo(2);

@@ -52,9 +52,18 @@ class DeployManifestsE2E {
   @Test
   void theExamplesWhoseKindsThisClusterKnowsPassServerSideValidation() {
     String repo = cluster.env.repo().toString();
-    // The pools (top level) and Kata's RuntimeClass and pod. KubeVirt's and Argo CD's kinds
-    // need their CRDs, which this cluster does not have; KubeconformE2E checks those files.
-    for (String file : new String[] {"deploy/examples", "deploy/examples/kata/runtimeclass.yaml"}) {
+    // The pools (top level) and Kata's RuntimeClass and pod, and the autoscaling example (its
+    // pool without replicas, the virt-launcher-shaped pod whose devices have limits). KubeVirt's
+    // and Argo CD's kinds need their CRDs, which this cluster does not have; KubeconformE2E checks
+    // those files.
+    for (String file :
+        new String[] {
+          "deploy/examples",
+          "deploy/examples/kata/runtimeclass.yaml",
+          "deploy/examples/autoscaling/pool.yaml",
+          "deploy/examples/autoscaling/kata-runtimeclass.yaml",
+          "deploy/examples/autoscaling/vm-pod.yaml"
+        }) {
       Tool.Result r = cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/" + file);
       assertThat(r.code()).as("%s: %s", file, r.output()).isZero();
     }
@@ -62,9 +71,13 @@ class DeployManifestsE2E {
     Tool.Result rc =
         cluster.kubectl("apply", "-f", repo + "/deploy/examples/kata/runtimeclass.yaml");
     assertThat(rc.code()).as(rc.output()).isZero();
-    Tool.Result pod =
-        cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/deploy/examples/kata/pod.yaml");
-    assertThat(pod.code()).as(pod.output()).isZero();
+    for (String file :
+        new String[] {
+          "deploy/examples/kata/pod.yaml", "deploy/examples/autoscaling/kata-pod.yaml"
+        }) {
+      Tool.Result pod = cluster.kubectl("apply", "--dry-run=server", "-f", repo + "/" + file);
+      assertThat(pod.code()).as("%s: %s", file, pod.output()).isZero();
+    }
     cluster.kubectl("delete", "-f", repo + "/deploy/examples/kata/runtimeclass.yaml");
   }
 

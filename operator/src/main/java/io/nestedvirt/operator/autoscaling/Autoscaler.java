@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +75,9 @@ public final class Autoscaler implements AutoCloseable {
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("autoscaler").unstarted(r));
+  private final ExecutorService eventWriter =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name("autoscaler-events").unstarted(r));
 
   /** What each pool was last told about pods waiting at its maximum, to tell it when it changes. */
   private final Map<String, List<String>> lastAtMax = new HashMap<>();
@@ -105,8 +109,8 @@ public final class Autoscaler implements AutoCloseable {
     this.settings = settings;
     this.metrics = metrics;
     this.batch = new Batch(settings.batching());
-    this.notices = new PodNotices(events);
-    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()));
+    this.notices = new PodNotices(events, eventWriter);
+    this.pods = new ClusterPods(client, () -> batch.arrived(clock.instant()), idle::busy);
   }
 
   /** Starts deciding (on the leader). */
@@ -166,7 +170,6 @@ public final class Autoscaler implements AutoCloseable {
       candidate(pool, s, now).ifPresent(candidates::add);
     }
     ScaleUpPlanner.Plan plan = ScaleUpPlanner.plan(pending, candidates);
-    tellPods(plan, pending);
     Set<String> observedNodes = new HashSet<>();
     Map<String, Node> nodes =
         caches
@@ -196,6 +199,8 @@ public final class Autoscaler implements AutoCloseable {
     }
     idle.retainOnly(observedNodes);
     lastAtMax.keySet().retainAll(decided.keySet());
+    // After the pools have their decisions: a thousand Events must not hold back a launch.
+    tellPods(plan, pending);
     return decided;
   }
 
@@ -340,6 +345,7 @@ public final class Autoscaler implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdownNow();
+    eventWriter.shutdownNow();
     pods.close();
   }
 }

@@ -6,8 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.nestedvirt.operator.demand.PendingPods;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,15 +25,19 @@ final class ClusterPods implements AutoCloseable {
 
   private final KubernetesClient client;
   private final Runnable onPendingPod;
+  private final Consumer<String> onNodeBusy;
   private volatile SharedIndexInformer<Pod> pods;
   private volatile SharedIndexInformer<DaemonSet> daemonSets;
 
   /**
    * @param onPendingPod called (on an informer thread) for each pod that comes to count as demand
+   * @param onNodeBusy called (on an informer thread) with the node of each workload pod (one a
+   *     drain would evict) added, changed or deleted there
    */
-  ClusterPods(KubernetesClient client, Runnable onPendingPod) {
+  ClusterPods(KubernetesClient client, Runnable onPendingPod, Consumer<String> onNodeBusy) {
     this.client = client;
     this.onPendingPod = onPendingPod;
+    this.onNodeBusy = onNodeBusy;
   }
 
   /** Starts the informers unless they run; returns whether both have synced. */
@@ -53,6 +59,7 @@ final class ClusterPods implements AutoCloseable {
               if (PendingPods.counts(pod)) {
                 onPendingPod.run();
               }
+              busy(pod);
             }
 
             @Override
@@ -60,10 +67,13 @@ final class ClusterPods implements AutoCloseable {
               if (PendingPods.counts(after) && !PendingPods.counts(before)) {
                 onPendingPod.run();
               }
+              busy(after);
             }
 
             @Override
-            public void onDelete(Pod pod, boolean unknownFinalState) {}
+            public void onDelete(Pod pod, boolean unknownFinalState) {
+              busy(pod);
+            }
           });
       SharedIndexInformer<DaemonSet> d =
           client.apps().daemonSets().inAnyNamespace().runnableInformer(0);
@@ -75,6 +85,13 @@ final class ClusterPods implements AutoCloseable {
       daemonSets = d;
     }
     return pods.hasSynced() && daemonSets.hasSynced();
+  }
+
+  private void busy(Pod pod) {
+    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    if (node != null && !node.isEmpty() && IdleNodes.isWorkload(pod, Instant.now())) {
+      onNodeBusy.accept(node);
+    }
   }
 
   /** Pods that count as demand now. */

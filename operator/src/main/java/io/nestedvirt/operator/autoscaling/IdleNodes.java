@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Since when each node has run nothing but DaemonSet and mirror pods, as the autoscaler observed
- * it. Kept in memory: after a restart every node's idle time starts again, which delays a
- * scale-down by at most {@code scaleDownAfter} and never removes a node early. Used from the
- * autoscaler's thread only.
+ * Since when each node has run nothing but DaemonSet and mirror pods. The autoscaler looks every
+ * refresh period, and the pod informer reports every workload pod bound to a node, added, changed
+ * or deleted, in between: a pod that came and went between two looks still restarts the node's idle
+ * time. Kept in memory: after a restart every node's idle time starts again, which delays a
+ * scale-down by at most {@code scaleDownAfter} and never removes a node early. Thread-safe.
  */
 final class IdleNodes {
   private final Map<String, Instant> emptySince = new HashMap<>();
@@ -32,16 +33,23 @@ final class IdleNodes {
     if (!vms.isEmpty() || node != null && DoNotDisrupt.holds(node)) {
       return false;
     }
-    return pods.stream()
-        .allMatch(
-            p ->
-                !DoNotDisrupt.holds(p)
-                    && DrainPlanner.decide(p, false, true, now).action()
-                        == DrainPlanner.Action.SKIP);
+    return pods.stream().allMatch(p -> !DoNotDisrupt.holds(p) && !isWorkload(p, now));
+  }
+
+  /**
+   * A pod a drain would evict (not a DaemonSet, mirror or finished pod): it keeps its node busy.
+   */
+  static boolean isWorkload(Pod pod, Instant now) {
+    return DrainPlanner.decide(pod, false, true, now).action() != DrainPlanner.Action.SKIP;
+  }
+
+  /** A workload pod was on the node just now: its idle time starts again at the next look. */
+  synchronized void busy(String node) {
+    emptySince.remove(node);
   }
 
   /** Records what the node runs now; returns how long it has been empty (zero if it is not). */
-  Duration observe(String node, boolean empty, Instant now) {
+  synchronized Duration observe(String node, boolean empty, Instant now) {
     if (!empty) {
       emptySince.remove(node);
       return Duration.ZERO;
@@ -50,7 +58,7 @@ final class IdleNodes {
   }
 
   /** Forgets nodes that are not observed any more (gone, or no longer in an autoscaled pool). */
-  void retainOnly(Set<String> nodes) {
+  synchronized void retainOnly(Set<String> nodes) {
     emptySince.keySet().retainAll(nodes);
   }
 }

@@ -62,8 +62,20 @@ class IdleNodesTest {
     assertThat(idle.observe("n", true, T0.plusSeconds(400))).isZero();
     assertThat(idle.observe("n", true, T0.plusSeconds(460))).isEqualTo(Duration.ofMinutes(1));
 
+    idle.busy("n"); // a pod came and went between two looks
+    assertThat(idle.observe("n", true, T0.plusSeconds(500))).isZero();
+    assertThat(idle.observe("n", true, T0.plusSeconds(560))).isEqualTo(Duration.ofMinutes(1));
+
     idle.retainOnly(Set.of());
     assertThat(idle.observe("n", true, T0.plusSeconds(900))).as("forgotten").isZero();
+  }
+
+  @Test
+  void onlyPodsADrainWouldEvictMakeANodeBusy() {
+    assertThat(IdleNodes.isWorkload(appPod(), T0)).isTrue();
+    assertThat(IdleNodes.isWorkload(daemonSetPod(false), T0)).isFalse();
+    assertThat(IdleNodes.isWorkload(mirrorPod(), T0)).isFalse();
+    assertThat(IdleNodes.isWorkload(finishedPod(), T0)).isFalse();
   }
 
   private static Pod appPod() {

@@ -11,8 +11,10 @@
  * nodes/status} subresource, so it behaves the same against fabric8's mock server and a real
  * kube-apiserver.
  *
- * <p>The {@code NestedVirtualizationReady} condition it writes stands in for the node agent (not
- * built yet). Its verdict is derived from the instance's CPU options, not from a KVM probe, and its
- * messages say so.
+ * <p>The {@code NestedVirtualizationReady} condition it writes stands in for the node agent (the
+ * sandbox runs the agent's own logic instead and tells the simulator when a node is verified). Its
+ * verdict is derived from the instance's CPU options, not from a KVM probe, and its messages say
+ * so. Once a node is verified it also plays KubeVirt's virt-handler and kata-deploy: their devices
+ * and labels.
  */
 package io.nestedvirt.sandbox.kubelet;

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -262,7 +263,7 @@ public final class PodBinder implements AutoCloseable {
     Pod updated = client.getKubernetesSerialization().clone(pod);
     List<PodCondition> conditions = new ArrayList<>();
     if (updated.getStatus() == null) {
-      updated.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+      updated.setStatus(new PodStatus());
     }
     if (updated.getStatus().getConditions() != null) {
       updated.getStatus().getConditions().stream()

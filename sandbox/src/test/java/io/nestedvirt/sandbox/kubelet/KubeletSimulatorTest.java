@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -341,6 +342,56 @@ class KubeletSimulatorTest {
             awaitCondition(instance, "NestedVirtualizationReady", "False"),
             "NestedVirtualizationReady");
     assertThat(condition.getMessage()).contains("no guest ran on r8i.large");
+  }
+
+  @Test
+  void aTypeTheEc2SourceDescribesOtherwiseOrNotAtAllGetsThoseFiguresOrItsNamesWithDefaultPods() {
+    simulator.describeInstanceTypesWith(
+        type ->
+            type.equals("m8i.xlarge")
+                ? Optional.of(new InstanceTypeShape(4, 16384, 4, 15))
+                : Optional.empty());
+    SimulatedInstance described = observed("i-0feedc0ffee000011", "10.1.0.11", "m8i.xlarge");
+    SimulatedInstance unknown = observed("i-0feedc0ffee000012", "10.1.0.12", "m9q.4xlarge");
+
+    Node small = awaitRegistered(described);
+    Node guessed = awaitRegistered(unknown);
+
+    assertThat(small.getStatus().getCapacity())
+        .as("4 ENIs x 15 IPv4, as described")
+        .containsEntry("pods", new Quantity("58"))
+        .containsEntry("memory", new Quantity("15400Mi"));
+    assertThat(guessed.getStatus().getCapacity())
+        .as("vCPUs and memory from the name, the kubelet's default max pods")
+        .containsEntry("cpu", new Quantity("16"))
+        .containsEntry("memory", new Quantity("61603Mi"))
+        .containsEntry("pods", new Quantity("110"));
+  }
+
+  private SimulatedInstance observed(String id, String ip, String type) {
+    SimulatedInstance instance =
+        new SimulatedInstance(
+            id,
+            "us-east-1a",
+            null,
+            ip,
+            type,
+            "x86_64",
+            InstanceState.RUNNING,
+            KubeletTestFixtures.eksUserData(),
+            true,
+            0,
+            Map.of());
+    simulator.observe(instance);
+    return instance;
+  }
+
+  private Node awaitRegistered(SimulatedInstance instance) {
+    return await()
+        .atMost(PATIENCE)
+        .until(
+            () -> kube.nodes().withName(instance.nodeName()).get(),
+            n -> n != null && n.getStatus() != null && n.getStatus().getCapacity() != null);
   }
 
   // ---- add-ons: virt-handler and kata-deploy ----
