@@ -108,9 +108,10 @@ class AutoscalingE2E {
       assertThat(withoutLeadingZero(history.desiredReplicas())).containsExactly(2);
       assertServedOnce(probes);
 
-      // Their deletion leaves both nodes idle: they go after scaleDownAfter, to minReplicas 0.
+      // Their deletion leaves both nodes idle: they go after scaleDownAfter, to minReplicas 0. The
+      // pods were bound moments ago (the scheduler's backoff after the nodes came): a node's idle
+      // time starts again when a pod comes, even one the operator's periodic look never saw there.
       int grown = history.decisions() - 1;
-      awaitSeenBusy(probes);
       Instant idleFrom = Instant.now();
       deleteAll(probes);
       awaitScaledToZero(pool);
@@ -165,7 +166,6 @@ class AutoscalingE2E {
 
       // 3. All deleted but the GPU pod: every node goes, every instance is terminated.
       int removals = stack.moto().instances(pool, "shutting-down", "terminated").size();
-      awaitSeenBusy(served);
       idleFrom = Instant.now();
       deleteAll(served);
       awaitScaledToZero(pool);
@@ -394,25 +394,6 @@ class AutoscalingE2E {
                         .list()
                         .getItems()
                         .isEmpty());
-  }
-
-  /**
-   * Waits until the operator has certainly seen the pods on their nodes: it looks at nodes once per
-   * refresh period (1 s here), so a node whose pods were bound for less than that may never have
-   * looked busy to it, and its idle time would rightly count from before they came. Two periods
-   * after the last binding (the {@code PodScheduled} condition's time, to the second) suffice.
-   */
-  private static void awaitSeenBusy(List<Pod> pods) throws InterruptedException {
-    Instant lastBound =
-        pods.stream()
-            .map(p -> PendingPods.scheduled(admin.pods().resource(p).get()).orElseThrow())
-            .map(c -> Instant.parse(c.getLastTransitionTime()))
-            .max(Instant::compareTo)
-            .orElseThrow();
-    Duration wait = Duration.between(Instant.now(), lastBound.plusSeconds(3));
-    if (wait.isPositive()) {
-      Thread.sleep(wait);
-    }
   }
 
   /**
