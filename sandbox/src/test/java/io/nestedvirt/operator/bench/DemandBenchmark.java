@@ -73,6 +73,15 @@ final class DemandBenchmark {
       String podCpu,
       String podMemory) {}
 
+  /** One shape's figures for the JSON, and its pending -> RunInstances samples. */
+  private record Measured(Map<String, Object> figures, Samples toLaunch) {
+    /** The operator's API writes in the phase, of every kind. */
+    int writes() {
+      return ((Map<?, ?>) figures.get("operatorApiWrites"))
+          .values().stream().mapToInt(v -> (Integer) v).sum();
+    }
+  }
+
   /** When each pod is due, as an offset from the start: its arrival shape. */
   record Shape(String name, String description, long[] dueNanos) {}
 
@@ -95,15 +104,13 @@ final class DemandBenchmark {
     result.put("refreshPeriodMs", s.refresh().toMillis());
     result.put("batchIdleMs", s.batchIdle().toMillis());
     result.put("batchMaxMs", s.batchMax().toMillis());
-    List<Map<String, Object>> measured = new ArrayList<>();
-    int perNode = 0;
+    List<Measured> measured = new ArrayList<>();
     for (Shape shape : shapes) {
-      Map<String, Object> r = measure(shape);
-      perNode = (int) r.get("podsPerNode");
-      measured.add(r);
+      measured.add(measure(shape));
     }
+    int perNode = (int) measured.get(0).figures().get("podsPerNode");
     result.put("podsPerNode", perNode);
-    result.put("shapes", measured);
+    result.put("shapes", measured.stream().map(Measured::figures).toList());
     report(measured, perNode);
     return result;
   }
@@ -133,7 +140,7 @@ final class DemandBenchmark {
     return new Shape("trickle", "one pod every " + s.trickleGap().toMillis() + " ms", due);
   }
 
-  private Map<String, Object> measure(Shape shape) throws Exception {
+  private Measured measure(Shape shape) throws Exception {
     OperatorBenchmark.progress("demand: %s: %s", shape.name(), shape.description());
     Map<String, List<Long>> launches = new ConcurrentHashMap<>();
     Set<String> seen = ConcurrentHashMap.newKeySet();
@@ -245,8 +252,7 @@ final class DemandBenchmark {
         r.put("operatorApiWrites", writes);
         r.put("operatorCpuSeconds", Samples.round(cpu));
         r.put("phaseSeconds", Samples.round((System.nanoTime() - start) / 1e9));
-        r.put("samples", toLaunch);
-        return r;
+        return new Measured(r, toLaunch);
       }
     }
   }
@@ -404,7 +410,7 @@ final class DemandBenchmark {
         + " number of nodes launched, then batch-max + batch-idle more for any extra launch.";
   }
 
-  private void report(List<Map<String, Object>> measured, int k) {
+  private void report(List<Measured> measured, int k) {
     double target = s.batchIdle().toMillis() + 1000;
     table.accept("");
     table.accept(
@@ -419,11 +425,16 @@ final class DemandBenchmark {
             s.refresh().toMillis(),
             s.batchIdle().toMillis(),
             s.batchMax().toMillis()));
+    for (Measured m : measured) {
+      table.accept(
+          String.format("   %s: %s", m.figures().get("shape"), m.figures().get("arrival")));
+    }
     table.accept(
         String.format(
             "   %-40s %7s %9s %9s %9s   %s", "", "pods", "p50 ms", "p99 ms", "max ms", "target"));
-    for (Map<String, Object> r : measured) {
-      Samples samples = (Samples) r.remove("samples");
+    for (Measured m : measured) {
+      Map<String, Object> r = m.figures();
+      Samples samples = m.toLaunch();
       boolean bursts = "bursts".equals(r.get("shape"));
       table.accept(
           String.format(
@@ -441,26 +452,34 @@ final class DemandBenchmark {
     }
     table.accept(
         String.format(
-            "   %-22s %-58s %6s %8s %8s %11s %10s",
-            "shape", "arrival", "nodes", "minimum", "RunInst.", "reconciles", "CPU s"));
-    for (Map<String, Object> r : measured) {
+            "   %-22s %8s %8s %13s %17s %15s %11s",
+            "",
+            "nodes",
+            "minimum",
+            "RunInstances",
+            "reconciles (pool)",
+            "operator CPU s",
+            "API writes"));
+    for (Measured m : measured) {
+      Map<String, Object> r = m.figures();
       table.accept(
           String.format(
-              "   %-22s %-58s %6d %8d %8d %11d %10.1f",
+              "   %-22s %8d %8d %13d %17s %15.1f %11d",
               r.get("shape"),
-              r.get("arrival"),
               r.get("nodesLaunched"),
               r.get("minimumNodes"),
               r.get("runInstancesCalls"),
-              r.get("reconciles"),
-              r.get("operatorCpuSeconds")));
+              r.get("reconciles") + " (" + r.get("poolReconciles") + ")",
+              r.get("operatorCpuSeconds"),
+              m.writes()));
     }
-    for (Map<String, Object> r : measured) {
+    for (Measured m : measured) {
+      Map<String, Object> r = m.figures();
       if (r.get("burstCreation") instanceof Map<?, ?> creation
           && r.get("burstLastPodToLastRunInstances") instanceof Map<?, ?> toLaunch) {
         table.accept(
             String.format(
-                "   %s: creating a burst took p50 %s ms, max %s ms; its last pod to the last"
+                "   %s: creating one took p50 %s ms, max %s ms; its last pod to the last"
                     + " RunInstances it waits for p50 %s ms, max %s ms (batch idle %d ms of it)",
                 r.get("shape"),
                 creation.get("p50Ms"),
@@ -469,14 +488,21 @@ final class DemandBenchmark {
                 toLaunch.get("maxMs"),
                 s.batchIdle().toMillis()));
       }
-      table.accept(
-          String.format(
-              "   %s: %d pod(s) took room on a node launched before they came (0 ms), %d not"
-                  + " served; operator's API writes %s",
-              r.get("shape"),
-              r.get("podsOnRoomLaunchedBeforeThem"),
-              r.get("podsNotServed"),
-              r.get("operatorApiWrites")));
     }
+    table.accept(
+        String.format(
+            "   pods on room of a node launched before they came (count 0 ms): %s; not served: %s",
+            measured.stream()
+                .map(
+                    m ->
+                        m.figures().get("shape")
+                            + " "
+                            + m.figures().get("podsOnRoomLaunchedBeforeThem"))
+                .toList(),
+            measured.stream()
+                .map(m -> m.figures().get("shape") + " " + m.figures().get("podsNotServed"))
+                .toList()));
+    table.accept(
+        "   target: nodes = minimum, one RunInstances per node; API writes by kind in the JSON");
   }
 }
