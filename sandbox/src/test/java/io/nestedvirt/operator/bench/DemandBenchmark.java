@@ -193,39 +193,13 @@ final class DemandBenchmark {
         double cpu = op.cpuSeconds() - cpuBefore;
         Map<String, Integer> ec2 = OperatorBenchmark.delta(ec2Before, stack.ec2.callCounts());
         Map<String, Integer> writes = stack.operatorWritesSinceLastCall();
-        List<Long> times = new ArrayList<>(launches.getOrDefault(POOL, List.of()));
-        Collections.sort(times);
-        Samples toLaunch = new Samples();
-        int onEarlierRoom = 0;
-        int unserved = 0;
-        for (int i = 0; i < pendingAt.length; i++) {
-          int node = (i + k) / k; // ceil((i + 1) / k)
-          if (node > times.size()) {
-            unserved++;
-            continue;
-          }
-          long wait = times.get(node - 1) - pendingAt[i];
-          if (wait < 0) {
-            onEarlierRoom++;
-          }
-          toLaunch.add(Math.max(0, wait) / 1e6);
+        List<Long> times = launches.getOrDefault(POOL, List.of());
+        ServingLaunches serving;
+        synchronized (times) {
+          serving = new ServingLaunches(pendingAt, times, k);
         }
-        // Per burst (pods due together): how long creating it took, and from its last pod to the
-        // launch of the last node its pods wait for, which is batch idle plus the operator's work.
-        Samples creation = new Samples();
-        Samples lastPodToLaunch = new Samples();
-        for (int first = 0, last; first < pendingAt.length; first = last + 1) {
-          last = first;
-          while (last + 1 < pendingAt.length
-              && shape.dueNanos()[last + 1] == shape.dueNanos()[first]) {
-            last++;
-          }
-          int node = (last + k) / k;
-          if (last > first && node <= times.size()) {
-            creation.add((pendingAt[last] - pendingAt[first]) / 1e6);
-            lastPodToLaunch.add((times.get(node - 1) - pendingAt[last]) / 1e6);
-          }
-        }
+        ServingLaunches.Waits waits = serving.waits();
+        ServingLaunches.Bursts bursts = serving.bursts(shape.dueNanos());
         double reconciles = after.sum(RECONCILES) - before.sum(RECONCILES);
         double poolReconciles =
             after.sum(RECONCILES, "kind", "NestedVirtPool")
@@ -236,13 +210,13 @@ final class DemandBenchmark {
         r.put("podsPerNode", k);
         r.put("arrivalSeconds", Samples.round((lastArrival - pendingAt[0]) / 1e9));
         r.put("lastPodToMinimumLaunchedSeconds", Samples.round((served - lastArrival) / 1e9));
-        r.put("pendingToRunInstances", toLaunch.summary());
-        if (creation.count() > 0) {
-          r.put("burstCreation", creation.summary());
-          r.put("burstLastPodToLastRunInstances", lastPodToLaunch.summary());
+        r.put("pendingToRunInstances", waits.toLaunch().summary());
+        if (bursts.creation().count() > 0) {
+          r.put("burstCreation", bursts.creation().summary());
+          r.put("burstLastPodToLastRunInstances", bursts.lastPodToLaunch().summary());
         }
-        r.put("podsOnRoomLaunchedBeforeThem", onEarlierRoom);
-        r.put("podsNotServed", unserved);
+        r.put("podsOnRoomLaunchedBeforeThem", waits.onEarlierRoom());
+        r.put("podsNotServed", waits.unserved());
         r.put("nodesLaunched", times.size());
         r.put("minimumNodes", minimum);
         r.put("runInstancesCalls", ec2.getOrDefault("RunInstances", 0));
@@ -252,7 +226,7 @@ final class DemandBenchmark {
         r.put("operatorApiWrites", writes);
         r.put("operatorCpuSeconds", Samples.round(cpu));
         r.put("phaseSeconds", Samples.round((System.nanoTime() - start) / 1e9));
-        return new Measured(r, toLaunch);
+        return new Measured(r, waits.toLaunch());
       }
     }
   }
