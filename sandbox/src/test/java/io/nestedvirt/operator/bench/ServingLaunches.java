@@ -6,10 +6,12 @@ import java.util.List;
 
 /**
  * Which launch serves which pending pod, when every pod is alike and {@code perNode} of them fill a
- * node, and the pool packs them in arrival order onto the room already coming before opening new
- * nodes (the demand phase's pods, see {@link DemandBenchmark}): pods 0..i are all served exactly
- * when {@code ceil((i+1)/perNode)} nodes have launched, so pod i waits for the pool's {@code
- * ceil((i+1)/perNode)}-th launch. Pure: times are {@link System#nanoTime} readings.
+ * node (the demand phase's pods, see {@link DemandBenchmark}): the operator packs pods first-fit
+ * decreasing with ties broken by name, which the phase makes arrival order, and re-packs every
+ * pending pod onto the room of nodes already coming before it opens new ones. So pods 0..i are all
+ * served exactly when {@code ceil((i+1)/perNode)} nodes have launched, and pod i waits for the
+ * pool's {@code ceil((i+1)/perNode)}-th launch, whichever machine that is. Pure: times are {@link
+ * System#nanoTime} readings.
  */
 final class ServingLaunches {
   private final long[] pendingAt;
