@@ -45,6 +45,14 @@ final class BenchStack implements AutoCloseable {
   private OperatorRuntime operator;
 
   BenchStack(Function<SimulatedInstance, Verdict> verdicts) {
+    this(verdicts, Duration.ZERO);
+  }
+
+  /**
+   * As above, with running instances registering their Nodes only after {@code registrationDelay}:
+   * longer than a phase, it keeps every node launched in it on its way (Joining).
+   */
+  BenchStack(Function<SimulatedInstance, Verdict> verdicts, Duration registrationDelay) {
     api = EmbeddedApiServer.start();
     ec2 =
         Ec2Emulator.builder()
@@ -59,7 +67,7 @@ final class BenchStack implements AutoCloseable {
         new KubeletSimulator(
                 api.client(),
                 KubeletSimulator.Settings.defaults()
-                    .withRegistrationDelay(Duration.ZERO)
+                    .withRegistrationDelay(registrationDelay)
                     .withVerificationDelay(Duration.ZERO)
                     // What is measured ends at verification; the add-ons' two writes per node
                     // would only queue on the simulator's one thread and slow other nodes.

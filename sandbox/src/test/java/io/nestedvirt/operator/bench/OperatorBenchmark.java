@@ -42,7 +42,10 @@ import java.util.function.Function;
  *       reconciles per second, heap after a full GC, RSS, requests per refresh;
  *   <li>start-up: JVM start to first reconcile with P pools present, a plain JVM against one with a
  *       JDK AOT cache that the jar's own run against the stack trained;
- *   <li>one pool of 1,000: time to Ready, and the operator's API writes and EC2 calls per instance.
+ *   <li>one pool of 1,000: time to Ready, and the operator's API writes and EC2 calls per instance;
+ *   <li>demand: 1,000 pending pods over a minute, in bursts and as a trickle, at an autoscaled
+ *       pool; pending pod to RunInstances, and nodes launched against the fewest that hold them
+ *       (see {@link DemandBenchmark}).
  * </ol>
  */
 public final class OperatorBenchmark {
@@ -50,6 +53,9 @@ public final class OperatorBenchmark {
       List.of("RunInstances", "TerminateInstances", "CreateTags");
   private static final String LISTINGS = "nestedvirt_instance_listing_duration_seconds_count";
   private static final String RECONCILES = "operator_sdk_reconciliations_started_total";
+
+  /** The demand phase's pods arrive over this window. */
+  private static final Duration ARRIVAL_WINDOW = Duration.ofMinutes(1);
 
   /** Where the operator processes' logs and the AOT cache go. */
   private static final Path WORK = Path.of("sandbox/target/bench");
@@ -74,6 +80,11 @@ public final class OperatorBenchmark {
       Duration scaleRefresh,
       Duration scaleTimeout,
       int startupRuns,
+      int demandPods,
+      int demandBurst,
+      Duration demandRefresh,
+      Duration batchIdle,
+      Duration batchMax,
       Set<String> skip) {
     static Options parse(String[] args) {
       Map<String, String> a = new LinkedHashMap<>();
@@ -97,6 +108,12 @@ public final class OperatorBenchmark {
           Duration.ofMillis(Long.parseLong(a.getOrDefault("scale-refresh-ms", "5000"))),
           Duration.ofSeconds(Long.parseLong(a.getOrDefault("scale-timeout-s", "600"))),
           Integer.parseInt(a.getOrDefault("startup-runs", "3")),
+          Integer.parseInt(a.getOrDefault("demand-pods", "1000")),
+          Integer.parseInt(a.getOrDefault("demand-burst", "50")),
+          // The operator's default: its periodic look must not hide the batch window.
+          Duration.ofMillis(Long.parseLong(a.getOrDefault("demand-refresh-ms", "30000"))),
+          Duration.ofMillis(Long.parseLong(a.getOrDefault("batch-idle-ms", "1000"))),
+          Duration.ofMillis(Long.parseLong(a.getOrDefault("batch-max-ms", "10000"))),
           Set.of(a.getOrDefault("skip", "").split(",")));
     }
   }
@@ -138,6 +155,9 @@ public final class OperatorBenchmark {
     }
     if (!o.skip().contains("onepool")) {
       json.put("onePool", onePool());
+    }
+    if (!o.skip().contains("demand")) {
+      json.put("demand", demand());
     }
     json.put("loadAverageAtEnd", ProcStat.loadAverage());
     double wall = (System.nanoTime() - start) / 1e9;
@@ -421,8 +441,7 @@ public final class OperatorBenchmark {
     return result;
   }
 
-  private static Map<String, Integer> delta(
-      Map<String, Integer> before, Map<String, Integer> after) {
+  static Map<String, Integer> delta(Map<String, Integer> before, Map<String, Integer> after) {
     Map<String, Integer> d = new java.util.TreeMap<>();
     after.forEach(
         (k, v) -> {
@@ -694,6 +713,29 @@ public final class OperatorBenchmark {
     }
   }
 
+  // ---- 6. demand ----
+
+  /** Pending pods over a minute: {@link #ARRIVAL_WINDOW} split into bursts, or a trickle. */
+  private Map<String, Object> demand() throws Exception {
+    int pods = o.demandPods();
+    int bursts = (pods + o.demandBurst() - 1) / o.demandBurst();
+    return new DemandBenchmark(
+            new DemandBenchmark.Settings(
+                o.jar(),
+                WORK,
+                o.demandRefresh(),
+                o.batchIdle(),
+                o.batchMax(),
+                pods,
+                o.demandBurst(),
+                ARRIVAL_WINDOW.dividedBy(bursts),
+                ARRIVAL_WINDOW.dividedBy(pods),
+                "350m",
+                "512Mi"),
+            l -> line("%s", l))
+        .run();
+  }
+
   // ---- 4. start-up, plain and with an AOT cache ----
 
   /**
@@ -841,7 +883,7 @@ public final class OperatorBenchmark {
     table.append(String.format(format, args)).append('\n');
   }
 
-  private static void progress(String format, Object... args) {
+  static void progress(String format, Object... args) {
     System.err.println("bench: " + String.format(format, args));
   }
 

@@ -52,6 +52,19 @@ final class OperatorProcess implements AutoCloseable {
       List<String> jvmOptions,
       String logName)
       throws IOException {
+    return start(jar, stack, refreshPeriod, workDir, jvmOptions, logName, List.of());
+  }
+
+  /** As above, with more options for the jar's {@code run} (e.g. {@code --batch-idle 1s}). */
+  static OperatorProcess start(
+      Path jar,
+      BenchStack stack,
+      Duration refreshPeriod,
+      Path workDir,
+      List<String> jvmOptions,
+      String logName,
+      List<String> runOptions)
+      throws IOException {
     Files.createDirectories(workDir);
     Path kubeconfig = workDir.resolve("kubeconfig");
     Files.writeString(
@@ -110,6 +123,7 @@ final class OperatorProcess implements AutoCloseable {
             BenchStack.caPlaceholder(),
             "--service-cidr",
             "10.100.0.0/16"));
+    command.addAll(runOptions);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

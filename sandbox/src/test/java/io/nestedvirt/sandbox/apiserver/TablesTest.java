@@ -28,7 +28,7 @@ class TablesTest {
             """
             {"metadata": {"name": "kubevirt", "creationTimestamp": "2026-11-26T10:00:00Z"},
              "spec": {"replicas": 3, "instanceTypes": ["m8i.2xlarge"]},
-             "status": {"replicas": 3, "readyReplicas": 1,
+             "status": {"desiredReplicas": 3, "replicas": 3, "readyReplicas": 1,
                         "conditions": [{"type": "Reconciling", "reason": "Launching"},
                                        {"type": "Ready", "reason": "InstancesStarting"}]}}
             """);
