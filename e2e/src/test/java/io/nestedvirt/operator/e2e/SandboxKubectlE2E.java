@@ -105,7 +105,8 @@ class SandboxKubectlE2E {
       assertThat(kubectl(kubeconfig, "get", "nvp", "extra", "-o", "wide"))
           .containsPattern("TYPES")
           .containsPattern(
-              "extra\\s+\\S+\\s+on-demand\\s+\\[\"c8i.large\"]\\s+2\\s+Ready\\s+2\\s+2");
+              // STATUS, then DESIRED (status.desiredReplicas), READY, CURRENT: by JSON path.
+              "extra\\s+\\S+\\s+on-demand\\s+\\[\"c8i.large\"]\\s+Ready\\s+2\\s+2\\s+2");
 
       assertThat(kubectl(kubeconfig, "describe", "nvp", "extra"))
           .contains("Events:")
