@@ -183,13 +183,32 @@ class OperatorChaos {
     awaitOrphansCollected();
   }
 
-  /** Waits (up to 2 min) until the pool is not being deleted: gone, or alive. */
+  /**
+   * Waits (up to 2 min) until the pool is not being deleted: gone, or alive. As in {@link
+   * #converge}, the 2 minutes count from when the disruption controller gives back an eviction
+   * whose pod was never deleted: the pool's drains cannot end before then.
+   */
   private void awaitNotDeleting(String name) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    Duration limit = Duration.ofMinutes(2);
+    long deadline = System.nanoTime() + limit.toNanos();
+    boolean granted = false;
     while (System.nanoTime() < deadline) {
       var pool = admin.resources(NestedVirtPool.class).withName(name).get();
       if (pool == null || pool.getMetadata().getDeletionTimestamp() == null) {
         return;
+      }
+      Optional<Instant> phantom = workload.phantomDisruptionUntil();
+      if (phantom.isPresent()) {
+        long extended =
+            System.nanoTime()
+                + Duration.between(Instant.now(), phantom.get()).plus(limit).toNanos();
+        if (extended > deadline) {
+          deadline = extended;
+          if (!granted) {
+            granted = true;
+            phantomHolds.add("deleting " + name);
+          }
+        }
       }
       Thread.sleep(500);
     }
