@@ -191,28 +191,40 @@ class OperatorChaos {
   private void awaitNotDeleting(String name) throws InterruptedException {
     Duration limit = Duration.ofMinutes(2);
     long deadline = System.nanoTime() + limit.toNanos();
-    boolean granted = false;
     while (System.nanoTime() < deadline) {
       var pool = admin.resources(NestedVirtPool.class).withName(name).get();
       if (pool == null || pool.getMetadata().getDeletionTimestamp() == null) {
         return;
       }
-      Optional<Instant> phantom = workload.phantomDisruptionUntil();
-      if (phantom.isPresent()) {
-        long extended =
-            System.nanoTime()
-                + Duration.between(Instant.now(), phantom.get()).plus(limit).toNanos();
-        if (extended > deadline) {
-          deadline = extended;
-          if (!granted) {
-            granted = true;
-            phantomHolds.add("deleting " + name);
-          }
-        }
-      }
+      deadline = grantPhantomHold("deleting " + name, deadline, limit);
       Thread.sleep(500);
     }
     failures.add("pool " + name + " was still being deleted 2 min into the zone phase");
+  }
+
+  /**
+   * The wait's deadline, moved to {@code limit} after the disruption controller gives back an
+   * eviction whose pod was never deleted, if the budget counts one now; the first move of a wait is
+   * recorded under {@code what} for the summary.
+   */
+  private long grantPhantomHold(String what, long deadline, Duration limit) {
+    Optional<Instant> phantom = workload.phantomDisruptionUntil();
+    if (phantom.isEmpty()) {
+      return deadline;
+    }
+    long extended =
+        System.nanoTime() + Duration.between(Instant.now(), phantom.get()).plus(limit).toNanos();
+    if (extended <= deadline) {
+      return deadline;
+    }
+    if (!phantomHolds.contains(what)) {
+      phantomHolds.add(what);
+      System.out.printf(
+          "chaos: %s: the budget counts an eviction whose pod was never deleted, given back at %s;"
+              + " the limit counts from then%n",
+          what, phantom.get());
+    }
+    return extended;
   }
 
   /** The churn runs for {@code length}; when the phase's faults end the caller says. */
@@ -239,7 +251,6 @@ class OperatorChaos {
   private void converge(String phase, Duration limit) throws InterruptedException {
     long from = System.nanoTime();
     long deadline = from + limit.toNanos();
-    boolean granted = false;
     Optional<String> why = Optional.of("not checked");
     while (System.nanoTime() < deadline) {
       why = observer.notConverged();
@@ -249,23 +260,7 @@ class OperatorChaos {
         System.out.printf("chaos: %s: converged in %.1f s%n", phase, took / 1000.0);
         return;
       }
-      Optional<Instant> phantom = workload.phantomDisruptionUntil();
-      if (phantom.isPresent()) {
-        long extended =
-            System.nanoTime()
-                + Duration.between(Instant.now(), phantom.get()).plus(limit).toNanos();
-        if (extended > deadline) {
-          deadline = extended;
-          if (!granted) {
-            granted = true;
-            phantomHolds.add(phase);
-            System.out.printf(
-                "chaos: %s: the budget counts an eviction whose pod was never deleted, given back"
-                    + " at %s; the limit counts from then%n",
-                phase, phantom.get());
-          }
-        }
-      }
+      deadline = grantPhantomHold(phase, deadline, limit);
       Thread.sleep(500);
     }
     convergence.put(phase, -1L);

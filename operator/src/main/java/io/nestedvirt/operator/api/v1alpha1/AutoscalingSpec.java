@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.nestedvirt.operator.Durations;
 import java.time.Duration;
 
 /**
@@ -19,6 +20,8 @@ import java.time.Duration;
     value = "self.minReplicas <= self.maxReplicas",
     message = "autoscaling.minReplicas must not be larger than autoscaling.maxReplicas")
 public class AutoscalingSpec {
+  private static final String DEFAULT_SCALE_DOWN_AFTER = "10m";
+
   @JsonPropertyDescription("The pool never has fewer nodes than this, even when they are idle.")
   @Default("0")
   @Min(0)
@@ -36,9 +39,9 @@ public class AutoscalingSpec {
   @JsonPropertyDescription(
       "How long a node must have run nothing but DaemonSet and mirror pods before it is removed,"
           + " like 10m. Nodes with VMs are never removed for being idle.")
-  @Default("10m")
+  @Default(DEFAULT_SCALE_DOWN_AFTER)
   @Pattern(NestedVirtPoolSpec.DURATION)
-  public String scaleDownAfter = "10m";
+  public String scaleDownAfter = DEFAULT_SCALE_DOWN_AFTER;
 
   @JsonPropertyDescription(
       "When several autoscaled pools fit a pending pod, the one with the highest weight grows"
@@ -64,7 +67,7 @@ public class AutoscalingSpec {
 
   /** {@code scaleDownAfter}, or its default when unset. */
   public Duration idleTimeout() {
-    return io.nestedvirt.operator.Durations.parse(scaleDownAfter == null ? "10m" : scaleDownAfter);
+    return Durations.parse(scaleDownAfter == null ? DEFAULT_SCALE_DOWN_AFTER : scaleDownAfter);
   }
 
   /** {@code count} kept within [min, max]. */
