@@ -176,6 +176,10 @@ public final class OperatorRuntime implements AutoCloseable {
             clock,
             settings,
             metrics);
+    // TODO(images): the image cache replaces this.
+    java.util.function.Function<
+            io.nestedvirt.operator.api.v1alpha1.NestedVirtPool, java.util.Optional<String>>
+        images = pool -> java.util.Optional.empty();
     PoolController pools =
         new PoolController(
             cloud,
@@ -194,7 +198,8 @@ public final class OperatorRuntime implements AutoCloseable {
             launchBackoff,
             metrics,
             vms,
-            decisions);
+            decisions,
+            images);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -212,7 +217,8 @@ public final class OperatorRuntime implements AutoCloseable {
             unreadable,
             launchBackoff,
             metrics,
-            vms);
+            vms,
+            images);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);

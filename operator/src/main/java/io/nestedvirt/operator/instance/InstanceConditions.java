@@ -23,6 +23,12 @@ public final class InstanceConditions {
    */
   public static final String HEALTHY = "Healthy";
 
+  /**
+   * The pool would launch this machine differently now (True, with what differs: instance type,
+   * launch settings, image); the pool replaces it within its disruption budget.
+   */
+  public static final String DRIFTED = "Drifted";
+
   /** Launched, registered, verified and the node Ready: workloads can land. */
   public static final String READY = "Ready";
 
@@ -39,7 +45,16 @@ public final class InstanceConditions {
   public static final String VOLUMES_DETACHED = "VolumesDetached";
 
   static final List<String> ORDER =
-      List.of(READY, LAUNCHED, REGISTERED, VERIFIED, HEALTHY, DRAINING, DRAINED, VOLUMES_DETACHED);
+      List.of(
+          READY,
+          LAUNCHED,
+          REGISTERED,
+          VERIFIED,
+          HEALTHY,
+          DRIFTED,
+          DRAINING,
+          DRAINED,
+          VOLUMES_DETACHED);
 
   private InstanceConditions() {}
 }

@@ -39,8 +39,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.MDC;
 
 /**
@@ -76,6 +78,7 @@ public final class InstanceLifecycle
   private final Verification verification;
   private final Liveness liveness;
   private final Health health;
+  private final DriftCheck drift;
   private final ScaleDownDrain scaleDown;
   private final Termination termination;
   private final VolumeAttachmentEvents volumeAttachments;
@@ -106,7 +109,8 @@ public final class InstanceLifecycle
       UnreadableObjects unreadable,
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
-      VmInventory vms) {
+      VmInventory vms,
+      Function<NestedVirtPool, Optional<String>> images) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     VmDrainGate gate =
         new VmDrainGate(
@@ -134,6 +138,7 @@ public final class InstanceLifecycle
         new Verification(client, events, heartbeat, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Health(heartbeat),
+        new DriftCheck(images, events),
         new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
@@ -162,6 +167,7 @@ public final class InstanceLifecycle
       Verification verification,
       Liveness liveness,
       Health health,
+      DriftCheck drift,
       ScaleDownDrain scaleDown,
       Termination termination,
       VolumeAttachmentEvents volumeAttachments,
@@ -178,6 +184,7 @@ public final class InstanceLifecycle
     this.verification = verification;
     this.liveness = liveness;
     this.health = health;
+    this.drift = drift;
     this.scaleDown = scaleDown;
     this.termination = termination;
     this.volumeAttachments = volumeAttachments;
@@ -240,6 +247,7 @@ public final class InstanceLifecycle
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
       metrics.step(object.poolName(), "health", () -> health.reconcile(m));
+      metrics.step(object.poolName(), "drift", () -> drift.reconcile(m));
       InstancePhase derived = Readiness.derive(m);
       InstancePhase phase =
           metrics.step(object.poolName(), "scaleDown", () -> scaleDown.reconcile(m, derived));

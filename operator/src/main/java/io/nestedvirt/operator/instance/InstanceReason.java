@@ -49,7 +49,9 @@ public enum InstanceReason {
   Terminating,
   NoNode,
   // VolumesDetached
-  AwaitingVolumeDetach;
+  AwaitingVolumeDetach,
+  UpToDate,
+  Drifted;
 
   /**
    * Whether a Launched reason as stored ends the launch; a reason this version does not know (a

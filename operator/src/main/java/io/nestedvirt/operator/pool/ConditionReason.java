@@ -38,5 +38,9 @@ public enum ConditionReason {
   RetryingAfterError,
   LaunchBackoff,
   DemandServed,
-  MaxReplicasReached
+  MaxReplicasReached,
+  UpToDate,
+  Rolling,
+  WindowClosed,
+  DisruptionBlocked
 }

@@ -30,6 +30,13 @@ public final class ConditionType {
    */
   public static final String NODES_HEALTHY = "NodesHealthy";
 
+  /**
+   * Every serving node matches the pool (none drifted or expired); when not, the reason says
+   * whether they are being replaced (Rolling) or what holds the rollout (WindowClosed,
+   * DisruptionBlocked).
+   */
+  public static final String NODES_UP_TO_DATE = "NodesUpToDate";
+
   /** The pool has as many instances as it asks for. */
   public static final String SCALED = "Scaled";
 

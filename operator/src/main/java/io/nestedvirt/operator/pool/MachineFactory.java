@@ -11,6 +11,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
+import io.nestedvirt.operator.launch.LaunchSettingsHash;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,7 @@ final class MachineFactory {
     spec.zone = decision.zone();
     spec.capacityType = decision.capacityType();
     spec.launchSettingsHash = decision.launchSettingsHash();
+    spec.launchSettings = LaunchSettingsHash.fields(pool.getSpec());
     spec.instanceId = decision.adoptedInstanceId();
     machine.setSpec(spec);
     return machine;

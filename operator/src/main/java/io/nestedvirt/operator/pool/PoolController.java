@@ -21,10 +21,12 @@ import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.ReconcileRetry;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
+import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
 import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
+import io.nestedvirt.operator.api.v1alpha1.RolloutStatus;
 import io.nestedvirt.operator.autoscaling.ScaleDecision;
 import io.nestedvirt.operator.autoscaling.ScaleDecisions;
 import io.nestedvirt.operator.cloud.CloudProvider;
@@ -60,6 +62,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -109,6 +112,9 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final OperatorMetrics metrics;
   private final VmInventory vms;
 
+  /** The AMI a pool's new launches use, from the image cache (no API call when cached). */
+  private final Function<NestedVirtPool, Optional<String>> images;
+
   /** The autoscaler's decisions for autoscaled pools, each taken once (see {@link #autoscale}). */
   private final ScaleDecisions decisions;
 
@@ -146,7 +152,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
       VmInventory vms,
-      ScaleDecisions decisions) {
+      ScaleDecisions decisions,
+      Function<NestedVirtPool, Optional<String>> images) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
@@ -165,6 +172,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.metrics = metrics;
     this.vms = vms;
     this.decisions = decisions;
+    this.images = images;
   }
 
   @Override
@@ -324,6 +332,15 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     /** How many machines served the pool when the decision was taken. */
     private int servingAtDecision;
 
+    /** The serving machines that drifted or expired, found before the count is decided. */
+    private OutdatedMachines outdated = OutdatedMachines.NONE;
+
+    /** The rolling replacement's plan: its surge is added to the count the pool launches for. */
+    private RolloutPlanner.RolloutPlan rollout = RolloutPlanner.RolloutPlan.NONE;
+
+    /** Replacements under way after this reconcile's: victims draining. */
+    private int replacing;
+
     Reconcile(NestedVirtPool pool, KubernetesClient client) {
       this.pool = pool;
       this.client = client;
@@ -355,14 +372,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (valid) {
         step("replaceFailed", () -> replaceFailed(all));
         step("repair", () -> repair(all));
+        step("drift", () -> findOutdated(all));
         step("autoscale", () -> autoscale(all));
         step("cancelScaleDown", () -> cancelScaleDown(all));
+        step("rollout", () -> rollout(all));
         ScalePlanner.ScalePlan plan =
             step(
                 "plan",
                 () ->
                     ScalePlanner.plan(
-                        target,
+                        target + rollout.surge(),
                         all.stream().filter(PoolController.this::serves).toList(),
                         this::workloadOn,
                         victims()));
@@ -378,7 +397,11 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         scaleDownBlocked(plan);
       }
       boolean canConverge =
-          valid && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID) && !adopted.pending();
+          valid
+              && !conditions.isFalse(ConditionType.LAUNCH_CONFIG_VALID)
+              && !adopted.pending()
+              && rollout.waiting() != RolloutPlanner.Waiting.ROLLING
+              && replacing == 0;
       report(all, canConverge);
     }
 
@@ -453,16 +476,17 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         return;
       }
       List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
+      int counted = serving.size() - surgeAhead(serving.size());
       decision = decisions.take(pool.name()).orElse(null);
       if (decision == null) {
         // Between decisions the pool holds what it has (a failed machine is replaced, a victim
         // taken back stays): only a decision, or a lower maxReplicas, removes nodes.
-        target = pool.getSpec().autoscaling.clamp(Math.max(target, serving.size()));
+        target = pool.getSpec().autoscaling.clamp(Math.max(target, counted));
         return;
       }
-      servingAtDecision = serving.size();
+      servingAtDecision = counted;
       int idle = (int) serving.stream().filter(m -> decision.idle().contains(m.name())).count();
-      target = pool.getSpec().autoscaling.clamp(serving.size() + decision.launches().size() - idle);
+      target = pool.getSpec().autoscaling.clamp(counted + decision.launches().size() - idle);
       List<String> waiting = decision.waitingAtMax();
       if (waiting.isEmpty()) {
         conditions.set(
@@ -488,12 +512,172 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     /**
+     * Finds the serving machines that drifted (settings, instance type or image no longer the
+     * pool's) or expired, and shows the image new launches use. Before the count is decided: the
+     * machines a rollout launched ahead are not part of it.
+     */
+    private void findOutdated(List<NestedVirtInstance> all) {
+      Optional<String> image = images.apply(pool);
+      image.ifPresent(id -> status.image = id);
+      List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
+      outdated = OutdatedMachines.of(serving, pool.getSpec(), image, now);
+      outdated.nextExpiry().ifPresent(t -> requeueWithin(Duration.between(now, t).plusMillis(1)));
+      status.updatedReplicas = serving.size() - outdated.why().size();
+      RolloutStatus previous = status.rollout == null ? new RolloutStatus() : status.rollout;
+      if (outdated.drifted() > previous.drifted) {
+        events.normal(
+            pool,
+            EventReason.Drifted,
+            outdated.drifted() + " machine(s) drifted: " + outdated.describe());
+      }
+    }
+
+    /**
+     * How many of the serving machines a rollout launched ahead of the pool's count (its surge): an
+     * autoscaled pool must not take them for demand, or each rollout would grow it.
+     */
+    private int surgeAhead(int serving) {
+      if (outdated.isEmpty()) {
+        return 0;
+      }
+      return Math.min(DisruptionSpec.of(pool.getSpec()).surge(), Math.max(0, serving - target));
+    }
+
+    /**
+     * Replaces outdated machines within spec.disruption's budget and window (see {@link
+     * RolloutPlanner}): a machine with a node is marked, drains (its VMs migrate) and is deleted
+     * once drained; one without a node is deleted at once. Their successors launch as for any
+     * missing machine, the surge ones ahead.
+     */
+    private void rollout(List<NestedVirtInstance> all) {
+      DisruptionSpec spec = DisruptionSpec.of(pool.getSpec());
+      Optional<DisruptionWindow> window = DisruptionWindow.of(spec.schedule, spec.duration);
+      boolean open = window.map(w -> w.isOpen(now)).orElse(true);
+      List<NestedVirtInstance> serving = all.stream().filter(PoolController.this::serves).toList();
+      int underWay =
+          (int)
+              all.stream().filter(PoolController.this::draining).filter(marks::isReplaced).count();
+      rollout =
+          RolloutPlanner.plan(
+              target,
+              serving,
+              outdated.why(),
+              underWay,
+              new RolloutPlanner.Budget(spec.surge(), spec.unavailable()),
+              open,
+              this::workloadOn);
+      for (NestedVirtInstance m : rollout.toReplace()) {
+        String why = outdated.why().get(m.name());
+        if (RolloutPlanner.hasNode(m)) {
+          marks.markReplaced(client, m, why, now);
+          underWay++;
+          events.normal(
+              pool,
+              EventReason.Replacing,
+              "replacing " + describe(m) + " (" + why + "): draining its node");
+        } else {
+          delete(m);
+          events.normal(
+              pool,
+              EventReason.Replacing,
+              "replacing " + describe(m) + " (" + why + "): it has no node yet, deleted");
+        }
+      }
+      replacing = underWay;
+      RolloutStatus r = rolloutStatus();
+      if (r.drifted + r.expired + r.replacing == 0 && (!outdated.isEmpty() || replacing > 0)) {
+        r.replaced = 0; // a new rollout begins
+      }
+      r.drifted = outdated.drifted();
+      r.expired = outdated.expired();
+      r.replacing = replacing;
+      reportRollout(spec, window);
+    }
+
+    /** NodesUpToDate, with a Warning Event when the rollout comes to wait and one when it ends. */
+    private void reportRollout(DisruptionSpec spec, Optional<DisruptionWindow> window) {
+      if (outdated.isEmpty() && replacing == 0) {
+        conditions.set(
+            ConditionType.NODES_UP_TO_DATE,
+            true,
+            ConditionReason.UpToDate,
+            "every node matches the pool");
+        if (conditions.transitioned(ConditionType.NODES_UP_TO_DATE)
+            && rolloutStatus().replaced > 0) {
+          events.normal(
+              pool,
+              EventReason.RolloutComplete,
+              "every node matches the pool: " + rolloutStatus().replaced + " replaced");
+        }
+        return;
+      }
+      String what =
+          outdated.why().size()
+              + " node(s) to replace"
+              + (outdated.isEmpty() ? "" : ": " + outdated.describe())
+              + (replacing == 0 ? "" : "; " + replacing + " being replaced");
+      String held =
+          rollout.held().isEmpty()
+              ? ""
+              : "; held: "
+                  + String.join(
+                      "; ", rollout.held().stream().map(ScalePlanner.Held::describe).toList());
+      switch (rollout.waiting()) {
+        case WINDOW -> {
+          DisruptionWindow w = window.orElseThrow();
+          requeueWithin(Duration.between(now, w.opensAt(now)));
+          waiting(
+              ConditionReason.WindowClosed,
+              what + "; voluntary replacement waits for the disruption window: " + w.describe(now));
+        }
+        case HELD ->
+            waiting(
+                ConditionReason.DisruptionBlocked,
+                what
+                    + "; every one that could go next is held"
+                    + held
+                    + ". The rollout goes on as soon as they are released: a VMI becomes"
+                    + " migratable or stops, an annotation "
+                    + DoNotDisrupt.ANNOTATION
+                    + " is removed");
+        default ->
+            conditions.set(
+                ConditionType.NODES_UP_TO_DATE,
+                false,
+                ConditionReason.Rolling,
+                what
+                    + " (maxSurge "
+                    + spec.surge()
+                    + ", maxUnavailable "
+                    + spec.unavailable()
+                    + "): each successor is verified and Ready before an old node drains"
+                    + held);
+      }
+    }
+
+    private void waiting(ConditionReason reason, String message) {
+      conditions.set(ConditionType.NODES_UP_TO_DATE, false, reason, message);
+      if (conditions.changed(ConditionType.NODES_UP_TO_DATE)) {
+        events.warning(pool, EventReason.RolloutWaiting, message);
+      }
+      requeueWithin(refreshPeriod);
+    }
+
+    private RolloutStatus rolloutStatus() {
+      if (status.rollout == null) {
+        status.rollout = new RolloutStatus();
+      }
+      return status.rollout;
+    }
+
+    /**
      * Which machines a scale-down may take: any, except for an autoscaler's decision, which removes
      * only the idle nodes it names (unless the pool is above maxReplicas: then any, idle first).
      */
     private ScalePlanner.Victims victims() {
       if (decision == null) {
-        return ScalePlanner.Victims.ANY;
+        // A shrinking pool gives up outdated machines first: each is one replacement fewer.
+        return new ScalePlanner.Victims(outdated.why().keySet(), false);
       }
       return new ScalePlanner.Victims(
           decision.idle(), servingAtDecision <= pool.getSpec().autoscaling.max());
@@ -605,7 +789,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         return;
       }
       int serving = (int) all.stream().filter(PoolController.this::serves).count();
-      List<NestedVirtInstance> kept = ScaleDownCancel.choose(target, serving, victims);
+      List<NestedVirtInstance> kept =
+          ScaleDownCancel.choose(
+              target,
+              serving,
+              // A replaced machine is not taken back: its successor is what the pool wants.
+              victims.stream().filter(v -> !marks.isReplaced(v)).toList());
       if (kept.isEmpty()) {
         return;
       }
@@ -629,7 +818,13 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                   MachineConditions.get(m, InstanceConditions.DRAINED)
                       .filter(c -> "True".equals(c.status))
                       .isPresent())
-          .forEach(this::delete);
+          .forEach(
+              m -> {
+                if (marks.isReplaced(m) && !deleted.containsKey(m.uid())) {
+                  rolloutStatus().replaced++;
+                }
+                delete(m);
+              });
     }
 
     /** Deletes a machine so that the pool launches a successor, and says why. */
@@ -766,7 +961,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     private PoolReport reportOf(List<NestedVirtInstance> all) {
-      return new PoolReport(target, all.stream().filter(PoolController.this::serves).toList(), all);
+      return new PoolReport(
+          target + rollout.surge(), all.stream().filter(PoolController.this::serves).toList(), all);
     }
 
     /** The status from the machines: counts, and the kstatus conditions from the step ones. */
@@ -777,7 +973,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           conditions.finish(
               converged, report.ready() + " of " + report.desired() + " nodes verified and Ready");
       status.observedGeneration = pool.getMetadata().getGeneration();
-      status.desiredReplicas = report.desired();
+      status.desiredReplicas = target;
       status.replicas = report.serving().size();
       status.readyReplicas = (int) report.ready();
       status.selector = NodeLabels.POOL + "=" + pool.name();

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import java.time.Instant;
 import java.util.Map;
@@ -16,13 +17,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * as leaving (either would launch or remove one machine too many).
  */
 final class ScaleDownMarks {
-  /** "~1" is "/" in a JSON Pointer. */
-  private static final String UNMARK =
-      "[{\"op\":\"remove\",\"path\":\"/metadata/annotations/"
-          + NestedVirtInstance.SCALE_DOWN_ANNOTATION.replace("/", "~1")
-          + "\"}]";
+  /** Removes the scale-down mark ("~1" is "/" in a JSON Pointer). */
+  private static final String UNMARK = remove(NestedVirtInstance.SCALE_DOWN_ANNOTATION);
 
-  private record Written(boolean marked, Instant at) {}
+  /** Removes the scale-down mark and the replacement reason. */
+  private static final String UNMARK_REPLACED =
+      UNMARK.replace("]", "," + remove(NestedVirtInstance.REPLACE_ANNOTATION).substring(1));
+
+  private static String remove(String annotation) {
+    return "[{\"op\":\"remove\",\"path\":\"/metadata/annotations/"
+        + annotation.replace("/", "~1")
+        + "\"}]";
+  }
+
+  private record Written(boolean marked, boolean replaced, Instant at) {}
 
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
@@ -38,35 +46,62 @@ final class ScaleDownMarks {
     return w.marked();
   }
 
+  /** Whether the machine is marked to be replaced (see {@link #markReplaced}). */
+  boolean isReplaced(NestedVirtInstance m) {
+    Written w = written.get(m.uid());
+    return w == null ? m.replacedBecause().isPresent() : w.marked() && w.replaced();
+  }
+
   /** Marks the machine as chosen to go: it drains, and is deleted once drained. */
   void mark(KubernetesClient client, NestedVirtInstance m, Instant now) {
-    String patch =
-        "{\"metadata\":{\"annotations\":{\""
-            + NestedVirtInstance.SCALE_DOWN_ANNOTATION
-            + "\":\""
-            + now
-            + "\"}}}";
+    patch(client, m, Map.of(NestedVirtInstance.SCALE_DOWN_ANNOTATION, now.toString()));
+    written.put(m.uid(), new Written(true, false, now));
+  }
+
+  /** Marks the machine to be replaced: as {@link #mark}, and says why. */
+  void markReplaced(KubernetesClient client, NestedVirtInstance m, String why, Instant now) {
+    patch(
+        client,
+        m,
+        Map.of(
+            NestedVirtInstance.SCALE_DOWN_ANNOTATION,
+            now.toString(),
+            NestedVirtInstance.REPLACE_ANNOTATION,
+            why));
+    written.put(m.uid(), new Written(true, true, now));
+  }
+
+  private static void patch(
+      KubernetesClient client, NestedVirtInstance m, Map<String, String> annotations) {
+    String patch = Json.of(Map.of("metadata", Map.of("annotations", annotations)));
     client
         .resources(NestedVirtInstance.class)
         .withName(m.name())
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-    written.put(m.uid(), new Written(true, now));
   }
 
   /** Takes the choice back: the machine uncordons its node and serves again. */
   void unmark(KubernetesClient client, NestedVirtInstance m, Instant now) {
-    try {
-      client
-          .resources(NestedVirtInstance.class)
-          .withName(m.name())
-          .patch(PatchContext.of(PatchType.JSON), UNMARK);
-    } catch (KubernetesClientException e) {
-      // 422: the annotation is gone already; 404: so is the machine. Neither is marked.
-      if (e.getCode() != 422 && e.getCode() != 404) {
-        throw e;
+    // A merge patch cannot remove a key on every API server we meet (the fabric8 mock keeps it):
+    // JSON Patch, which fails (422) when an annotation it removes is absent.
+    for (String patch : new String[] {UNMARK_REPLACED, UNMARK}) {
+      try {
+        client
+            .resources(NestedVirtInstance.class)
+            .withName(m.name())
+            .patch(PatchContext.of(PatchType.JSON), patch);
+        break;
+      } catch (KubernetesClientException e) {
+        // 422: an annotation is gone already (try the mark alone); 404: so is the machine.
+        if (e.getCode() != 422 && e.getCode() != 404) {
+          throw e;
+        }
+        if (e.getCode() == 404) {
+          break;
+        }
       }
     }
-    written.put(m.uid(), new Written(false, now));
+    written.put(m.uid(), new Written(false, false, now));
   }
 
   /** Forgets writes older than {@code before}: the cache shows a write long before that. */

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.Durations;
+import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
 import java.util.Map;
@@ -37,13 +38,29 @@ final class SpecCheck {
                 "repair.notReadyTimeout",
                 String.valueOf(RepairSpec.of(spec).notReadyTimeout),
                 "autoscaling.scaleDownAfter",
-                spec.autoscaled() ? String.valueOf(spec.autoscaling.scaleDownAfter) : "1s")
+                spec.autoscaled() ? String.valueOf(spec.autoscaling.scaleDownAfter) : "1s",
+                "disruption.expireAfter",
+                Objects.requireNonNullElse(DisruptionSpec.of(spec).expireAfter, "1s"))
             .entrySet()) {
       try {
         Durations.parse(field.getValue());
       } catch (IllegalArgumentException e) {
         return "spec." + field.getKey() + ": " + e.getMessage();
       }
+    }
+    return disruptionProblem(DisruptionSpec.of(spec));
+  }
+
+  /** The CRD's rules on spec.disruption, and what its schedule means. */
+  private static String disruptionProblem(DisruptionSpec d) {
+    if (d.surge() + d.unavailable() < 1) {
+      return "spec.disruption.maxSurge and maxUnavailable are both 0: nothing could be replaced;"
+          + " set either to 1 or more";
+    }
+    try {
+      DisruptionWindow.of(d.schedule, d.duration);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
     return null;
   }

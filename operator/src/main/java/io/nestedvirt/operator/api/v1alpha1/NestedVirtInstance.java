@@ -71,6 +71,13 @@ public class NestedVirtInstance
    */
   public static final String SCALE_DOWN_ANNOTATION = "nestedvirt.io/scale-down";
 
+  /**
+   * Set beside {@link #SCALE_DOWN_ANNOTATION} when the machine goes because it is replaced (it
+   * drifted or expired), not because the pool shrinks; its value says why. Such a machine is never
+   * taken back to save a launch: its successor is what the pool wants.
+   */
+  public static final String REPLACE_ANNOTATION = "nestedvirt.io/replace";
+
   @Override
   protected NestedVirtInstanceStatus initStatus() {
     return new NestedVirtInstanceStatus();
@@ -156,6 +163,13 @@ public class NestedVirtInstance
   public boolean isScaleDownVictim() {
     var annotations = getMetadata().getAnnotations();
     return annotations != null && annotations.containsKey(SCALE_DOWN_ANNOTATION);
+  }
+
+  /** Why the pool replaces this machine (see {@link #REPLACE_ANNOTATION}), if it does. */
+  @JsonIgnore
+  public Optional<String> replacedBecause() {
+    var annotations = getMetadata().getAnnotations();
+    return Optional.ofNullable(annotations == null ? null : annotations.get(REPLACE_ANNOTATION));
   }
 
   /** Whether the machine is on its way out: deleted, or draining as a scale-down victim. */

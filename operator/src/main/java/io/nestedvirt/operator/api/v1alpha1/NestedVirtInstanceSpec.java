@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.Map;
 
 /** What the pool decided for one machine. Immutable once created. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -41,6 +42,11 @@ public class NestedVirtInstanceSpec {
   @Required
   @Size(max = 64)
   public String launchSettingsHash;
+
+  @JsonPropertyDescription(
+      "Short hash of each launch setting at the decision, so that drift can name the settings"
+          + " that changed. Absent on machines created by earlier operator versions.")
+  public Map<String, @Size(max = 32) String> launchSettings;
 
   @JsonPropertyDescription(
       "Set only when this object adopted an instance that already ran (a pool written by an"

@@ -28,6 +28,9 @@ public class NestedVirtInstanceStatus {
           + " unreported.")
   public String nestedVirtualization;
 
+  @JsonPropertyDescription("The AMI the instance was launched with.")
+  public String imageId;
+
   @JsonPropertyDescription("When EC2 launched the instance (RFC 3339).")
   public String launchTime;
 

@@ -177,6 +177,14 @@ public class NestedVirtPoolSpec {
   @Default("{}")
   public RepairSpec repair;
 
+  @JsonPropertyDescription(
+      "How nodes that no longer match the pool (drifted) or are too old (expireAfter) are"
+          + " replaced: a successor first (maxSurge), at most maxUnavailable missing, optionally"
+          + " only in a window (schedule, duration). A node or pod annotated"
+          + " nestedvirt.io/do-not-disrupt=true is not replaced until the annotation goes.")
+  @Default("{}")
+  public DisruptionSpec disruption;
+
   /** Go-style durations as kubectl users write them: 90s, 15m, 1h30m. */
   static final String DURATION = "^([0-9]+(ms|s|m|h))+$";
 

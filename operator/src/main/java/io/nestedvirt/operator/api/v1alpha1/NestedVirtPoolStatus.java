@@ -33,6 +33,22 @@ public class NestedVirtPoolStatus {
   @JsonPropertyDescription("Machines whose node is verified and Ready.")
   public Integer readyReplicas = 0;
 
+  @JsonPropertyDescription(
+      "Machines that match the pool: launched with its current settings, instance types and"
+          + " image, and not expired.")
+  public Integer updatedReplicas;
+
+  @JsonPropertyDescription(
+      "The AMI the pool launches new nodes with: spec.image, or the EKS-optimized AMI for the"
+          + " cluster's version, resolved (an SSM parameter is read again every"
+          + " --image-refresh; a new AMI drifts the pool's nodes).")
+  public String image;
+
+  @JsonPropertyDescription(
+      "Rolling replacement: how many machines drifted or expired, are being replaced, and were"
+          + " replaced.")
+  public RolloutStatus rollout;
+
   @JsonPropertyDescription("Label selector of the pool's nodes, for the scale subresource.")
   @LabelSelector
   public String selector;
@@ -44,7 +60,7 @@ public class NestedVirtPoolStatus {
 
   @JsonPropertyDescription(
       "Ready, Reconciling and Stalled (kstatus), and SpecValid, InstanceTypesValid,"
-          + " LaunchConfigValid, Scaled.")
+          + " LaunchConfigValid, Scaled, NodesHealthy, NodesUpToDate, DemandServed.")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription(

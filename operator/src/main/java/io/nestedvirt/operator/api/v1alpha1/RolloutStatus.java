@@ -1,0 +1,23 @@
+package io.nestedvirt.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The pool's rolling replacement of machines that no longer match it. */
+public class RolloutStatus {
+  @JsonPropertyDescription(
+      "Serving machines launched with settings, an instance type or an image the pool no longer"
+          + " has.")
+  public Integer drifted = 0;
+
+  @JsonPropertyDescription("Serving machines older than spec.disruption.expireAfter.")
+  public Integer expired = 0;
+
+  @JsonPropertyDescription("Machines being replaced: draining, their successors launched.")
+  public Integer replacing = 0;
+
+  @JsonPropertyDescription(
+      "Machines replaced (drained and deleted) since the pool last had nothing to replace.")
+  public Integer replaced = 0;
+
+  public RolloutStatus() {}
+}

@@ -1,0 +1,230 @@
+package io.nestedvirt.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.node.DoNotDisrupt;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rolling replacement on the operator in-process against the sandbox's API server, the EC2 emulator
+ * and simulated kubelets: a pool whose instance types change is replaced one node at a time, each
+ * successor Ready before an old node drains; expired nodes are replaced the same way; a node held
+ * by {@code nestedvirt.io/do-not-disrupt} stays until it is released.
+ */
+class RolloutTest {
+  private final OperatorTestbed bed = new OperatorTestbed();
+  private Watch watch;
+
+  @AfterEach
+  void close() {
+    if (watch != null) {
+      watch.close();
+    }
+    bed.close();
+  }
+
+  @Test
+  void changedInstanceTypesReplaceThePoolOneNodeAtATimeNeverBelowItsReadyCount() {
+    bed.startOperator();
+    bed.createPool("roll", 3, "m8i.large");
+    bed.awaitReady("roll", 3);
+    Set<String> before = names(bed.machines("roll"));
+    List<Integer> ready = sampleReadyReplicas("roll");
+    List<Integer> alive = sampleMachines("roll");
+
+    patch("roll", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
+
+    awaitRolled("roll", 3, "c8i.large");
+    assertThat(names(bed.machines("roll"))).doesNotContainAnyElementsOf(before);
+    assertThat(ready).as("readyReplicas at every status change").isNotEmpty().allMatch(r -> r >= 3);
+    assertThat(alive)
+        .as("machines not being deleted, at every change of one: at most 3 + maxSurge 1")
+        .allMatch(n -> n <= 4);
+    assertThat(bed.events("roll"))
+        .filteredOn(e -> "Replacing".equals(e.getReason()))
+        .hasSize(3)
+        .allSatisfy(
+            e ->
+                assertThat(e.getMessage())
+                    .contains(
+                        "drifted: instanceType m8i.large is no longer in spec.instanceTypes"));
+    assertThat(reasons("roll")).contains("Drifted", "RolloutComplete");
+    NestedVirtPool pool = bed.pool("roll");
+    assertThat(pool.getStatus().rollout.replaced).isEqualTo(3);
+    assertThat(pool.getStatus().updatedReplicas).isEqualTo(3);
+    assertThat(bed.ec2.instances()).as("3 launched, 3 successors, none twice").hasSize(6);
+  }
+
+  @Test
+  void nodesOlderThanExpireAfterAreReplacedAndTheirSuccessorsAreNot() {
+    bed.startOperator();
+    bed.createPool(
+        "old",
+        2,
+        spec -> {
+          spec.disruption = new DisruptionSpec();
+          spec.disruption.expireAfter = "24h";
+        },
+        "m8i.large");
+    bed.awaitReady("old", 2);
+    Set<String> before = names(bed.machines("old"));
+
+    bed.clock.advance(Duration.ofHours(2));
+    bed.kubelets.heartbeat();
+    patch("old", "{\"spec\":{\"disruption\":{\"expireAfter\":\"1h\"}}}");
+
+    awaitRolled("old", 2, "m8i.large");
+    assertThat(names(bed.machines("old"))).doesNotContainAnyElementsOf(before);
+    assertThat(bed.events("old"))
+        .filteredOn(e -> "Replacing".equals(e.getReason()))
+        .hasSize(2)
+        .allSatisfy(
+            e ->
+                assertThat(e.getMessage())
+                    .contains("expired: launched 2h")
+                    .contains("spec.disruption.expireAfter is 1h"));
+    assertThat(bed.pool("old").getStatus().rollout.expired).isZero();
+  }
+
+  @Test
+  void aDoNotDisruptPodHoldsItsNodeAndThePoolSaysSoUntilItGoes() {
+    bed.startOperator();
+    bed.createPool("held", 2, "m8i.large");
+    bed.awaitReady("held", 2);
+    NestedVirtInstance guarded = bed.machines("held").get(0);
+    String guardedNode = guarded.getStatus().nodeName;
+    bed.client().namespaces().resource(namespace("apps")).create();
+    var pod = OperatorTestbed.runningPod("db", guardedNode, "db");
+    pod.getMetadata().setAnnotations(java.util.Map.of(DoNotDisrupt.ANNOTATION, "true"));
+    bed.client().pods().inNamespace("apps").resource(pod).create();
+
+    patch("held", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
+
+    bed.awaitPool(
+        "held",
+        p ->
+            p.getStatus().conditions.stream()
+                .anyMatch(
+                    c ->
+                        c.type.equals("NodesUpToDate")
+                            && c.reason.equals("DisruptionBlocked")
+                            && c.message.contains("pod apps/db has " + DoNotDisrupt.ANNOTATION)));
+    assertThat(bed.machine(guarded.name())).isNotNull();
+    assertThat(bed.machine(guarded.name()).isScaleDownVictim()).isFalse();
+    assertThat(bed.events("held"))
+        .filteredOn(e -> "RolloutWaiting".equals(e.getReason()))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains(guarded.name()));
+    assertThat(bed.pool("held").getStatus().replicas)
+        .as("no successor launched ahead for a node that cannot go")
+        .isEqualTo(2);
+
+    bed.client().pods().inNamespace("apps").withName("db").delete();
+    awaitRolled("held", 2, "c8i.large");
+    assertThat(bed.machine(guarded.name())).isNull();
+  }
+
+  private void awaitRolled(String pool, int replicas, String type) {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              List<NestedVirtInstance> machines = bed.machines(pool);
+              NestedVirtPool p = bed.pool(pool);
+              return machines.size() == replicas
+                  && machines.stream()
+                      .allMatch(
+                          m ->
+                              type.equals(m.getSpec().instanceType)
+                                  && m.getStatus() != null
+                                  && "Ready".equals(m.getStatus().phase))
+                  && p.getStatus().conditions.stream()
+                      .anyMatch(
+                          c ->
+                              c.type.equals("NodesUpToDate")
+                                  && c.status.equals("True")
+                                  && p.getMetadata().getGeneration().equals(c.observedGeneration))
+                  && bed.liveInstances(pool).size() == replicas;
+            });
+  }
+
+  private List<Integer> sampleReadyReplicas(String pool) {
+    List<Integer> samples = new CopyOnWriteArrayList<>();
+    watch =
+        bed.client()
+            .resources(NestedVirtPool.class)
+            .withName(pool)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, NestedVirtPool p) {
+                    if (p.getStatus() != null && p.getStatus().readyReplicas != null) {
+                      samples.add(p.getStatus().readyReplicas);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+    return samples;
+  }
+
+  /** At every change of one of the pool's machines: how many are not being deleted. */
+  private List<Integer> sampleMachines(String pool) {
+    List<Integer> samples = new CopyOnWriteArrayList<>();
+    bed.client()
+        .resources(NestedVirtInstance.class)
+        .withLabel(NestedVirtPool.POOL_LABEL, pool)
+        .watch(
+            new Watcher<>() {
+              @Override
+              public void eventReceived(Action action, NestedVirtInstance m) {
+                samples.add((int) bed.machines(pool).stream().filter(x -> !x.isDeleting()).count());
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
+    return samples;
+  }
+
+  private void patch(String pool, String json) {
+    bed.client()
+        .resources(NestedVirtPool.class)
+        .withName(pool)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+  }
+
+  private List<String> reasons(String pool) {
+    return bed.events(pool).stream().map(Event::getReason).toList();
+  }
+
+  private static Set<String> names(List<NestedVirtInstance> machines) {
+    return machines.stream().map(NestedVirtInstance::name).collect(Collectors.toSet());
+  }
+
+  private static io.fabric8.kubernetes.api.model.Namespace namespace(String name) {
+    return new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .build();
+  }
+}
