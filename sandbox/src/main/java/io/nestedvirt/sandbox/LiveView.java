@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * What the terminal shows while the sandbox runs: how many pods wait for a node, one row per pool
- * with its desired count and its instances at each step (launching, joining, verifying, ready), and
- * the latest events. A pure function of its input, so the rendering is tested without a terminal.
+ * with its desired count, its instances at each step (launching, joining, verifying, ready,
+ * draining) and how many match the pool (a rollout replaces the others), and the latest events. A
+ * pure function of its input, so the rendering is tested without a terminal.
  */
 final class LiveView {
   static final int EVENTS = 6;
@@ -34,18 +35,28 @@ final class LiveView {
     lines.add("");
     lines.add(
         String.format(
-            "%-20s %7s %9s %7s %9s %5s  %s",
-            "POOL", "DESIRED", "LAUNCHING", "JOINING", "VERIFYING", "READY", "STATUS"));
+            "%-20s %7s %9s %7s %9s %5s %8s %10s  %s",
+            "POOL",
+            "DESIRED",
+            "LAUNCHING",
+            "JOINING",
+            "VERIFYING",
+            "READY",
+            "DRAINING",
+            "UP-TO-DATE",
+            "STATUS"));
     for (PoolRow p : pools) {
       lines.add(
           String.format(
-              "%-20s %7d %9d %7d %9d %5d  %s",
+              "%-20s %7d %9d %7d %9d %5d %8d %10d  %s",
               p.name(),
               p.desired(),
               p.launching(),
               p.joining(),
               p.verifying(),
               p.ready(),
+              p.draining(),
+              p.upToDate(),
               p.status()));
     }
     if (pools.isEmpty()) {

@@ -33,9 +33,13 @@ final class PoolProgress {
   }
 
   static Optional<Condition> ready(NestedVirtPool pool) {
+    return condition(pool, "Ready");
+  }
+
+  static Optional<Condition> condition(NestedVirtPool pool, String type) {
     if (pool.getStatus() == null) {
       return Optional.empty();
     }
-    return pool.getStatus().conditions.stream().filter(c -> "Ready".equals(c.type)).findFirst();
+    return pool.getStatus().conditions.stream().filter(c -> type.equals(c.type)).findFirst();
   }
 }

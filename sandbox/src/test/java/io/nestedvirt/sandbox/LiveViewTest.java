@@ -29,7 +29,30 @@ class LiveViewTest {
 
     PoolRow row = PoolRow.of(pool);
 
-    assertThat(row).isEqualTo(new PoolRow("kubevirt", 4, 1, 1, 1, 1, "InstancesStarting"));
+    assertThat(row).isEqualTo(new PoolRow("kubevirt", 4, 1, 1, 1, 1, 0, 0, "InstancesStarting"));
+  }
+
+  @Test
+  void aRollingPoolShowsItsDrainingAndUpToDateNodesAndWhyItRolls() {
+    NestedVirtPool pool = pool("kubevirt", 3, "Ready", "Ready", "Ready", "Draining");
+    pool.getStatus().updatedReplicas = 1;
+    Condition upToDate = new Condition();
+    upToDate.type = "NodesUpToDate";
+    upToDate.status = "False";
+    upToDate.reason = "Rolling";
+    upToDate.message = "";
+    pool.getStatus().conditions.add(upToDate);
+
+    List<String> lines =
+        LiveView.render(Duration.ofSeconds(5), List.of(PoolRow.of(pool)), 0, List.of(), NOW, false);
+
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("DRAINING").contains("UP-TO-DATE"));
+    assertThat(lines)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .containsPattern(
+                        "^kubevirt\\s+3\\s+0\\s+0\\s+0\\s+3\\s+1\\s+1\\s+InstancesStarting \\(Rolling\\)$"));
   }
 
   @Test
@@ -54,7 +77,8 @@ class LiveViewTest {
         .anySatisfy(
             l ->
                 assertThat(l)
-                    .containsPattern("^kubevirt\\s+3\\s+0\\s+0\\s+1\\s+2\\s+InstancesStarting$"));
+                    .containsPattern(
+                        "^kubevirt\\s+3\\s+0\\s+0\\s+1\\s+2\\s+0\\s+0\\s+InstancesStarting$"));
     int launched = indexOf(lines, "launched 1 m8i.xlarge");
     int fallback = indexOf(lines, "c8i.xlarge has no capacity");
     assertThat(indexOf(lines, "launched 1 m8i.2xlarge")).as("only the newest 2").isEqualTo(-1);
