@@ -199,6 +199,15 @@ public final class OperatorMetrics implements ApiCallListener {
         .increment(count);
   }
 
+  /** A drifted or expired machine of the pool was drained and deleted; its successor serves. */
+  public void replaced(String pool, String reason) {
+    Counter.builder("nestedvirt.nodes.replaced")
+        .description("Nodes of a pool replaced because they drifted or expired")
+        .tags(POOL, pool, "reason", reason)
+        .register(registry)
+        .increment();
+  }
+
   public void terminated(String pool, int count) {
     Counter.builder("nestedvirt.instances.terminated")
         .description("Instances of a pool the operator terminated")
@@ -287,10 +296,12 @@ public final class OperatorMetrics implements ApiCallListener {
    *
    * @param byPhase instances per phase, every phase present (zeros too), so no series goes stale
    */
-  public void poolObserved(String pool, int desired, int ready, Map<String, Integer> byPhase) {
+  public void poolObserved(
+      String pool, int desired, int ready, int outdated, Map<String, Integer> byPhase) {
     PoolGauges g = pools.computeIfAbsent(pool, p -> new PoolGauges(registry, p));
     g.desired.set(desired);
     g.ready.set(ready);
+    g.outdated.set(outdated);
     byPhase.forEach((phase, count) -> g.phase(phase).set(count));
   }
 
@@ -306,6 +317,7 @@ public final class OperatorMetrics implements ApiCallListener {
   private static final class PoolGauges {
     final AtomicInteger desired = new AtomicInteger();
     final AtomicInteger ready = new AtomicInteger();
+    final AtomicInteger outdated = new AtomicInteger();
     final Map<String, AtomicInteger> phases = new ConcurrentHashMap<>();
     final MeterRegistry registry;
     final String pool;
@@ -319,6 +331,10 @@ public final class OperatorMetrics implements ApiCallListener {
           .register(registry);
       Gauge.builder("nestedvirt.pool.ready.replicas", ready, AtomicInteger::get)
           .description("Nodes of the pool verified and Ready")
+          .tag(POOL, pool)
+          .register(registry);
+      Gauge.builder("nestedvirt.pool.outdated.replicas", outdated, AtomicInteger::get)
+          .description("Nodes of the pool that drifted or expired, to be replaced")
           .tag(POOL, pool)
           .register(registry);
     }

@@ -822,6 +822,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
               m -> {
                 if (marks.isReplaced(m) && !deleted.containsKey(m.uid())) {
                   rolloutStatus().replaced++;
+                  String why = m.replacedBecause().orElse("drifted");
+                  metrics.replaced(pool.name(), why.startsWith("expired") ? "expired" : "drifted");
                 }
                 delete(m);
               });
@@ -981,7 +983,12 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       if (!converged) {
         requeueWithin(refreshPeriod);
       }
-      metrics.poolObserved(pool.name(), report.desired(), (int) report.ready(), status.phaseCounts);
+      metrics.poolObserved(
+          pool.name(),
+          report.desired(),
+          (int) report.ready(),
+          outdated.why().size(),
+          status.phaseCounts);
     }
 
     private <T> T step(String name, Supplier<T> body) {

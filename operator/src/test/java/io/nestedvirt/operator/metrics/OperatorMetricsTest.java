@@ -51,7 +51,8 @@ class OperatorMetricsTest {
     metrics.drained(Duration.ofSeconds(12));
     metrics.evictionsRefused("p", 3);
     metrics.eventRecorded("Launched", "Normal");
-    metrics.poolObserved("p", 3, 1, Map.of("Ready", 1, "Joining", 2));
+    metrics.poolObserved("p", 3, 1, 2, Map.of("Ready", 1, "Joining", 2));
+    metrics.replaced("p", "drifted");
     metrics.unreadableObjects("NestedVirtPool", 1);
     metrics.autoscalerDecided(2_000_000, 7, 2);
     return Scrape.parse(metrics.scrape());
@@ -91,7 +92,7 @@ class OperatorMetricsTest {
     for (String name : m.names()) {
       assertThat(m.labelValues(name, OperatorMetrics.POOL)).as(name).doesNotContain("p");
     }
-    metrics.poolObserved("p", 1, 0, Map.of("Ready", 0));
+    metrics.poolObserved("p", 1, 0, 0, Map.of("Ready", 0));
     assertThat(Scrape.parse(metrics.scrape()).sum("nestedvirt_pool_desired_replicas", "pool", "p"))
         .as("a pool created again under the same name gets fresh series")
         .isEqualTo(1);

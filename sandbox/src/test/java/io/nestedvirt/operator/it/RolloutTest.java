@@ -69,6 +69,14 @@ class RolloutTest {
     assertThat(pool.getStatus().rollout.replaced).isEqualTo(3);
     assertThat(pool.getStatus().updatedReplicas).isEqualTo(3);
     assertThat(bed.ec2.instances()).as("3 launched, 3 successors, none twice").hasSize(6);
+    assertThat(
+            bed.metrics
+                .registry()
+                .get("nestedvirt.nodes.replaced")
+                .tags("pool", "roll", "reason", "drifted")
+                .counter()
+                .count())
+        .isEqualTo(3);
   }
 
   @Test
