@@ -148,6 +148,45 @@ class RolloutTest {
     assertThat(bed.machine(guarded.name())).isNull();
   }
 
+  @Test
+  void anAutoscaledPoolRollsWithoutTakingItsSurgeForDemand() {
+    bed.startOperator();
+    bed.createPool(
+        "auto",
+        0,
+        spec -> {
+          spec.replicas = null;
+          spec.autoscaling = new io.nestedvirt.operator.api.v1alpha1.AutoscalingSpec();
+          spec.autoscaling.minReplicas = 2;
+          spec.autoscaling.maxReplicas = 5;
+          spec.autoscaling.scaleDownAfter = "1h";
+        },
+        "m8i.large");
+    bed.awaitReady("auto", 2);
+    List<Integer> desired = new CopyOnWriteArrayList<>();
+    watch =
+        bed.client()
+            .resources(NestedVirtPool.class)
+            .withName("auto")
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, NestedVirtPool p) {
+                    if (p.getStatus() != null && p.getStatus().desiredReplicas != null) {
+                      desired.add(p.getStatus().desiredReplicas);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+
+    patch("auto", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
+
+    awaitRolled("auto", 2, "c8i.large");
+    assertThat(desired).as("desiredReplicas at every status change").isNotEmpty().containsOnly(2);
+  }
+
   private void awaitRolled(String pool, int replicas, String type) {
     await()
         .atMost(Duration.ofSeconds(90))
