@@ -102,11 +102,48 @@ class SandboxKubectlE2E {
       assertThat(kubectl(kubeconfig, "scale", "nvp/extra", "--replicas=2")).contains("scaled");
       assertThat(spec(client, "extra").get("replicas")).isEqualTo(2);
       awaitReady(client, "extra", 2);
+
+      // A rolling replacement as an admin starts one: both nodes move to another type, one
+      // successor at a time, and the pool says when every node matches it again.
+      assertThat(
+              kubectl(
+                  kubeconfig,
+                  "patch",
+                  "nvp",
+                  "extra",
+                  "--type",
+                  "merge",
+                  "-p",
+                  "{\"spec\":{\"instanceTypes\":[\"m8i.large\"]}}"))
+          .contains("patched");
+      awaitUpToDate(client, "extra");
+      await() // the replaced machines go once their instances are terminated
+          .atMost(STARTUP)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          kubectl(
+                              kubeconfig,
+                              "get",
+                              "nvi",
+                              "-l",
+                              "nestedvirt.io/pool=extra",
+                              "-o",
+                              "jsonpath={.items[*].spec.instanceType}"))
+                      .isEqualTo("m8i.large m8i.large"));
+      assertThat(kubectl(kubeconfig, "get", "nvp", "extra"))
+          // STATUS, then DESIRED (status.desiredReplicas), READY, CURRENT, UP-TO-DATE: by JSON
+          // path.
+          .containsPattern("STATUS\\s+DESIRED\\s+READY\\s+CURRENT\\s+UP-TO-DATE")
+          .containsPattern("extra\\s+\\S+\\s+Ready\\s+2\\s+2\\s+2\\s+2");
       assertThat(kubectl(kubeconfig, "get", "nvp", "extra", "-o", "wide"))
           .containsPattern("TYPES")
           .containsPattern(
-              // STATUS, then DESIRED (status.desiredReplicas), READY, CURRENT: by JSON path.
-              "extra\\s+\\S+\\s+on-demand\\s+\\[\"c8i.large\"]\\s+Ready\\s+2\\s+2\\s+2");
+              // wide adds IMAGE (status.image) after DESIRED, by JSON path.
+              "extra\\s+\\S+\\s+on-demand\\s+\\[\"m8i.large\"]\\s+Ready\\s+2\\s+ami-\\w+\\s+2\\s+2\\s+2");
+      assertThat(kubectl(kubeconfig, "describe", "nvp", "extra"))
+          .contains("Replacing")
+          .contains("RolloutComplete");
 
       assertThat(kubectl(kubeconfig, "describe", "nvp", "extra"))
           .contains("Events:")
@@ -210,6 +247,31 @@ class SandboxKubectlE2E {
                   (Map<String, Object>) pool(client, name).getAdditionalProperties().get("status");
               assertThat(status).as("status of %s", name).isNotNull();
               assertThat(status.get("readyReplicas")).isEqualTo(replicas);
+            });
+  }
+
+  /** Waits until every node of the pool matches its current spec (NodesUpToDate=True). */
+  @SuppressWarnings("unchecked")
+  private static void awaitUpToDate(KubernetesClient client, String name) {
+    await()
+        .atMost(STARTUP)
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              GenericKubernetesResource pool = pool(client, name);
+              Map<String, Object> status =
+                  (Map<String, Object>) pool.getAdditionalProperties().get("status");
+              assertThat(status).as("status of %s", name).isNotNull();
+              assertThat((List<Map<String, Object>>) status.get("conditions"))
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.get("type")).isEqualTo("NodesUpToDate");
+                        assertThat(c.get("status")).isEqualTo("True");
+                        assertThat(((Number) c.get("observedGeneration")).longValue())
+                            .isEqualTo(pool.getMetadata().getGeneration());
+                      });
+              assertThat(status.get("readyReplicas")).isEqualTo(2);
+              assertThat(status.get("replicas")).isEqualTo(2);
             });
   }
 
