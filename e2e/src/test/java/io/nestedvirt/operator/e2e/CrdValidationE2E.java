@@ -159,7 +159,31 @@ class CrdValidationE2E {
         invalid(
             "repair timeout in words",
             "replicas: 1\ninstanceTypes: [m8i.large]\nrepair: {notReadyTimeout: a while}",
-            "spec.repair.notReadyTimeout in body should match"));
+            "spec.repair.notReadyTimeout in body should match"),
+        invalid(
+            "no surge and no unavailability",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ndisruption: {maxSurge: 0, maxUnavailable: 0}",
+            "disruption.maxSurge and disruption.maxUnavailable are both 0: nothing could be"
+                + " replaced; set maxSurge (extra nodes while rolling) or maxUnavailable (nodes that"
+                + " may be missing) to 1 or more"),
+        invalid(
+            "window schedule without duration",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ndisruption: {schedule: \"0 2 * * *\"}",
+            "disruption.schedule and disruption.duration go together: the window opens when the"
+                + " schedule fires and stays open for duration"),
+        invalid(
+            "window duration without schedule",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ndisruption: {duration: 4h}",
+            "disruption.schedule and disruption.duration go together"),
+        invalid(
+            "window schedule in words",
+            "replicas: 1\ninstanceTypes: [m8i.large]\n"
+                + "disruption: {schedule: every day, duration: 4h}",
+            "spec.disruption.schedule in body should match"),
+        invalid(
+            "negative surge",
+            "replicas: 1\ninstanceTypes: [m8i.large]\ndisruption: {maxSurge: -1, maxUnavailable: 1}",
+            "spec.disruption.maxSurge in body should be greater than or equal to 0"));
   }
 
   private static Arguments invalid(String name, String spec, String message) {
