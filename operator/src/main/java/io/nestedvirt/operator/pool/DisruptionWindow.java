@@ -16,9 +16,12 @@ import java.util.Optional;
 public record DisruptionWindow(CronSchedule schedule, Duration duration) {
   /**
    * How far {@link #closesAt} follows windows that overlap one another before it calls the window
-   * open without end; longer than a year, so a yearly window that closes is seen to close.
+   * open until further notice. Each round of that search jumps at least one window ahead, so a
+   * schedule firing every minute for 1m (always open) costs about 144,000 rounds, a few
+   * milliseconds; a longer horizon would only sharpen messages about windows that stay open for
+   * months.
    */
-  static final Duration HORIZON = Duration.ofDays(400);
+  static final Duration HORIZON = Duration.ofDays(100);
 
   private static final String BOTH =
       "set both (for example schedule \"0 22 * * 1-5\" and duration \"8h\") or neither";

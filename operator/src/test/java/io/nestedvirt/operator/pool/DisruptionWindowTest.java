@@ -145,7 +145,7 @@ class DisruptionWindowTest {
           # weekdays for 48h: Monday to Friday's run on to Sunday 22:00
           0 22 * * 1-5 | 48h  | 2026-11-30T23:00:00Z | 2026-12-06T22:00:00Z
           # a yearly window that lasts almost a year still closes
-          @yearly      | 8000h | 2027-06-01T00:00:00Z | 2027-11-30T08:00:00Z
+          @yearly      | 8000h | 2027-09-01T00:00:00Z | 2027-11-30T08:00:00Z
           """)
   void closesAtTheEndOfTheLastOverlappingWindow(
       String schedule, String duration, String now, String closes) {
@@ -159,8 +159,20 @@ class DisruptionWindowTest {
     assertThat(hourlyFor90m.closesAt(now)).isEmpty();
     assertThat(hourlyFor90m.describe(now))
         .isEqualTo(
-            "window \"0 * * * *\" for 1h30m: open, does not close before 2028-01-04T10:15:00Z");
+            "window \"0 * * * *\" for 1h30m: open, does not close before 2027-03-10T10:15:00Z");
     assertThat(window("@monthly", "745h").closesAt(at("2027-01-01T00:00:00Z"))).isEmpty();
+    assertThat(window("* * * * *", "1m").closesAt(now)).isEmpty();
+  }
+
+  /** Past the horizon the closing time is not looked for: the message stays true. */
+  @Test
+  void aWindowOpenLongerThanTheHorizonDoesNotCloseBeforeIt() {
+    DisruptionWindow yearly = window("@yearly", "8000h");
+    Instant now = at("2027-06-01T00:00:00Z");
+    assertThat(yearly.closesAt(now)).isEmpty();
+    assertThat(yearly.describe(now))
+        .isEqualTo(
+            "window \"@yearly\" for 8000h: open, does not close before 2027-09-09T00:00:00Z");
   }
 
   @Test
