@@ -53,10 +53,12 @@ public final class CronSchedule {
       List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
 
   /**
-   * The longest stretch {@link #next} and {@link #previous} search. A schedule that parses fires at
-   * least every 8 years (Feb 29 skips 2100), so this bound is never reached; it only guards a bug.
+   * The most steps {@link #next} or {@link #previous} may take. A step skips a month, a day or an
+   * hour, or lands on the fire time, so a year costs at most about 380 steps, and a schedule that
+   * parses fires at least every 8 years (Feb 29 skips 2100): about 3,100 steps. The budget only
+   * guards a bug; stepping minute by minute would exceed it within a week.
    */
-  private static final int SEARCH_YEARS = 10;
+  static final int MAX_STEPS = 10_000;
 
   private final String expression;
   private final long minutes;
@@ -125,8 +127,7 @@ public final class CronSchedule {
         LocalDateTime.ofInstant(after, ZoneOffset.UTC)
             .truncatedTo(ChronoUnit.MINUTES)
             .plusMinutes(1);
-    int lastYear = t.getYear() + SEARCH_YEARS;
-    while (t.getYear() <= lastYear) {
+    for (int step = 0; step < MAX_STEPS; step++) {
       if (!has(months, t.getMonthValue())) {
         t = t.toLocalDate().withDayOfMonth(1).plusMonths(1).atStartOfDay();
         continue;
@@ -150,15 +151,21 @@ public final class CronSchedule {
       }
       return t.withMinute(minute).toInstant(ZoneOffset.UTC);
     }
-    throw new IllegalStateException("schedule \"" + expression + "\" did not fire after " + after);
+    throw new IllegalStateException(
+        "schedule \""
+            + expression
+            + "\": no fire time after "
+            + after
+            + " in "
+            + MAX_STEPS
+            + " steps");
   }
 
   /** The latest fire time at or before {@code atOrBefore}. */
   public Instant previous(Instant atOrBefore) {
     LocalDateTime t =
         LocalDateTime.ofInstant(atOrBefore, ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES);
-    int firstYear = t.getYear() - SEARCH_YEARS;
-    while (t.getYear() >= firstYear) {
+    for (int step = 0; step < MAX_STEPS; step++) {
       if (!has(months, t.getMonthValue())) {
         t = t.toLocalDate().withDayOfMonth(1).atStartOfDay().minusMinutes(1);
         continue;
@@ -183,7 +190,13 @@ public final class CronSchedule {
       return t.withMinute(minute).toInstant(ZoneOffset.UTC);
     }
     throw new IllegalStateException(
-        "schedule \"" + expression + "\" did not fire before " + atOrBefore);
+        "schedule \""
+            + expression
+            + "\": no fire time at or before "
+            + atOrBefore
+            + " in "
+            + MAX_STEPS
+            + " steps");
   }
 
   /** The expression as written (trimmed), for messages. */

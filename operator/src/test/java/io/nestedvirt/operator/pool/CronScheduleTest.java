@@ -106,6 +106,20 @@ class CronScheduleTest {
         .isEqualTo(Instant.parse(expected));
   }
 
+  /**
+   * The longest gap a schedule can have, 8 years over 2100, which is not a leap year, is crossed
+   * within {@link CronSchedule#MAX_STEPS} (which throws when exceeded): a search stepping minute by
+   * minute would use up that budget within a week.
+   */
+  @Test
+  void theLongestGapIsSearchedByMonthsAndDaysNotMinutes() {
+    CronSchedule leapDay = CronSchedule.parse("30 12 29 2 *");
+    assertThat(leapDay.next(Instant.parse("2096-02-29T12:30:00Z")))
+        .isEqualTo("2104-02-29T12:30:00Z");
+    assertThat(leapDay.previous(Instant.parse("2104-02-29T12:29:00Z")))
+        .isEqualTo("2096-02-29T12:30:00Z");
+  }
+
   @ParameterizedTest(name = "{0} is {1}")
   @CsvSource({
     "@yearly,   0 0 1 1 *",
