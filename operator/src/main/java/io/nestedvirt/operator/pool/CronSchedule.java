@@ -360,6 +360,10 @@ public final class CronSchedule {
     }
 
     private int number(String expression, String text, String what) {
+      if (text.equals("?")) {
+        // Quartz and robfig/cron accept ? for "any day"; the CRD's pattern does not.
+        throw bad(expression, what + " is not supported: write * instead");
+      }
       if (text.isEmpty()
           || text.length() > 9
           || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {

@@ -180,7 +180,8 @@ class CronScheduleTest {
           0 0 * * MONDAY    | day-of-week "MONDAY" is not a number (or a name SUN-SAT)
           0 0 * JAN-MON *   | month "MON" is not a number (or a name JAN-DEC)
           abc * * * *       | minute "abc" is not a number
-          0 0 ? * 1         | day-of-month "?" is not a number
+          0 0 ? * 1         | day-of-month "?" is not supported: write * instead
+          0 0 * * ?         | day-of-week "?" is not supported: write * instead
           0 22-6 * * *      | hour range 22-6 goes backwards: write the smaller value first (cron ranges do not wrap)
           */0 * * * *       | minute step in "*/0" must be 1 or more
           */x * * * *       | minute step in "*/x" is not a number
