@@ -64,10 +64,13 @@ public class DisruptionSpec {
   @Pattern(NestedVirtPoolSpec.DURATION)
   public String duration;
 
-  /** Five cron fields, or one of the macros; {@code CronSchedule} reads the values. */
-  static final String SCHEDULE =
-      "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
-          + "|[0-9A-Za-z*,/-]+( +[0-9A-Za-z*,/-]+){4})$";
+  /**
+   * The shape of a schedule: five cron fields, or one of the macros. The pool's CronSchedule reads
+   * the values, and its message (SpecValid) says what is wrong with one that has the shape.
+   */
+  public static final String SCHEDULE =
+      "^\\s*(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
+          + "|[0-9A-Za-z*,/-]+(\\s+[0-9A-Za-z*,/-]+){4})\\s*$";
 
   public DisruptionSpec() {}
 
