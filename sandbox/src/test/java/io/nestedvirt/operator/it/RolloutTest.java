@@ -187,6 +187,93 @@ class RolloutTest {
     assertThat(desired).as("desiredReplicas at every status change").isNotEmpty().containsOnly(2);
   }
 
+  @Test
+  void aClosedWindowHoldsTheRolloutButNotRepairAndTheRolloutRunsWhenItOpens() {
+    bed.startOperator();
+    // Open for an hour each day, from 3 hours before now: closed now, for about 21 hours.
+    java.time.ZonedDateTime opened =
+        bed.clock.instant().minus(Duration.ofHours(3)).atZone(java.time.ZoneOffset.UTC);
+    String schedule = "0 " + opened.getHour() + " * * *";
+    bed.createPool(
+        "nightly",
+        2,
+        spec -> {
+          spec.disruption = new DisruptionSpec();
+          spec.disruption.schedule = schedule;
+          spec.disruption.duration = "1h";
+        },
+        "m8i.large");
+    bed.awaitReady("nightly", 2);
+    Set<String> before = names(bed.machines("nightly"));
+
+    patch("nightly", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
+
+    bed.awaitPool(
+        "nightly",
+        p ->
+            p.getStatus().conditions.stream()
+                .anyMatch(
+                    c ->
+                        c.type.equals("NodesUpToDate")
+                            && c.reason.equals("WindowClosed")
+                            && c.message.contains("2 node(s) to replace")
+                            && c.message.contains("window \"" + schedule + "\" for 1h: closed")));
+    awaitReconciles("nightly", 5);
+    assertThat(names(bed.machines("nightly"))).isEqualTo(before);
+    assertThat(bed.machines("nightly")).noneMatch(NestedVirtInstance::isScaleDownVictim);
+    assertThat(bed.events("nightly"))
+        .filteredOn(e -> "RolloutWaiting".equals(e.getReason()))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("opens at"));
+    assertThat(bed.condition("nightly", "Ready"))
+        .as("a pool waiting for its window has what it asks for")
+        .hasValueSatisfying(c -> assertThat(c.status).isEqualTo("True"));
+
+    // Repair ignores the window: a stopped node is replaced after notReadyTimeout, by the
+    // pool's current type.
+    NestedVirtInstance broken = bed.machines("nightly").get(0);
+    bed.ec2.stopInstance(broken.getStatus().instanceId);
+    bed.awaitPool("nightly", p -> p.getStatus().readyReplicas == 1);
+    passTime(Duration.ofMinutes(16));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                bed.machine(broken.name()) == null
+                    && bed.machines("nightly", "Ready").stream()
+                        .anyMatch(m -> "c8i.large".equals(m.getSpec().instanceType)));
+    assertThat(bed.machines("nightly"))
+        .as("the other old node still waits for the window")
+        .anyMatch(m -> before.contains(m.name()));
+
+    // The window opens: the rollout runs.
+    passTime(Duration.ofHours(21));
+    awaitRolled("nightly", 2, "c8i.large");
+    assertThat(names(bed.machines("nightly"))).doesNotContainAnyElementsOf(before);
+  }
+
+  /** Moves the shared clock; the kubelets and agents post their heartbeats, as meanwhile. */
+  private void passTime(Duration by) {
+    bed.clock.advance(by);
+    bed.kubelets.heartbeat();
+  }
+
+  /** Waits until the pool has been reconciled {@code count} more times. */
+  private void awaitReconciles(String pool, int count) {
+    long before = reconciles(pool);
+    await().atMost(Duration.ofSeconds(30)).until(() -> reconciles(pool) >= before + count);
+  }
+
+  private long reconciles(String pool) {
+    var timer =
+        bed.metrics
+            .registry()
+            .find("nestedvirt.reconcile.duration")
+            .tag(io.nestedvirt.operator.metrics.OperatorMetrics.POOL, pool)
+            .timer();
+    return timer == null ? 0 : timer.count();
+  }
+
   private void awaitRolled(String pool, int replicas, String type) {
     await()
         .atMost(Duration.ofSeconds(90))
