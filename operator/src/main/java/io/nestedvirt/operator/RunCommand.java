@@ -69,6 +69,16 @@ final class RunCommand implements Callable<Integer> {
   Duration refreshPeriod;
 
   @Option(
+      names = "--image-refresh",
+      defaultValue = "1h",
+      converter = Durations.class,
+      description =
+          "How often an image given as an SSM parameter (the default is one) is resolved again,"
+              + " one GetParameter per parameter; a new AMI is used by launches after that"
+              + " (default ${DEFAULT-VALUE}).")
+  Duration imageRefresh;
+
+  @Option(
       names = "--agent-interval",
       defaultValue = "5m",
       converter = Durations.class,
@@ -312,7 +322,8 @@ final class RunCommand implements Callable<Integer> {
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
             .withOperatorNamespace(namespace)
             .withAgentInterval(agentInterval)
-            .withBatching(new OperatorSettings.Batching(batchIdle, batchMax));
+            .withBatching(new OperatorSettings.Batching(batchIdle, batchMax))
+            .withImageRefresh(imageRefresh);
     if (clusterEndpoint != null) {
       settings =
           settings.withCluster(

@@ -43,6 +43,7 @@ import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.Vm;
 import io.nestedvirt.operator.kubevirt.VmInventory;
+import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
@@ -112,6 +113,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   /** The autoscaler's decisions for autoscaled pools, each taken once (see {@link #autoscale}). */
   private final ScaleDecisions decisions;
 
+  private final ImageChanges imageChanges;
+
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
    * leaving, so a reconcile in between never chooses another victim in their place.
@@ -146,7 +149,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
       VmInventory vms,
-      ScaleDecisions decisions) {
+      ScaleDecisions decisions,
+      ImageChanges imageChanges) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
@@ -165,13 +169,15 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.metrics = metrics;
     this.vms = vms;
     this.decisions = decisions;
+    this.imageChanges = imageChanges;
   }
 
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
     caches.attachPools(context.getPrimaryCache());
-    return List.of(new MachineEvents(machines), recovery.listeningTo(listing), decisions);
+    return List.of(
+        new MachineEvents(machines), recovery.listeningTo(listing), decisions, imageChanges);
   }
 
   @Override

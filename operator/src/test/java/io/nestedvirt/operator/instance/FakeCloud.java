@@ -70,4 +70,9 @@ final class FakeCloud implements CloudProvider {
   public String resolveImage(String image, String kubernetesVersion) {
     return "ami-00000000";
   }
+
+  @Override
+  public String defaultImage(String kubernetesVersion) {
+    return "/default/" + kubernetesVersion;
+  }
 }

@@ -40,7 +40,8 @@ class ErrorStatusTest {
             null,
             OperatorMetrics.prometheus(),
             VmInventory.NONE,
-            new io.nestedvirt.operator.autoscaling.ScaleDecisions());
+            new io.nestedvirt.operator.autoscaling.ScaleDecisions(),
+            null);
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName("p").withUid("u").withGeneration(1L).build());
 

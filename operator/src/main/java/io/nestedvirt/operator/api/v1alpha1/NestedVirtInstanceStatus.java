@@ -31,6 +31,9 @@ public class NestedVirtInstanceStatus {
   @JsonPropertyDescription("When EC2 launched the instance (RFC 3339).")
   public String launchTime;
 
+  @JsonPropertyDescription("AMI the instance was launched with")
+  public String imageId;
+
   @JsonPropertyDescription(
       "Pods evicted (or, forced, deleted) from the node since its drain began. A scale-down whose"
           + " drain has evicted none is taken back when the pool needs the machine again.")
