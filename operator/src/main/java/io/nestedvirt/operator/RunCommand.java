@@ -234,6 +234,11 @@ final class RunCommand implements Callable<Integer> {
               + "), or a launch that landed could be given up before any listing could show it");
       return 2;
     }
+    if (!imageRefresh.isPositive()) {
+      System.err.println(
+          "error: --image-refresh must be longer than zero, was " + Durations.format(imageRefresh));
+      return 2;
+    }
     OperatorRuntime.LeaderElection election;
     try {
       election = leaderElection ? leaderElection() : null;
