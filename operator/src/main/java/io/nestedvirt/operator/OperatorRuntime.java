@@ -19,6 +19,8 @@ import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
 import io.nestedvirt.operator.kubevirt.KubeVirtInventory;
+import io.nestedvirt.operator.launch.ImageCache;
+import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
@@ -148,11 +150,12 @@ public final class OperatorRuntime implements AutoCloseable {
     InstanceListing listing =
         new InstanceListing(
             cloud, settings.refreshPeriod(), settings.launchGrace(), clock, metrics);
+    ImageCache images = new ImageCache(cloud, kubernetesVersion, clock);
     LaunchConfigResolver resolver =
         new LaunchConfigResolver(
             cloud,
+            images,
             new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
-            kubernetesVersion,
             clock,
             settings.resolveCacheTtl());
     UnavailableOfferings offerings = new UnavailableOfferings(clock, settings.offeringCooldown());
@@ -176,10 +179,6 @@ public final class OperatorRuntime implements AutoCloseable {
             clock,
             settings,
             metrics);
-    // TODO(images): the image cache replaces this.
-    java.util.function.Function<
-            io.nestedvirt.operator.api.v1alpha1.NestedVirtPool, java.util.Optional<String>>
-        images = pool -> java.util.Optional.empty();
     PoolController pools =
         new PoolController(
             cloud,
@@ -199,7 +198,8 @@ public final class OperatorRuntime implements AutoCloseable {
             metrics,
             vms,
             decisions,
-            images);
+            images::inUse,
+            new ImageChanges(images));
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -218,7 +218,7 @@ public final class OperatorRuntime implements AutoCloseable {
             launchBackoff,
             metrics,
             vms,
-            images);
+            images::current);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);
@@ -226,11 +226,15 @@ public final class OperatorRuntime implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
     long period = settings.refreshPeriod().toMillis();
+    long imageRefresh = settings.imageRefresh().toMillis();
     // The garbage collector and the autoscaler change things (instances, pool counts, Events), so
-    // they run on the leader only.
+    // they run on the leader only. So does the image refresh: only the leader's reconciles
+    // resolve images, so a standby's image cache is empty and has nothing to refresh.
     Runnable startCollecting =
         () -> {
           collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
+          collector.scheduleWithFixedDelay(
+              images::refresh, imageRefresh, imageRefresh, TimeUnit.MILLISECONDS);
           autoscaler.start();
         };
     AtomicBoolean closing = new AtomicBoolean();

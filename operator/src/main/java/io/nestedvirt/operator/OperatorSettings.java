@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param launchGrace how long a launched instance that a listing does not show yet is still counted
  *     (EC2 listings are eventually consistent), how long a leaving machine whose launch may have
  *     landed waits to see it, and the garbage collector's grace before it acts on an orphan
- * @param resolveCacheTtl how long resolved subnets, security groups and images are reused
+ * @param resolveCacheTtl how long resolved subnets and security groups are reused
  * @param trustUnreportedNestedVirtualization count an instance whose CpuOptions say nothing about
  *     nested virtualization as running it; EC2 always reports the setting, so this is only for
  *     EC2-compatible endpoints that do not (see e2e/README.md)
@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param agentInterval how often the node agents renew NestedVirtualizationReady (their {@code
  *     --interval}); a verdict not renewed for three intervals is stale
  * @param batching how pending pods are gathered before a scale-up is decided
+ * @param imageRefresh how often each image reference in use (an SSM parameter) is resolved again,
+ *     one call per reference and period
  */
 public record OperatorSettings(
     String clusterName,
@@ -33,7 +35,15 @@ public record OperatorSettings(
     ClusterInfo cluster,
     String operatorNamespace,
     Duration agentInterval,
-    Batching batching) {
+    Batching batching,
+    Duration imageRefresh) {
+
+  public OperatorSettings {
+    if (!imageRefresh.isPositive()) {
+      throw new IllegalArgumentException(
+          "the image refresh (" + Durations.format(imageRefresh) + ") must be longer than zero");
+    }
+  }
 
   /**
    * How pending pods are gathered before a scale-up is decided, as Karpenter batches: the decision
@@ -56,6 +66,9 @@ public record OperatorSettings(
     }
   }
 
+  /** The default {@code --image-refresh}. */
+  public static final Duration DEFAULT_IMAGE_REFRESH = Duration.ofHours(1);
+
   /** The node agent's default {@code --interval}. */
   public static final Duration DEFAULT_AGENT_INTERVAL = Duration.ofMinutes(5);
 
@@ -70,7 +83,8 @@ public record OperatorSettings(
         null,
         "nestedvirt-system",
         DEFAULT_AGENT_INTERVAL,
-        Batching.DEFAULT);
+        Batching.DEFAULT,
+        DEFAULT_IMAGE_REFRESH);
   }
 
   public OperatorSettings withRefreshPeriod(Duration period) {
@@ -84,7 +98,8 @@ public record OperatorSettings(
         cluster,
         operatorNamespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withLaunchGrace(Duration grace) {
@@ -98,7 +113,8 @@ public record OperatorSettings(
         cluster,
         operatorNamespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withTrustUnreportedNestedVirtualization(boolean trust) {
@@ -112,7 +128,8 @@ public record OperatorSettings(
         cluster,
         operatorNamespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withCluster(ClusterInfo info) {
@@ -126,7 +143,8 @@ public record OperatorSettings(
         info,
         operatorNamespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withOperatorNamespace(String namespace) {
@@ -140,7 +158,8 @@ public record OperatorSettings(
         cluster,
         namespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withAgentInterval(Duration interval) {
@@ -154,7 +173,8 @@ public record OperatorSettings(
         cluster,
         operatorNamespace,
         interval,
-        batching);
+        batching,
+        imageRefresh);
   }
 
   public OperatorSettings withBatching(Batching batching) {
@@ -168,6 +188,22 @@ public record OperatorSettings(
         cluster,
         operatorNamespace,
         agentInterval,
-        batching);
+        batching,
+        imageRefresh);
+  }
+
+  public OperatorSettings withImageRefresh(Duration refresh) {
+    return new OperatorSettings(
+        clusterName,
+        refreshPeriod,
+        offeringCooldown,
+        launchGrace,
+        resolveCacheTtl,
+        trustUnreportedNestedVirtualization,
+        cluster,
+        operatorNamespace,
+        agentInterval,
+        batching,
+        refresh);
   }
 }

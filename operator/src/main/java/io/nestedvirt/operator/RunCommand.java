@@ -69,6 +69,16 @@ final class RunCommand implements Callable<Integer> {
   Duration refreshPeriod;
 
   @Option(
+      names = "--image-refresh",
+      defaultValue = "1h",
+      converter = Durations.class,
+      description =
+          "How often an image given as an SSM parameter (the default is one) is resolved again,"
+              + " one GetParameter per parameter; a new AMI is used by launches after that"
+              + " (default ${DEFAULT-VALUE}).")
+  Duration imageRefresh;
+
+  @Option(
       names = "--agent-interval",
       defaultValue = "5m",
       converter = Durations.class,
@@ -224,6 +234,11 @@ final class RunCommand implements Callable<Integer> {
               + "), or a launch that landed could be given up before any listing could show it");
       return 2;
     }
+    if (!imageRefresh.isPositive()) {
+      System.err.println(
+          "error: --image-refresh must be longer than zero, was " + Durations.format(imageRefresh));
+      return 2;
+    }
     OperatorRuntime.LeaderElection election;
     try {
       election = leaderElection ? leaderElection() : null;
@@ -312,7 +327,8 @@ final class RunCommand implements Callable<Integer> {
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
             .withOperatorNamespace(namespace)
             .withAgentInterval(agentInterval)
-            .withBatching(new OperatorSettings.Batching(batchIdle, batchMax));
+            .withBatching(new OperatorSettings.Batching(batchIdle, batchMax))
+            .withImageRefresh(imageRefresh);
     if (clusterEndpoint != null) {
       settings =
           settings.withCluster(

@@ -52,6 +52,24 @@ class RunCommandTest {
   }
 
   @Test
+  void theImageRefreshIsAnHourUnlessSetAndReachesTheSettings() {
+    RunCommand defaults = new RunCommand();
+    new CommandLine(defaults).parseArgs("--cluster-name", "test");
+    assertThat(defaults.settings().imageRefresh()).isEqualTo(java.time.Duration.ofHours(1));
+
+    RunCommand shortened = new RunCommand();
+    new CommandLine(shortened).parseArgs("--cluster-name", "test", "--image-refresh", "10m");
+    assertThat(shortened.settings().imageRefresh()).isEqualTo(java.time.Duration.ofMinutes(10));
+  }
+
+  @Test
+  void aZeroImageRefreshIsRefusedWithWhy() {
+    Result r = run("--image-refresh", "0s");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err).contains("--image-refresh must be longer than zero");
+  }
+
+  @Test
   void anUnknownLogFormatIsRefusedWithTheChoices() {
     Result r = run("--log-format", "xml");
     assertThat(r.code).isEqualTo(2);

@@ -74,4 +74,11 @@ public interface CloudProvider {
    * @throws ResourceNotFoundException when the image or parameter does not exist
    */
   String resolveImage(String image, String kubernetesVersion);
+
+  /**
+   * The image reference {@link #resolveImage} uses when a pool names none: the SSM parameter of the
+   * EKS-optimized Amazon Linux 2023 AMI for {@code kubernetesVersion}. Lets callers see that a pool
+   * without an image and one naming that parameter share one image.
+   */
+  String defaultImage(String kubernetesVersion);
 }

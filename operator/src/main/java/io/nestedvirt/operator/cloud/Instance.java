@@ -17,10 +17,40 @@ public record Instance(
     String privateDnsName,
     /** The launch's client token; finds a launch's instances without launching again. */
     String clientToken,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    /** The AMI it was launched with; null when the provider does not say. */
+    String imageId) {
 
   public Instance {
     tags = Map.copyOf(tags);
+  }
+
+  /** An instance whose AMI is not known. */
+  public Instance(
+      String id,
+      String instanceType,
+      String zone,
+      String subnetId,
+      InstanceState state,
+      NestedVirtualization nestedVirtualization,
+      Instant launchTime,
+      CapacityType capacityType,
+      String privateDnsName,
+      String clientToken,
+      Map<String, String> tags) {
+    this(
+        id,
+        instanceType,
+        zone,
+        subnetId,
+        state,
+        nestedVirtualization,
+        launchTime,
+        capacityType,
+        privateDnsName,
+        clientToken,
+        tags,
+        null);
   }
 
   public String tag(String key) {

@@ -144,6 +144,8 @@ final class Launch {
       listing.recordLaunched(instance);
       metrics.launched(m.object.poolName(), spec.instanceType, 1);
       recorded(m, instance, spec.instanceType + " in " + spec.zone + " (" + spec.subnetId + ")");
+      // What we asked for, whether or not the answer (or an emulator) echoes it.
+      m.status.imageId = config.imageId();
     } catch (InsufficientCapacityException e) {
       poolFailed(m, e);
       ledger.refused(m.object.uid());

@@ -100,6 +100,7 @@ final class Machine {
     status.state = i.state().wireName();
     status.nestedVirtualization = i.nestedVirtualization().wireName();
     status.launchTime = i.launchTime() == null ? status.launchTime : i.launchTime().toString();
+    status.imageId = i.imageId() == null ? status.imageId : i.imageId();
   }
 
   /** The status as built, conditions included. */
@@ -117,6 +118,7 @@ final class Machine {
     c.state = s.state;
     c.nestedVirtualization = s.nestedVirtualization;
     c.launchTime = s.launchTime;
+    c.imageId = s.imageId;
     c.evictedPods = s.evictedPods;
     c.phase = s.phase;
     c.conditions = s.conditions == null ? List.of() : List.copyOf(s.conditions);

@@ -14,13 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
- * Resolves a pool's subnets, security groups, image and user data, and caches the answer briefly:
- * the pool controller resolves before it decides where machines go, and each machine resolves again
- * when it launches, so a scale-up of a thousand machines costs a few Describe calls, not a
- * thousand.
+ * Resolves a pool's subnets, security groups, image (through {@link ImageCache}) and user data, and
+ * caches the answer briefly: the pool controller resolves before it decides where machines go, and
+ * each machine resolves again when it launches, so a scale-up of a thousand machines costs a few
+ * Describe calls, not a thousand.
  */
 public final class LaunchConfigResolver {
 
@@ -39,38 +38,34 @@ public final class LaunchConfigResolver {
 
   public record Invalid(Problem problem, String message) implements Result {}
 
-  private record Key(
-      ResourceSelector subnets, ResourceSelector securityGroups, String image, String version) {}
+  private record Key(ResourceSelector subnets, ResourceSelector securityGroups) {}
 
-  private record Entry(LaunchConfig config, Instant expires) {}
+  /** Subnets and security groups; the image is not cached here but in {@link ImageCache}. */
+  private record Entry(List<Subnet> subnets, List<String> securityGroupIds, Instant expires) {}
 
   /** A pool's rendered user data, valid for one generation of its spec until it expires. */
   private record UserDataEntry(long generation, UserDataFactory.Result result, Instant expires) {}
 
   private final CloudProvider cloud;
+  private final ImageCache images;
   private final UserDataFactory userData;
-  private final Supplier<String> kubernetesVersion;
   private final Clock clock;
   private final Duration ttl;
   private final Map<Key, Entry> cache = new ConcurrentHashMap<>();
   private final Map<String, UserDataEntry> userDataByPool = new ConcurrentHashMap<>();
 
   public LaunchConfigResolver(
-      CloudProvider cloud,
-      UserDataFactory userData,
-      Supplier<String> kubernetesVersion,
-      Clock clock,
-      Duration ttl) {
+      CloudProvider cloud, ImageCache images, UserDataFactory userData, Clock clock, Duration ttl) {
     this.cloud = cloud;
+    this.images = images;
     this.userData = userData;
-    this.kubernetesVersion = kubernetesVersion;
     this.clock = clock;
     this.ttl = ttl;
   }
 
   /** The pool's launch config with its user data, or why it has none. */
   public Result resolve(NestedVirtPool pool) {
-    Result resources = resolveResources(pool.getSpec());
+    Result resources = resolveResources(pool);
     if (!(resources instanceof Resolved resolved)) {
       return resources;
     }
@@ -82,9 +77,10 @@ public final class LaunchConfigResolver {
         resolved.config().withUserData(((UserDataFactory.Rendered) rendered).userData()));
   }
 
-  /** Forgets a deleted pool's user data. */
+  /** Forgets a deleted pool's user data and image reference. */
   public void forget(NestedVirtPool pool) {
     userDataByPool.remove(pool.uid());
+    images.forget(pool);
   }
 
   private UserDataFactory.Result userData(NestedVirtPool pool) {
@@ -100,13 +96,37 @@ public final class LaunchConfigResolver {
     return result;
   }
 
-  private Result resolveResources(NestedVirtPoolSpec spec) {
-    String version = spec.image == null ? kubernetesVersion.get() : null;
-    Key key = new Key(selector(spec.subnets), selector(spec.securityGroups), spec.image, version);
+  private Result resolveResources(NestedVirtPool pool) {
+    NestedVirtPoolSpec spec = pool.getSpec();
+    Key key = new Key(selector(spec.subnets), selector(spec.securityGroups));
     Entry hit = cache.get(key);
-    if (hit != null && clock.instant().isBefore(hit.expires())) {
-      return new Resolved(hit.config());
+    if (hit == null || !clock.instant().isBefore(hit.expires())) {
+      Object network = resolveNetwork(key);
+      if (network instanceof Invalid invalid) {
+        return invalid;
+      }
+      hit = (Entry) network;
+      cache.put(key, hit);
     }
+    // The image comes from its own cache on every resolve, so an AMI that a refresh found is used
+    // by the next launch, not only once this entry expires.
+    String imageId;
+    try {
+      imageId = images.resolve(pool);
+    } catch (ResourceNotFoundException e) {
+      return new Invalid(
+          Problem.ImageNotFound,
+          "image: "
+              + e.getMessage()
+              + (spec.image == null
+                  ? ". Set spec.image, or check the cluster's Kubernetes version."
+                  : ". Fix spec.image."));
+    }
+    return new Resolved(new LaunchConfig(hit.subnets(), hit.securityGroupIds(), imageId, null));
+  }
+
+  /** An {@link Entry}, or the {@link Invalid} saying which selector matched nothing. */
+  private Object resolveNetwork(Key key) {
     List<Subnet> subnets;
     try {
       subnets = cloud.resolveSubnets(key.subnets());
@@ -132,21 +152,7 @@ public final class LaunchConfigResolver {
           Problem.SecurityGroupNotFound,
           "no security group matches spec.securityGroups" + describe(key.securityGroups()) + ".");
     }
-    String imageId;
-    try {
-      imageId = cloud.resolveImage(spec.image, version);
-    } catch (ResourceNotFoundException e) {
-      return new Invalid(
-          Problem.ImageNotFound,
-          "image: "
-              + e.getMessage()
-              + (spec.image == null
-                  ? ". Set spec.image, or check the cluster's Kubernetes version."
-                  : ". Fix spec.image."));
-    }
-    LaunchConfig config = new LaunchConfig(subnets, groups, imageId, null);
-    cache.put(key, new Entry(config, clock.instant().plus(ttl)));
-    return new Resolved(config);
+    return new Entry(subnets, groups, clock.instant().plus(ttl));
   }
 
   private static ResourceSelector selector(ResourceSelectorSpec spec) {

@@ -45,6 +45,7 @@ import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.kubevirt.Vm;
 import io.nestedvirt.operator.kubevirt.VmInventory;
+import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
@@ -118,6 +119,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   /** The autoscaler's decisions for autoscaled pools, each taken once (see {@link #autoscale}). */
   private final ScaleDecisions decisions;
 
+  private final ImageChanges imageChanges;
+
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
    * leaving, so a reconcile in between never chooses another victim in their place.
@@ -153,7 +156,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       OperatorMetrics metrics,
       VmInventory vms,
       ScaleDecisions decisions,
-      Function<NestedVirtPool, Optional<String>> images) {
+      Function<NestedVirtPool, Optional<String>> images,
+      ImageChanges imageChanges) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
@@ -173,13 +177,15 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     this.vms = vms;
     this.decisions = decisions;
     this.images = images;
+    this.imageChanges = imageChanges;
   }
 
   @Override
   public List<EventSource<?, NestedVirtPool>> prepareEventSources(
       EventSourceContext<NestedVirtPool> context) {
     caches.attachPools(context.getPrimaryCache());
-    return List.of(new MachineEvents(machines), recovery.listeningTo(listing), decisions);
+    return List.of(
+        new MachineEvents(machines), recovery.listeningTo(listing), decisions, imageChanges);
   }
 
   @Override

@@ -18,9 +18,37 @@ final class FakeCloud implements CloudProvider {
   final List<Instance> listed = new ArrayList<>();
   final List<String> terminated = new ArrayList<>();
 
+  /** Launches answered with one pending instance; off unless a test turns it on. */
+  final List<LaunchRequest> launches = new ArrayList<>();
+
+  boolean launching;
+
+  /** What resolveImage answers, whatever the reference. */
+  String imageId = "ami-00000000";
+
+  /**
+   * A pending instance, whose description (as some EC2-compatible endpoints do) does not say its
+   * AMI.
+   */
   @Override
   public List<Instance> launch(LaunchRequest request) {
-    throw new UnsupportedOperationException("no launches in this test");
+    if (!launching) {
+      throw new UnsupportedOperationException("no launches in this test");
+    }
+    launches.add(request);
+    return List.of(
+        new Instance(
+            "i-" + launches.size(),
+            request.instanceType(),
+            "us-east-1a",
+            request.subnetId(),
+            InstanceState.PENDING,
+            io.nestedvirt.operator.cloud.NestedVirtualization.ENABLED,
+            null,
+            io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
+            null,
+            request.clientToken(),
+            Map.of()));
   }
 
   @Override
@@ -58,16 +86,21 @@ final class FakeCloud implements CloudProvider {
 
   @Override
   public List<Subnet> resolveSubnets(ResourceSelector selector) {
-    return List.of();
+    return launching ? List.of(new Subnet("subnet-1", "us-east-1a", 100)) : List.of();
   }
 
   @Override
   public List<String> resolveSecurityGroups(ResourceSelector selector) {
-    return List.of();
+    return launching ? List.of("sg-1") : List.of();
   }
 
   @Override
   public String resolveImage(String image, String kubernetesVersion) {
-    return "ami-00000000";
+    return imageId;
+  }
+
+  @Override
+  public String defaultImage(String kubernetesVersion) {
+    return "/default/" + kubernetesVersion;
   }
 }

@@ -41,7 +41,8 @@ class ErrorStatusTest {
             OperatorMetrics.prometheus(),
             VmInventory.NONE,
             new io.nestedvirt.operator.autoscaling.ScaleDecisions(),
-            p -> java.util.Optional.empty());
+            p -> java.util.Optional.empty(),
+            null);
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName("p").withUid("u").withGeneration(1L).build());
 

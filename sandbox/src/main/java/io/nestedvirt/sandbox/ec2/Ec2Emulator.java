@@ -236,6 +236,17 @@ public final class Ec2Emulator implements AutoCloseable {
     state.putParameter(name, value);
   }
 
+  /**
+   * Publishes a new AMI behind an SSM parameter, as AWS does when it releases an EKS AMI: registers
+   * an Amazon-owned x86_64 image (so DescribeImages and RunInstances know it) and points the
+   * parameter at it; returns the new image.
+   */
+  public EmulatedImage publishImage(String parameter, String imageName) {
+    EmulatedImage image = state.addImage(imageName, "x86_64", "amazon", Map.of());
+    state.putParameter(parameter, image.id());
+    return image;
+  }
+
   // ---- observation ----
 
   /**

@@ -336,12 +336,28 @@ final class Ec2State {
   }
 
   void putParameter(String name, String value) {
-    locked(
+    putParameter(name, value, true);
+  }
+
+  /**
+   * Creates the parameter, or with {@code overwrite} replaces its value (the version goes up by
+   * one, LastModifiedDate is now); an existing one without {@code overwrite} is {@code
+   * ParameterAlreadyExists}, as SSM answers.
+   */
+  SsmParameter putParameter(String name, String value, boolean overwrite) {
+    return locked(
         () -> {
           SsmParameter old = parameters.get(name);
+          if (old != null && !overwrite) {
+            throw Ec2Error.client(
+                "ParameterAlreadyExists",
+                "The parameter already exists. To overwrite this"
+                    + " value, set the overwrite option in the request to true.");
+          }
           long version = old == null ? 1 : old.version() + 1;
-          parameters.put(name, new SsmParameter(name, value, version, clock.instant()));
-          return null;
+          SsmParameter parameter = new SsmParameter(name, value, version, clock.instant());
+          parameters.put(name, parameter);
+          return parameter;
         });
   }
 

@@ -4,8 +4,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * SSM's GetParameter over the AWS JSON 1.1 protocol, on the EC2 port: the SDK's SsmClient with the
- * same endpoint override finds it by its {@code X-Amz-Target} header.
+ * SSM's GetParameter and PutParameter over the AWS JSON 1.1 protocol, on the EC2 port: the SDK's
+ * SsmClient with the same endpoint override finds it by its {@code X-Amz-Target} header.
  */
 final class SsmHandler {
   static final String TARGET_PREFIX = "AmazonSSM.";
@@ -15,8 +15,9 @@ final class SsmHandler {
   record JsonResponse(int status, String body, String errorType) {}
 
   // The request is one flat object written by the SDK; a full JSON parser would be dead weight.
-  private static final Pattern NAME =
-      Pattern.compile("\"Name\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern NAME = stringField("Name");
+  private static final Pattern VALUE = stringField("Value");
+  private static final Pattern OVERWRITE = Pattern.compile("\"Overwrite\"\\s*:\\s*true");
 
   private final Ec2State state;
   private final Faults faults;
@@ -40,9 +41,33 @@ final class SsmHandler {
       int status = type.equals("ThrottlingException") ? 400 : fault.status();
       return error(status, type, fault.getMessage());
     }
-    if (!operation.equals("GetParameter")) {
-      return error(400, "UnknownOperationException", null);
+    return switch (operation) {
+      case "GetParameter" -> getParameter(body);
+      case "PutParameter" -> putParameter(body);
+      default -> error(400, "UnknownOperationException", null);
+    };
+  }
+
+  /** Publishes a value (Overwrite bumps the version); answers the new version, as SSM does. */
+  private JsonResponse putParameter(String body) {
+    Matcher name = NAME.matcher(body);
+    Matcher value = VALUE.matcher(body);
+    if (!name.find() || !value.find()) {
+      return error(
+          400, "ValidationException", "1 validation error detected: Value null at 'name'/'value'");
     }
+    try {
+      Ec2State.SsmParameter parameter =
+          state.putParameter(
+              unescape(name.group(1)), unescape(value.group(1)), OVERWRITE.matcher(body).find());
+      return new JsonResponse(
+          200, "{\"Tier\":\"Standard\",\"Version\":" + parameter.version() + "}", null);
+    } catch (Ec2Error e) {
+      return error(e.status(), e.code(), e.getMessage());
+    }
+  }
+
+  private JsonResponse getParameter(String body) {
     Matcher matcher = NAME.matcher(body);
     if (!matcher.find()) {
       return error(400, "ValidationException", "1 validation error detected: Value null at 'name'");
@@ -69,6 +94,11 @@ final class SsmHandler {
             + parameter.version()
             + "}}";
     return new JsonResponse(200, json, null);
+  }
+
+  /** A string field of the flat request object, its value still escaped. */
+  private static Pattern stringField(String field) {
+    return Pattern.compile("\"" + field + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
   }
 
   private static JsonResponse error(int status, String type, String message) {

@@ -54,6 +54,9 @@ class AdoptionTest {
             m -> {
               assertThat(m.getStatus().instanceId).isEqualTo(m.getSpec().instanceId);
               assertThat(m.getStatus().phase).isEqualTo("Ready");
+              assertThat(m.getStatus().imageId)
+                  .as("the AMI EC2 reports for the adopted instance")
+                  .isEqualTo(bed.network.imageId());
             });
     assertThat(bed.ec2.calls("RunInstances")).as("nothing launched again").isZero();
     assertThat(bed.ec2.calls("TerminateInstances")).as("nothing terminated").isZero();

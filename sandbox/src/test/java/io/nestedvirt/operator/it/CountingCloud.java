@@ -102,4 +102,9 @@ class CountingCloud implements CloudProvider {
   public String resolveImage(String image, String kubernetesVersion) {
     return delegate.resolveImage(image, kubernetesVersion);
   }
+
+  @Override
+  public String defaultImage(String kubernetesVersion) {
+    return delegate.defaultImage(kubernetesVersion);
+  }
 }

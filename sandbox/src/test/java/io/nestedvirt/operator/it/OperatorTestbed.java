@@ -103,12 +103,18 @@ final class OperatorTestbed implements AutoCloseable {
 
   /** Starts the operator listing the cluster's instances every {@code refresh}. */
   OperatorTestbed startOperator(Function<CloudProvider, CloudProvider> wrap, Duration refresh) {
+    return startOperator(wrap, settings -> settings.withRefreshPeriod(refresh));
+  }
+
+  /** Starts the operator with settings of the test's own (a shorter image refresh, say). */
+  OperatorTestbed startOperator(
+      Function<CloudProvider, CloudProvider> wrap,
+      java.util.function.UnaryOperator<OperatorSettings> edit) {
     operator =
         OperatorRuntime.start(
             client(),
             wrap.apply(aws),
-            OperatorSettings.defaults(CLUSTER)
-                .withRefreshPeriod(refresh)
+            edit.apply(OperatorSettings.defaults(CLUSTER).withRefreshPeriod(REFRESH))
                 .withCluster(
                     new ClusterInfo(
                         CLUSTER,

@@ -14,13 +14,15 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 import software.amazon.awssdk.services.ssm.model.SsmException;
 
 class Ec2EmulatorSsmTest {
+  private final ManualClock clock =
+      new ManualClock(java.time.Instant.parse("2026-11-30T12:00:00Z"));
   private Ec2Emulator emulator;
   private Ec2Emulator.SeededCluster cluster;
   private SsmClient ssm;
 
   @BeforeEach
   void start() {
-    emulator = Ec2Emulator.builder().tickInterval(Duration.ZERO).start();
+    emulator = Ec2Emulator.builder().clock(clock).tickInterval(Duration.ZERO).start();
     cluster = emulator.seedCluster("demo");
     ssm = SdkClients.ssm(emulator);
   }
@@ -56,6 +58,54 @@ class Ec2EmulatorSsmTest {
 
     assertThat(parameter.value()).isEqualTo("ami-0bbbbbbbbbbbbbbbb");
     assertThat(parameter.version()).isEqualTo(2L);
+  }
+
+  @Test
+  void putParameterOverTheWireOverwritesWithANewVersionAndModificationDate() {
+    String name = Ec2Emulator.eksAmiParameter("1.33");
+    Parameter before = ssm.getParameter(r -> r.name(name)).parameter();
+    EmulatedImage next = emulator.addImage("node-next", "x86_64", java.util.Map.of());
+    clock.advance(Duration.ofMinutes(1));
+
+    long version =
+        ssm.putParameter(r -> r.name(name).value(next.id()).type("String").overwrite(true))
+            .version();
+
+    Parameter after = ssm.getParameter(r -> r.name(name)).parameter();
+    assertThat(version).isEqualTo(2L);
+    assertThat(after.value()).isEqualTo(next.id());
+    assertThat(after.version()).isEqualTo(2L);
+    assertThat(after.lastModifiedDate())
+        .isEqualTo(before.lastModifiedDate().plus(Duration.ofMinutes(1)));
+    assertThat(emulator.calls("PutParameter")).isEqualTo(1);
+  }
+
+  @Test
+  void putParameterWithoutOverwriteOnAnExistingOneIsParameterAlreadyExists() {
+    String name = Ec2Emulator.eksAmiParameter("1.33");
+
+    SsmException error =
+        catchThrowableOfType(
+            SsmException.class,
+            () -> ssm.putParameter(r -> r.name(name).value("ami-0other").type("String")));
+
+    assertThat(error.awsErrorDetails().errorCode()).isEqualTo("ParameterAlreadyExists");
+    assertThat(ssm.getParameter(r -> r.name(name)).parameter().value())
+        .isEqualTo(cluster.imageId());
+  }
+
+  @Test
+  void publishImageRegistersTheAmiAndPointsTheParameterAtIt() {
+    String name = Ec2Emulator.eksAmiParameter("1.33");
+
+    EmulatedImage published = emulator.publishImage(name, "amazon-eks-node-1.33-v2");
+
+    assertThat(ssm.getParameter(r -> r.name(name)).parameter().value()).isEqualTo(published.id());
+    try (var ec2 = SdkClients.ec2(emulator)) {
+      assertThat(ec2.describeImages(r -> r.imageIds(published.id())).images())
+          .extracting(i -> i.imageId())
+          .containsExactly(published.id());
+    }
   }
 
   @Test

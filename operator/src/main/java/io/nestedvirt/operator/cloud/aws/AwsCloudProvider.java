@@ -368,10 +368,7 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   @Override
   public String resolveImage(String image, String kubernetesVersion) {
     if (image == null) {
-      if (kubernetesVersion == null || kubernetesVersion.isBlank()) {
-        throw new IllegalArgumentException("no image and no Kubernetes version to pick one for");
-      }
-      return ssmParameter(EKS_AL2023_AMI_PARAMETER.formatted(kubernetesVersion));
+      return ssmParameter(defaultImage(kubernetesVersion));
     }
     if (image.startsWith(SSM_PREFIX)) {
       return ssmParameter(image.substring(SSM_PREFIX.length()));
@@ -401,6 +398,14 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
         "image must be an AMI id (ami-...) or an SSM parameter (/... or resolve:ssm:/...), was "
             + image,
         null);
+  }
+
+  @Override
+  public String defaultImage(String kubernetesVersion) {
+    if (kubernetesVersion == null || kubernetesVersion.isBlank()) {
+      throw new IllegalArgumentException("no image and no Kubernetes version to pick one for");
+    }
+    return EKS_AL2023_AMI_PARAMETER.formatted(kubernetesVersion);
   }
 
   private String ssmParameter(String name) {

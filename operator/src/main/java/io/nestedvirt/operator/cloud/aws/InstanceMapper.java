@@ -35,7 +35,8 @@ final class InstanceMapper {
             : CapacityType.ON_DEMAND,
         ec2.privateDnsName(),
         ec2.clientToken() == null || ec2.clientToken().isEmpty() ? null : ec2.clientToken(),
-        toMap(ec2.tags()));
+        toMap(ec2.tags()),
+        ec2.imageId());
   }
 
   /**

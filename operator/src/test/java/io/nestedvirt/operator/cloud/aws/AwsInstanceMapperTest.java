@@ -36,6 +36,7 @@ class AwsInstanceMapperTest {
                 .nestedVirtualization(NestedVirtualizationSpecification.ENABLED)
                 .build())
         .launchTime(LAUNCHED)
+        .imageId("ami-0node")
         .instanceLifecycle(InstanceLifecycleType.SPOT)
         .privateDnsName("ip-10-0-0-1.ec2.internal")
         .tags(
@@ -60,7 +61,8 @@ class AwsInstanceMapperTest {
                 CapacityType.SPOT,
                 "ip-10-0-0-1.ec2.internal",
                 null,
-                java.util.Map.of("nestedvirt.io/pool", "kvm", "empty", "")));
+                java.util.Map.of("nestedvirt.io/pool", "kvm", "empty", ""),
+                "ami-0node"));
   }
 
   @Test
