@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -71,6 +72,12 @@ public final class NodeShape {
       if (contains(applied, t) && !contains(templateTaints, t)) {
         continue;
       }
+      // The API server allows one taint per key and effect: the template's replaces another value,
+      // as a template label overwrites another value of its key. Anything else would be refused
+      // (422) and hold up the whole write, the startup taint's removal with it.
+      if (templateTaints.stream().anyMatch(w -> sameKeyAndEffect(w, t) && !sameTaint(w, t))) {
+        continue;
+      }
       taints.add(t);
     }
     if (!verified && taints.stream().noneMatch(t -> NodeTaints.STARTUP_KEY.equals(t.getKey()))) {
@@ -115,7 +122,15 @@ public final class NodeShape {
   }
 
   private static boolean contains(List<Taint> taints, Taint wanted) {
-    return taints.stream().anyMatch(t -> AppliedTemplate.sameTaint(t, wanted));
+    return taints.stream().anyMatch(t -> sameTaint(t, wanted));
+  }
+
+  private static boolean sameTaint(Taint a, Taint b) {
+    return AppliedTemplate.sameTaint(a, b);
+  }
+
+  private static boolean sameKeyAndEffect(Taint a, Taint b) {
+    return Objects.equals(a.getKey(), b.getKey()) && Objects.equals(a.getEffect(), b.getEffect());
   }
 
   private static Map<String, String> orEmpty(Map<String, String> map) {

@@ -172,6 +172,23 @@ class NodeShapeTest {
   }
 
   @Test
+  void aTemplateTaintReplacesAnotherValueOfItsKeyAndEffectWhichTheApiServerWouldRefuseBeside() {
+    // As the kubelet registered the node with the launch-time template, before the template
+    // changed (no record yet), or as an admin retainted it: one taint per key and effect.
+    Taint registered = taint("dedicated", "vms", "NoSchedule");
+    Taint wanted = taint("dedicated", "kata", "NoSchedule");
+    Taint otherEffect = taint("dedicated", "vms", "NoExecute");
+    Node node = node(verifiedLabels(), List.of(NOT_READY, registered, otherEffect));
+
+    Node shaped = NodeShape.reshape(node, "web", Map.of(), List.of(wanted), true).orElseThrow();
+
+    assertThat(shaped.getSpec().getTaints()).containsExactly(NOT_READY, otherEffect, wanted);
+    assertThat(NodeShape.reshape(shaped, "web", Map.of(), List.of(wanted), true))
+        .as("stable once replaced")
+        .isEmpty();
+  }
+
+  @Test
   void aLabelDroppedFromTheTemplateIsRemovedAndOthersLabelsStay() {
     Map<String, String> labels = new HashMap<>(verifiedLabels());
     labels.put("team", "virt");
