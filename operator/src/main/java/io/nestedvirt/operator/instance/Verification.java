@@ -21,12 +21,13 @@ import org.slf4j.MDC;
 
 /**
  * The verification step; owns the condition Verified. It is the gate: the bound node gets the
- * pool's labels and taints and keeps the startup taint until the node agent reports
- * NestedVirtualizationReady=True; then the taint goes and the label nestedvirt.io/kvm=verified
- * comes. A node whose verdict turns False is tainted again (liveness replaces it after the pool's
- * verificationGracePeriod); so is a node whose verdict the agent stopped renewing ({@link
- * AgentHeartbeat}): a stale True proves nothing, and the pool's repair replaces the node if it
- * stays so.
+ * pool's labels and taints (and, when the pool's template changes, loses those it dropped: the
+ * pool's informer wakes its machines on every spec change, see {@link NodeShape}) and keeps the
+ * startup taint until the node agent reports NestedVirtualizationReady=True; then the taint goes
+ * and the label nestedvirt.io/kvm=verified comes. A node whose verdict turns False is tainted again
+ * (liveness replaces it after the pool's verificationGracePeriod); so is a node whose verdict the
+ * agent stopped renewing ({@link AgentHeartbeat}): a stale True proves nothing, and the pool's
+ * repair replaces the node if it stays so.
  */
 final class Verification {
   private static final Logger log = LoggerFactory.getLogger(Verification.class);

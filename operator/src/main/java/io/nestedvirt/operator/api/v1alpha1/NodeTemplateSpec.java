@@ -14,13 +14,18 @@ public class NodeTemplateSpec {
       "Labels for the pool's nodes, for node selectors (for example in a KubeVirt CR's"
           + " workloads.nodePlacement or a RuntimeClass). The operator also sets"
           + " nestedvirt.io/pool, node-restriction.kubernetes.io/nestedvirt-pool and, once KVM is"
-          + " verified, nestedvirt.io/kvm=verified.")
+          + " verified, nestedvirt.io/kvm=verified. Changes are applied to running nodes in place;"
+          + " a label dropped from here is removed (the Node's annotation"
+          + " nestedvirt.io/applied-labels records the keys the operator applied).")
   @Size(max = 32)
   public Map<String, @Size(max = 63) String> labels;
 
   @JsonPropertyDescription(
       "Taints for the pool's nodes, so that only workloads that tolerate them land there. The"
-          + " startup taint nestedvirt.io/unverified:NoSchedule is added until KVM is verified.")
+          + " startup taint nestedvirt.io/unverified:NoSchedule is added until KVM is verified."
+          + " Changes are applied to running nodes in place; a taint dropped or changed here is"
+          + " removed (the Node's annotation nestedvirt.io/applied-taints records the taints the"
+          + " operator applied), other taints stay.")
   @Size(max = 16)
   @ValidationRule(
       value = "self.all(t, t.key != 'nestedvirt.io/unverified')",
