@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A new AMI published behind the pool's SSM parameter (the EKS default here) is picked up by the
- * next image refresh, and machines launched after it run the new AMI and say so.
+ * next image refresh: the pool's machines drift, and the pool rolls them one at a time onto the new
+ * AMI, which each successor records and runs.
  */
 class ImageRefreshTest {
   private static final Duration IMAGE_REFRESH = Duration.ofMillis(500);
@@ -31,7 +32,7 @@ class ImageRefreshTest {
   }
 
   @Test
-  void machinesLaunchedAfterARefreshRecordTheNewlyPublishedAmi() {
+  void aNewAmiBehindThePoolsParameterRollsThePoolOntoIt() {
     bed.startOperator(Function.identity(), s -> s.withImageRefresh(IMAGE_REFRESH));
     bed.createPool("img", 2, "m8i.large");
     bed.awaitReady("img", 2);
@@ -40,31 +41,43 @@ class ImageRefreshTest {
         .extracting(m -> m.getStatus().imageId)
         .as("each machine records the AMI it was launched with")
         .containsOnly(first);
+    assertThat(bed.pool("img").getStatus().image).isEqualTo(first);
     Set<String> before = bed.readyInstances("img");
 
     EmulatedImage published = bed.ec2.publishImage(PARAMETER, "amazon-eks-node-1.34-v2");
-    int asked = bed.ec2.calls("GetParameter");
-    await().atMost(Duration.ofSeconds(10)).until(() -> bed.ec2.calls("GetParameter") > asked);
-    bed.scale("img", 3);
-    bed.awaitReady("img", 3);
 
-    List<NestedVirtInstance> launchedAfter =
-        bed.machines("img").stream()
-            .filter(m -> !before.contains(m.getStatus().instanceId))
-            .toList();
-    assertThat(launchedAfter)
-        .singleElement()
-        .satisfies(m -> assertThat(m.getStatus().imageId).isEqualTo(published.id()));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              List<NestedVirtInstance> machines = bed.machines("img");
+              return machines.size() == 2
+                  && machines.stream()
+                      .allMatch(
+                          m ->
+                              m.getStatus() != null
+                                  && "Ready".equals(m.getStatus().phase)
+                                  && published.id().equals(m.getStatus().imageId))
+                  && bed.condition("img", "NodesUpToDate")
+                      .filter(c -> c.status.equals("True"))
+                      .isPresent()
+                  && bed.liveInstances("img").size() == 2;
+            });
+    assertThat(bed.pool("img").getStatus().image).isEqualTo(published.id());
     assertThat(
             bed.liveInstances("img").stream()
                 .collect(Collectors.toMap(EmulatedInstance::id, EmulatedInstance::imageId)))
-        .as("EC2 runs the machine on the AMI it records")
-        .containsEntry(launchedAfter.getFirst().getStatus().instanceId, published.id());
-    assertThat(
-            bed.machines("img").stream()
-                .filter(m -> before.contains(m.getStatus().instanceId))
-                .map(m -> m.getStatus().imageId))
-        .as("the machines launched before keep the AMI they run")
-        .containsOnly(first);
+        .as("EC2 runs each successor on the AMI it records, none of the old instances")
+        .containsOnlyKeys(bed.readyInstances("img"))
+        .doesNotContainKeys(before.toArray(String[]::new))
+        .containsValues(published.id());
+    assertThat(bed.events("img"))
+        .filteredOn(e -> "Replacing".equals(e.getReason()))
+        .hasSize(2)
+        .allSatisfy(
+            e ->
+                assertThat(e.getMessage())
+                    .contains("drifted: image " + first + " -> " + published.id()));
   }
 }
