@@ -11,7 +11,9 @@ import java.util.function.Function;
  * The drift step; owns the condition Drifted of a launched machine: True, with what differs, once
  * the pool would launch it differently (see {@link Drift}); the pool then replaces it within its
  * disruption budget. The pool decides from the same {@link Drift}, so the condition is what a
- * cluster admin reads, not what the rollout waits for.
+ * cluster admin reads, not what the rollout waits for. A drifted node also gets the taint {@code
+ * nestedvirt.io/outdated:PreferNoSchedule} (the verification step writes the node's taints), so
+ * that pods and migrating VMs prefer the pool's up-to-date nodes while the rollout goes on.
  */
 final class DriftCheck {
   private final Function<NestedVirtPool, Optional<String>> images;

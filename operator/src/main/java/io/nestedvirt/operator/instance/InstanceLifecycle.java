@@ -242,12 +242,12 @@ public final class InstanceLifecycle
       Machine m = observe(object);
       String phaseBefore = m.status.phase;
       metrics.step(object.poolName(), "launch", () -> launch.reconcile(m));
+      metrics.step(object.poolName(), "drift", () -> drift.reconcile(m));
       m.claimants = claimants(m);
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
       metrics.step(object.poolName(), "liveness", () -> liveness.reconcile(m));
       metrics.step(object.poolName(), "health", () -> health.reconcile(m));
-      metrics.step(object.poolName(), "drift", () -> drift.reconcile(m));
       InstancePhase derived = Readiness.derive(m);
       InstancePhase phase =
           metrics.step(object.poolName(), "scaleDown", () -> scaleDown.reconcile(m, derived));

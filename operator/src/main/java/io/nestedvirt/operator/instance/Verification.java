@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.instance;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.Durations;
@@ -11,8 +12,11 @@ import io.nestedvirt.operator.launch.NodeTemplates;
 import io.nestedvirt.operator.node.AgentHeartbeat;
 import io.nestedvirt.operator.node.NodeConditions;
 import io.nestedvirt.operator.node.NodeShape;
+import io.nestedvirt.operator.node.bootstrap.NodeTaints;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -122,13 +126,14 @@ final class Verification {
    */
   private Refusal shape(Machine m, boolean verified) {
     Node before = m.node;
+    List<Taint> taints = new ArrayList<>(NodeTemplates.taints(m.pool.getSpec()));
+    if (m.conditions.isTrue(InstanceConditions.DRIFTED)) {
+      // Applied as the template's taints are, so it goes when the drift does (a spec reverted).
+      taints.add(NodeTaints.outdatedTaint());
+    }
     var shaped =
         NodeShape.reshape(
-            before,
-            m.pool.name(),
-            NodeTemplates.labels(m.pool.getSpec()),
-            NodeTemplates.taints(m.pool.getSpec()),
-            verified);
+            before, m.pool.name(), NodeTemplates.labels(m.pool.getSpec()), taints, verified);
     if (shaped.isEmpty()) {
       refused.remove(m.object.uid());
       return null;

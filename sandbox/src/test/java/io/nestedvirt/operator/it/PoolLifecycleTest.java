@@ -131,7 +131,12 @@ class PoolLifecycleTest {
       assertThat(s.conditions)
           .extracting(c -> c.type + "=" + c.status)
           .containsExactly(
-              "Ready=True", "Launched=True", "Registered=True", "Verified=True", "Healthy=True");
+              "Ready=True",
+              "Launched=True",
+              "Registered=True",
+              "Verified=True",
+              "Healthy=True",
+              "Drifted=False");
     }
     assertThat(bed.events("web")).extracting(Event::getReason).contains("ScalingUp");
     assertThat(bed.eventsWithMachines("web"))

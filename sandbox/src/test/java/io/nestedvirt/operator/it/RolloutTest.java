@@ -220,6 +220,13 @@ class RolloutTest {
                             && c.message.contains("window \"" + schedule + "\" for 1h: closed")));
     awaitReconciles("nightly", 5);
     assertThat(names(bed.machines("nightly"))).isEqualTo(before);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(bed.machines("nightly"))
+                    .as("a drifted node asks new pods and VMs to prefer up-to-date nodes")
+                    .allSatisfy(m -> assertThat(hasOutdatedTaint(m)).isTrue()));
     assertThat(bed.machines("nightly")).noneMatch(NestedVirtInstance::isScaleDownVictim);
     assertThat(bed.events("nightly"))
         .filteredOn(e -> "RolloutWaiting".equals(e.getReason()))
@@ -250,6 +257,17 @@ class RolloutTest {
     passTime(Duration.ofHours(21));
     awaitRolled("nightly", 2, "c8i.large");
     assertThat(names(bed.machines("nightly"))).doesNotContainAnyElementsOf(before);
+    assertThat(bed.machines("nightly")).noneMatch(RolloutTest.this::hasOutdatedTaint);
+  }
+
+  private boolean hasOutdatedTaint(NestedVirtInstance m) {
+    var node = bed.client().nodes().withName(m.getStatus().nodeName).get();
+    return node.getSpec().getTaints() != null
+        && node.getSpec().getTaints().stream()
+            .anyMatch(
+                t ->
+                    io.nestedvirt.operator.node.bootstrap.NodeTaints.OUTDATED_KEY.equals(t.getKey())
+                        && "PreferNoSchedule".equals(t.getEffect()));
   }
 
   /** Moves the shared clock; the kubelets and agents post their heartbeats, as meanwhile. */

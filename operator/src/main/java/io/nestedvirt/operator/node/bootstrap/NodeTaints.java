@@ -15,12 +15,24 @@ public final class NodeTaints {
   /** Keeps everything off a node until the operator has verified KVM on it, then removed. */
   public static final String STARTUP_KEY = "nestedvirt.io/unverified";
 
+  /**
+   * On a node its pool will replace (it drifted): new pods and migrating VMs prefer the pool's
+   * up-to-date nodes, so that a VM moves once in a rollout rather than from old node to old node.
+   */
+  public static final String OUTDATED_KEY = "nestedvirt.io/outdated";
+
   public static final String NO_SCHEDULE = "NoSchedule";
-  public static final Set<String> EFFECTS = Set.of(NO_SCHEDULE, "PreferNoSchedule", "NoExecute");
+  public static final String PREFER_NO_SCHEDULE = "PreferNoSchedule";
+  public static final Set<String> EFFECTS = Set.of(NO_SCHEDULE, PREFER_NO_SCHEDULE, "NoExecute");
 
   /** {@code nestedvirt.io/unverified:NoSchedule}, a fresh copy (fabric8's Taint is mutable). */
   public static Taint startupTaint() {
     return new TaintBuilder().withKey(STARTUP_KEY).withEffect(NO_SCHEDULE).build();
+  }
+
+  /** {@code nestedvirt.io/outdated:PreferNoSchedule}, a fresh copy. */
+  public static Taint outdatedTaint() {
+    return new TaintBuilder().withKey(OUTDATED_KEY).withEffect(PREFER_NO_SCHEDULE).build();
   }
 
   /**
