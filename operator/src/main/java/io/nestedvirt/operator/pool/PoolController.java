@@ -652,11 +652,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                 false,
                 ConditionReason.Rolling,
                 what
-                    + " (maxSurge "
-                    + spec.surge()
-                    + ", maxUnavailable "
-                    + spec.unavailable()
-                    + "): each successor is verified and Ready before an old node drains"
+                    + (replacing > 0
+                        ? " (at most " + (spec.surge() + spec.unavailable()) + " at once)"
+                        : "; waiting for the budget: the next old node drains once the pool"
+                            + " has more than "
+                            + Math.max(0, target - spec.unavailable())
+                            + " Ready node(s) (maxSurge "
+                            + spec.surge()
+                            + ", maxUnavailable "
+                            + spec.unavailable()
+                            + ")")
                     + held);
       }
     }
