@@ -88,6 +88,10 @@ final class OperatorTestbed implements AutoCloseable {
 
   private OperatorRuntime operator;
 
+  /** Watches the tests opened through the bed, closed with it. */
+  private final List<io.fabric8.kubernetes.client.Watch> watches =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   KubernetesClient client() {
     return api.client();
   }
@@ -311,8 +315,35 @@ final class OperatorTestbed implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Every status the pool shows from now on (it may not exist yet), as a watch delivers each write:
+   * for asserting what held at every step, not only at the end.
+   */
+  List<io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus> statusHistory(String pool) {
+    List<io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus> seen =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    watches.add(
+        client()
+            .resources(NestedVirtPool.class)
+            .withName(pool)
+            .watch(
+                new io.fabric8.kubernetes.client.Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, NestedVirtPool p) {
+                    if (p.getStatus() != null) {
+                      seen.add(p.getStatus());
+                    }
+                  }
+
+                  @Override
+                  public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                }));
+    return seen;
+  }
+
   @Override
   public void close() {
+    watches.forEach(io.fabric8.kubernetes.client.Watch::close);
     stopOperator();
     kubelets.close();
     sdk.close();

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
 import io.nestedvirt.operator.node.DoNotDisrupt;
 import java.time.Duration;
 import java.util.List;
@@ -45,14 +46,17 @@ class RolloutTest {
     bed.createPool("roll", 3, "m8i.large");
     bed.awaitReady("roll", 3);
     Set<String> before = names(bed.machines("roll"));
-    List<Integer> ready = sampleReadyReplicas("roll");
+    List<NestedVirtPoolStatus> history = bed.statusHistory("roll");
     List<Integer> alive = sampleMachines("roll");
 
     patch("roll", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
 
     awaitRolled("roll", 3, "c8i.large");
     assertThat(names(bed.machines("roll"))).doesNotContainAnyElementsOf(before);
-    assertThat(ready).as("readyReplicas at every status change").isNotEmpty().allMatch(r -> r >= 3);
+    assertThat(history)
+        .as("readyReplicas at every status change")
+        .isNotEmpty()
+        .allSatisfy(st -> assertThat(st.readyReplicas).isGreaterThanOrEqualTo(3));
     assertThat(alive)
         .as("machines not being deleted, at every change of one: at most 3 + maxSurge 1")
         .allMatch(n -> n <= 4);
@@ -163,28 +167,15 @@ class RolloutTest {
         },
         "m8i.large");
     bed.awaitReady("auto", 2);
-    List<Integer> desired = new CopyOnWriteArrayList<>();
-    watch =
-        bed.client()
-            .resources(NestedVirtPool.class)
-            .withName("auto")
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, NestedVirtPool p) {
-                    if (p.getStatus() != null && p.getStatus().desiredReplicas != null) {
-                      desired.add(p.getStatus().desiredReplicas);
-                    }
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
+    List<NestedVirtPoolStatus> history = bed.statusHistory("auto");
 
     patch("auto", "{\"spec\":{\"instanceTypes\":[\"c8i.large\"]}}");
 
     awaitRolled("auto", 2, "c8i.large");
-    assertThat(desired).as("desiredReplicas at every status change").isNotEmpty().containsOnly(2);
+    assertThat(history)
+        .as("desiredReplicas at every status change")
+        .isNotEmpty()
+        .allSatisfy(st -> assertThat(st.desiredReplicas).isEqualTo(2));
   }
 
   @Test
@@ -317,43 +308,24 @@ class RolloutTest {
             });
   }
 
-  private List<Integer> sampleReadyReplicas(String pool) {
+  /** At every change of one of the pool's machines: how many are not being deleted. */
+  private List<Integer> sampleMachines(String pool) {
     List<Integer> samples = new CopyOnWriteArrayList<>();
     watch =
         bed.client()
-            .resources(NestedVirtPool.class)
-            .withName(pool)
+            .resources(NestedVirtInstance.class)
+            .withLabel(NestedVirtPool.POOL_LABEL, pool)
             .watch(
                 new Watcher<>() {
                   @Override
-                  public void eventReceived(Action action, NestedVirtPool p) {
-                    if (p.getStatus() != null && p.getStatus().readyReplicas != null) {
-                      samples.add(p.getStatus().readyReplicas);
-                    }
+                  public void eventReceived(Action action, NestedVirtInstance m) {
+                    samples.add(
+                        (int) bed.machines(pool).stream().filter(x -> !x.isDeleting()).count());
                   }
 
                   @Override
                   public void onClose(WatcherException cause) {}
                 });
-    return samples;
-  }
-
-  /** At every change of one of the pool's machines: how many are not being deleted. */
-  private List<Integer> sampleMachines(String pool) {
-    List<Integer> samples = new CopyOnWriteArrayList<>();
-    bed.client()
-        .resources(NestedVirtInstance.class)
-        .withLabel(NestedVirtPool.POOL_LABEL, pool)
-        .watch(
-            new Watcher<>() {
-              @Override
-              public void eventReceived(Action action, NestedVirtInstance m) {
-                samples.add((int) bed.machines(pool).stream().filter(x -> !x.isDeleting()).count());
-              }
-
-              @Override
-              public void onClose(WatcherException cause) {}
-            });
     return samples;
   }
 

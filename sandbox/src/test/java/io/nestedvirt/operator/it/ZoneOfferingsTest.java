@@ -3,16 +3,12 @@ package io.nestedvirt.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,20 +19,16 @@ import org.junit.jupiter.api.Test;
  */
 class ZoneOfferingsTest {
   private final OperatorTestbed bed = new OperatorTestbed();
-  private Watch watch;
 
   @AfterEach
   void close() {
-    if (watch != null) {
-      watch.close();
-    }
     bed.close();
   }
 
   @Test
   void aZoneThatDoesNotOfferTheTypeIsAvoidedFromTheOfferings() {
     bed.ec2.withdrawOffering("m8i.large", "us-east-1b");
-    List<Condition> seen = recordConditions("zonal");
+    List<NestedVirtPoolStatus> seen = bed.statusHistory("zonal");
     bed.startOperator();
     bed.createPool("zonal", 3, "m8i.large");
 
@@ -57,7 +49,7 @@ class ZoneOfferingsTest {
   @Test
   void aRefusalInAZoneTheOfferingsStillListTeachesThePoolToPlaceElsewhere() {
     bed.ec2.refuseOfferingWhileListed("m8i.large", "us-east-1b");
-    List<Condition> seen = recordConditions("learns");
+    List<NestedVirtPoolStatus> seen = bed.statusHistory("learns");
     bed.startOperator();
     bed.createPool("learns", 3, "m8i.large");
 
@@ -112,29 +104,8 @@ class ZoneOfferingsTest {
     assertThat(bed.machines("nowhere")).isEmpty();
   }
 
-  /** Every condition the pool's status ever carries, as a watch sees each write. */
-  private List<Condition> recordConditions(String pool) {
-    List<Condition> seen = new CopyOnWriteArrayList<>();
-    watch =
-        bed.client()
-            .resources(NestedVirtPool.class)
-            .withName(pool)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, NestedVirtPool p) {
-                    if (p.getStatus() != null && p.getStatus().conditions != null) {
-                      seen.addAll(p.getStatus().conditions);
-                    }
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
-    return seen;
-  }
-
-  private static void assertNeverInvalidOrStalled(List<Condition> seen) {
+  private static void assertNeverInvalidOrStalled(List<NestedVirtPoolStatus> statuses) {
+    List<Condition> seen = statuses.stream().flatMap(s -> s.conditions.stream()).toList();
     assertThat(seen).as("the watch saw the pool's status").isNotEmpty();
     assertThat(seen)
         .filteredOn(c -> Set.of("LaunchConfigValid", "Stalled").contains(c.type))
