@@ -151,7 +151,7 @@ class SandboxKubectlE2E {
       assertThat(kubectl(kubeconfig, "get", "nvi", "-l", "nestedvirt.io/pool=extra"))
           .containsPattern("POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE")
           .containsPattern(
-              "extra-[a-z0-9]{5}\\s+\\S+\\s+extra\\s+c8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
+              "extra-[a-z0-9]{5}\\s+\\S+\\s+extra\\s+m8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
       assertThat(kubectl(kubeconfig, "get", "nestedvirt"))
           .as("the category lists pools and machines")
           .contains("nestedvirtpool.nestedvirt.io/extra")
