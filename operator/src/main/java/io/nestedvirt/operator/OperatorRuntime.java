@@ -199,7 +199,7 @@ public final class OperatorRuntime implements AutoCloseable {
             vms,
             decisions,
             images::inUse,
-            new ImageChanges(images));
+            ImageChanges.forPools(images));
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -218,7 +218,7 @@ public final class OperatorRuntime implements AutoCloseable {
             launchBackoff,
             metrics,
             vms,
-            images::current);
+            images);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);

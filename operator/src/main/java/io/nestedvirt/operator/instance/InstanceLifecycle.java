@@ -28,6 +28,8 @@ import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.events.UnreadableObjects;
 import io.nestedvirt.operator.kubevirt.VmInventory;
+import io.nestedvirt.operator.launch.ImageCache;
+import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
@@ -39,10 +41,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.slf4j.MDC;
 
 /**
@@ -89,6 +89,9 @@ public final class InstanceLifecycle
   private final UnreadableObjects unreadable;
   private final OperatorMetrics metrics;
 
+  /** Its changes wake the machines of the pools whose image moved on (see DriftCheck). */
+  private final ImageCache images;
+
   private InformerEventSource<Node, NestedVirtInstance> nodes;
   private InformerEventSource<NestedVirtPool, NestedVirtInstance> pools;
 
@@ -110,7 +113,7 @@ public final class InstanceLifecycle
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
       VmInventory vms,
-      Function<NestedVirtPool, Optional<String>> images) {
+      ImageCache images) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     VmDrainGate gate =
         new VmDrainGate(
@@ -138,7 +141,7 @@ public final class InstanceLifecycle
         new Verification(client, events, heartbeat, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Health(heartbeat),
-        new DriftCheck(images, events),
+        new DriftCheck(images::current, events),
         new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
@@ -157,7 +160,8 @@ public final class InstanceLifecycle
         clock,
         settings.refreshPeriod(),
         unreadable,
-        metrics);
+        metrics,
+        images);
   }
 
   InstanceLifecycle(
@@ -176,8 +180,10 @@ public final class InstanceLifecycle
       Clock clock,
       Duration refreshPeriod,
       UnreadableObjects unreadable,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      ImageCache images) {
     this.listing = listing;
+    this.images = images;
     this.unreadable = unreadable;
     this.launch = launch;
     this.registration = registration;
@@ -228,7 +234,15 @@ public final class InstanceLifecycle
                 .build(),
             context);
     caches.attachMachines(machines, nodes);
-    return List.of(listing, nodes, pools, volumeAttachments.source(context));
+    ImageChanges<NestedVirtInstance> imageChanges =
+        new ImageChanges<>(
+            images,
+            NestedVirtInstance.class,
+            pool ->
+                machines.byIndex(MachineIndex.POOL, pool).stream()
+                    .map(ResourceID::fromResource)
+                    .toList());
+    return List.of(listing, nodes, pools, volumeAttachments.source(context), imageChanges);
   }
 
   @Override

@@ -1,26 +1,43 @@
 package io.nestedvirt.operator.launch;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import java.util.Collection;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * Wakes the pools whose image reference now resolves to a new AMI, so they see the change (their
- * machines drift) at once rather than at their next periodic reconcile.
+ * Wakes what must see a pool's image reference resolve to a new AMI at once rather than at its next
+ * periodic reconcile: the pools (their machines drift, and the rollout starts), and their machines
+ * (each says it drifted, and its node is tainted as outdated, even while the rollout waits).
+ *
+ * @param <P> the primary resource of the controller it wakes
  */
-public final class ImageChanges
-    extends AbstractEventSource<ImageCache.ImageChange, NestedVirtPool> {
+public final class ImageChanges<P extends HasMetadata>
+    extends AbstractEventSource<ImageCache.ImageChange, P> {
+  private final Function<String, Collection<ResourceID>> ofPool;
 
-  public ImageChanges(ImageCache images) {
-    super(ImageCache.ImageChange.class, "image-changes");
+  /**
+   * @param ofPool what to wake for a pool, by the pool's name
+   */
+  public ImageChanges(
+      ImageCache images, Class<P> primary, Function<String, Collection<ResourceID>> ofPool) {
+    super(ImageCache.ImageChange.class, "image-changes-" + primary.getSimpleName());
+    this.ofPool = ofPool;
     images.onChange(this::wake);
   }
 
-  /** It only wakes pools; it holds no resources of theirs. */
+  /** Wakes the pools themselves. */
+  public static ImageChanges<NestedVirtPool> forPools(ImageCache images) {
+    return new ImageChanges<>(images, NestedVirtPool.class, pool -> Set.of(new ResourceID(pool)));
+  }
+
+  /** It only wakes; it holds no resources of theirs. */
   @Override
-  public Set<ImageCache.ImageChange> getSecondaryResources(NestedVirtPool pool) {
+  public Set<ImageCache.ImageChange> getSecondaryResources(P primary) {
     return Set.of();
   }
 
@@ -29,7 +46,9 @@ public final class ImageChanges
       return;
     }
     for (String pool : change.pools()) {
-      getEventHandler().handleEvent(new Event(new ResourceID(pool)));
+      for (ResourceID id : ofPool.apply(pool)) {
+        getEventHandler().handleEvent(new Event(id));
+      }
     }
   }
 }

@@ -119,7 +119,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   /** The autoscaler's decisions for autoscaled pools, each taken once (see {@link #autoscale}). */
   private final ScaleDecisions decisions;
 
-  private final ImageChanges imageChanges;
+  private final ImageChanges<NestedVirtPool> imageChanges;
 
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
@@ -157,7 +157,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       VmInventory vms,
       ScaleDecisions decisions,
       Function<NestedVirtPool, Optional<String>> images,
-      ImageChanges imageChanges) {
+      ImageChanges<NestedVirtPool> imageChanges) {
     this.cloud = cloud;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;

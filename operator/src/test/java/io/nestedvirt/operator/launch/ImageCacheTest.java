@@ -267,7 +267,7 @@ class ImageCacheTest {
 
   @Test
   void aChangeWakesExactlyThePoolsUsingTheChangedParameter() {
-    ImageChanges changes = new ImageChanges(images);
+    ImageChanges<NestedVirtPool> changes = ImageChanges.forPools(images);
     List<String> woken = new ArrayList<>();
     changes.setEventHandler(e -> woken.add(e.getRelatedCustomResourceID().getName()));
     changes.start();

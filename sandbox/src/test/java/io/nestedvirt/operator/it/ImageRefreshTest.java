@@ -80,4 +80,59 @@ class ImageRefreshTest {
                 assertThat(e.getMessage())
                     .contains("drifted: image " + first + " -> " + published.id()));
   }
+
+  @Test
+  void whileTheWindowIsClosedANewAmiMarksEveryNodeDriftedAtOnceAndReplacesNone() {
+    bed.startOperator(Function.identity(), s -> s.withImageRefresh(IMAGE_REFRESH));
+    // Open for an hour each day, from 3 hours before now: closed now.
+    int hour =
+        bed.clock.instant().minus(Duration.ofHours(3)).atZone(java.time.ZoneOffset.UTC).getHour();
+    bed.createPool(
+        "waits",
+        2,
+        spec -> {
+          spec.disruption = new io.nestedvirt.operator.api.v1alpha1.DisruptionSpec();
+          spec.disruption.schedule = "0 " + hour + " * * *";
+          spec.disruption.duration = "1h";
+        },
+        "m8i.large");
+    bed.awaitReady("waits", 2);
+    String first = bed.network.imageId();
+    Set<String> before =
+        bed.machines("waits").stream().map(NestedVirtInstance::name).collect(Collectors.toSet());
+
+    EmulatedImage published = bed.ec2.publishImage(PARAMETER, "amazon-eks-node-1.34-v2");
+
+    // Nothing else happens to the machines: the image change itself must reach them.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(bed.machines("waits"))
+                    .allSatisfy(
+                        m -> {
+                          assertThat(m.getStatus().conditions)
+                              .anySatisfy(
+                                  c -> {
+                                    assertThat(c.type).isEqualTo("Drifted");
+                                    assertThat(c.status).isEqualTo("True");
+                                    assertThat(c.message)
+                                        .isEqualTo("image " + first + " -> " + published.id());
+                                  });
+                          assertThat(
+                                  bed.client()
+                                      .nodes()
+                                      .withName(m.getStatus().nodeName)
+                                      .get()
+                                      .getSpec()
+                                      .getTaints())
+                              .anySatisfy(
+                                  t -> assertThat(t.getKey()).isEqualTo("nestedvirt.io/outdated"));
+                        }));
+    assertThat(bed.condition("waits", "NodesUpToDate"))
+        .hasValueSatisfying(c -> assertThat(c.reason).isEqualTo("WindowClosed"));
+    assertThat(bed.machines("waits"))
+        .extracting(NestedVirtInstance::name)
+        .containsExactlyInAnyOrderElementsOf(before);
+  }
 }
