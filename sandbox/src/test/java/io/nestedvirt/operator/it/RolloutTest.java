@@ -244,8 +244,10 @@ class RolloutTest {
         .as("the other old node still waits for the window")
         .anyMatch(m -> before.contains(m.name()));
 
-    // The window opens: the rollout runs.
-    passTime(Duration.ofHours(21));
+    // The window opens (a minute past its next opening): the rollout runs.
+    java.time.Instant opens =
+        opened.truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusDays(1).toInstant();
+    passTime(Duration.between(bed.clock.instant(), opens.plus(Duration.ofMinutes(1))));
     awaitRolled("nightly", 2, "c8i.large");
     assertThat(names(bed.machines("nightly"))).doesNotContainAnyElementsOf(before);
     assertThat(bed.machines("nightly")).noneMatch(RolloutTest.this::hasOutdatedTaint);
