@@ -25,32 +25,21 @@ public record Instance(
     tags = Map.copyOf(tags);
   }
 
-  /** An instance whose AMI is not known. */
-  public Instance(
-      String id,
-      String instanceType,
-      String zone,
-      String subnetId,
-      InstanceState state,
-      NestedVirtualization nestedVirtualization,
-      Instant launchTime,
-      CapacityType capacityType,
-      String privateDnsName,
-      String clientToken,
-      Map<String, String> tags) {
-    this(
+  /** The same instance in another state, as a state change the operator caused is recorded. */
+  public Instance withState(InstanceState newState) {
+    return new Instance(
         id,
         instanceType,
         zone,
         subnetId,
-        state,
+        newState,
         nestedVirtualization,
         launchTime,
         capacityType,
         privateDnsName,
         clientToken,
         tags,
-        null);
+        imageId);
   }
 
   public String tag(String key) {

@@ -257,7 +257,7 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
     byId(id)
         .filter(before -> before.state() != state)
         .ifPresent(
-            before -> recorded.put(id, new Recorded(withState(before, state), clock.instant())));
+            before -> recorded.put(id, new Recorded(before.withState(state), clock.instant())));
   }
 
   @Override
@@ -273,20 +273,5 @@ public final class InstanceListing extends AbstractEventSource<Instance, NestedV
     }
     return byClientToken(ClientTokens.forInstance(machine.uid()))
         .filter(i -> machine.instanceId() == null || Objects.equals(i.id(), machine.instanceId()));
-  }
-
-  static Instance withState(Instance i, InstanceState state) {
-    return new Instance(
-        i.id(),
-        i.instanceType(),
-        i.zone(),
-        i.subnetId(),
-        state,
-        i.nestedVirtualization(),
-        i.launchTime(),
-        i.capacityType(),
-        i.privateDnsName(),
-        i.clientToken(),
-        i.tags());
   }
 }

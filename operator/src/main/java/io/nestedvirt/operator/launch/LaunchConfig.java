@@ -11,6 +11,11 @@ public record LaunchConfig(
     securityGroupIds = List.copyOf(securityGroupIds);
   }
 
+  /** The same config with the AMI the pool's image resolves to now. */
+  public LaunchConfig withImage(String resolved) {
+    return new LaunchConfig(subnets, securityGroupIds, resolved, userData);
+  }
+
   /** The same config with the pool's rendered user data (it differs per pool). */
   public LaunchConfig withUserData(String rendered) {
     return new LaunchConfig(subnets, securityGroupIds, imageId, rendered);

@@ -40,8 +40,11 @@ public final class LaunchConfigResolver {
 
   private record Key(ResourceSelector subnets, ResourceSelector securityGroups) {}
 
-  /** Subnets and security groups; the image is not cached here but in {@link ImageCache}. */
-  private record Entry(List<Subnet> subnets, List<String> securityGroupIds, Instant expires) {}
+  /**
+   * Subnets and security groups (a config without image and user data); the image is not cached
+   * here but in {@link ImageCache}.
+   */
+  private record Entry(LaunchConfig network, Instant expires) {}
 
   /** A pool's rendered user data, valid for one generation of its spec until it expires. */
   private record UserDataEntry(long generation, UserDataFactory.Result result, Instant expires) {}
@@ -101,11 +104,11 @@ public final class LaunchConfigResolver {
     Key key = new Key(selector(spec.subnets), selector(spec.securityGroups));
     Entry hit = cache.get(key);
     if (hit == null || !clock.instant().isBefore(hit.expires())) {
-      Object network = resolveNetwork(key);
-      if (network instanceof Invalid invalid) {
-        return invalid;
+      Result network = resolveNetwork(key);
+      if (!(network instanceof Resolved resolved)) {
+        return network;
       }
-      hit = (Entry) network;
+      hit = new Entry(resolved.config(), clock.instant().plus(ttl));
       cache.put(key, hit);
     }
     // The image comes from its own cache on every resolve, so an AMI that a refresh found is used
@@ -122,11 +125,11 @@ public final class LaunchConfigResolver {
                   ? ". Set spec.image, or check the cluster's Kubernetes version."
                   : ". Fix spec.image."));
     }
-    return new Resolved(new LaunchConfig(hit.subnets(), hit.securityGroupIds(), imageId, null));
+    return new Resolved(hit.network().withImage(imageId));
   }
 
-  /** An {@link Entry}, or the {@link Invalid} saying which selector matched nothing. */
-  private Object resolveNetwork(Key key) {
+  /** The subnets and security groups, or which selector matched nothing. */
+  private Result resolveNetwork(Key key) {
     List<Subnet> subnets;
     try {
       subnets = cloud.resolveSubnets(key.subnets());
@@ -152,7 +155,7 @@ public final class LaunchConfigResolver {
           Problem.SecurityGroupNotFound,
           "no security group matches spec.securityGroups" + describe(key.securityGroups()) + ".");
     }
-    return new Entry(subnets, groups, clock.instant().plus(ttl));
+    return new Resolved(new LaunchConfig(subnets, groups, null, null));
   }
 
   private static ResourceSelector selector(ResourceSelectorSpec spec) {

@@ -83,22 +83,24 @@ final class ScaleDownMarks {
   /** Takes the choice back: the machine uncordons its node and serves again. */
   void unmark(KubernetesClient client, NestedVirtInstance m, Instant now) {
     // A merge patch cannot remove a key on every API server we meet (the fabric8 mock keeps it):
-    // JSON Patch, which fails (422) when an annotation it removes is absent.
-    for (String patch : new String[] {UNMARK_REPLACED, UNMARK}) {
+    // JSON Patch, which fails (422) when an annotation it removes is absent. So the patch removes
+    // the replacement reason only where the machine carries one; if that was already gone, the
+    // mark alone is removed.
+    String patch = isReplaced(m) ? UNMARK_REPLACED : UNMARK;
+    while (patch != null) {
       try {
         client
             .resources(NestedVirtInstance.class)
             .withName(m.name())
             .patch(PatchContext.of(PatchType.JSON), patch);
-        break;
+        patch = null;
       } catch (KubernetesClientException e) {
-        // 422: an annotation is gone already (try the mark alone); 404: so is the machine.
         if (e.getCode() != 422 && e.getCode() != 404) {
           throw e;
         }
-        if (e.getCode() == 404) {
-          break;
-        }
+        // 404: the machine is gone; 422 for the mark alone: it is gone already. Neither is
+        // marked. 422 for both: the reason was gone, so the mark alone goes.
+        patch = e.getCode() == 422 && patch.equals(UNMARK_REPLACED) ? UNMARK : null;
       }
     }
     written.put(m.uid(), new Written(false, false, now));

@@ -48,7 +48,8 @@ final class FakeCloud implements CloudProvider {
             io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
             null,
             request.clientToken(),
-            Map.of()));
+            Map.of(),
+            null));
   }
 
   @Override

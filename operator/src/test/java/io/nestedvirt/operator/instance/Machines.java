@@ -56,7 +56,8 @@ final class Machines {
         io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
         "ip-1",
         null,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /** A node with the kubelet's Ready condition and, unless null, the agent's verdict. */

@@ -86,6 +86,7 @@ class NodeEventsTest {
         i.capacityType(),
         i.privateDnsName(),
         token,
-        Map.of());
+        Map.of(),
+        i.imageId());
   }
 }

@@ -184,6 +184,7 @@ class TerminationTest {
         io.nestedvirt.operator.cloud.CapacityType.ON_DEMAND,
         "ip-1",
         token,
-        Map.of());
+        Map.of(),
+        null);
   }
 }

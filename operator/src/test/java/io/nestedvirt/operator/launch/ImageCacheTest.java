@@ -8,14 +8,12 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.aws.AwsCloudProvider;
+import io.nestedvirt.operator.cloud.aws.ScriptedSsm;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeImagesResponse;
@@ -25,11 +23,6 @@ import software.amazon.awssdk.services.ec2.model.DescribeSubnetsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSubnetsResponse;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
-import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.GetParameterRequest;
-import software.amazon.awssdk.services.ssm.model.GetParameterResponse;
-import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
-import software.amazon.awssdk.services.ssm.model.SsmException;
 
 /**
  * The image cache through the real AWS provider, against scripted SSM and EC2 clients that count
@@ -39,48 +32,6 @@ import software.amazon.awssdk.services.ssm.model.SsmException;
 class ImageCacheTest {
   private static final String EKS_134 =
       "/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/standard/recommended/image_id";
-
-  /** SSM parameters that a test can republish, fail or delete; counts GetParameter per name. */
-  static final class ScriptedSsm implements SsmClient {
-    final Map<String, String> parameters = new HashMap<>();
-    final List<String> asked = new ArrayList<>();
-    String failWith;
-
-    @Override
-    public GetParameterResponse getParameter(GetParameterRequest request) {
-      asked.add(request.name());
-      if (failWith != null) {
-        throw SsmException.builder()
-            .statusCode(400)
-            .awsErrorDetails(
-                AwsErrorDetails.builder().errorCode(failWith).serviceName("SSM").build())
-            .build();
-      }
-      String value = parameters.get(request.name());
-      if (value == null) {
-        throw ParameterNotFoundException.builder()
-            .statusCode(400)
-            .awsErrorDetails(
-                AwsErrorDetails.builder().errorCode("ParameterNotFound").serviceName("SSM").build())
-            .build();
-      }
-      return GetParameterResponse.builder()
-          .parameter(p -> p.name(request.name()).value(value))
-          .build();
-    }
-
-    long asked(String name) {
-      return asked.stream().filter(name::equals).count();
-    }
-
-    @Override
-    public String serviceName() {
-      return "ssm";
-    }
-
-    @Override
-    public void close() {}
-  }
 
   /** One subnet, one security group, and ami-0fixed; counts DescribeImages. */
   static final class ScriptedEc2 implements Ec2Client {

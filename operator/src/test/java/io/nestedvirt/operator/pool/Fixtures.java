@@ -30,7 +30,8 @@ final class Fixtures {
         CapacityType.ON_DEMAND,
         "ip-10-0-0-1.ec2.internal",
         null,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   static InstanceType type(String name, String arch, boolean nested) {

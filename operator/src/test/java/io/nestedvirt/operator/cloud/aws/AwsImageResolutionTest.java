@@ -4,55 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeImagesResponse;
 import software.amazon.awssdk.services.ec2.model.Image;
-import software.amazon.awssdk.services.ssm.SsmClient;
-import software.amazon.awssdk.services.ssm.model.GetParameterRequest;
-import software.amazon.awssdk.services.ssm.model.GetParameterResponse;
-import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 
 /** resolveImage against scripted EC2 and SSM clients. */
 class AwsImageResolutionTest {
 
   private static final String EKS_133 =
       "/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/image_id";
-
-  static final class ScriptedSsm implements SsmClient {
-    final Map<String, String> parameters =
-        Map.of(EKS_133, "ami-0eks133", "/team/node-ami", "ami-0team");
-    final List<String> asked = new ArrayList<>();
-
-    @Override
-    public GetParameterResponse getParameter(GetParameterRequest request) {
-      asked.add(request.name());
-      String value = parameters.get(request.name());
-      if (value == null) {
-        throw ParameterNotFoundException.builder()
-            .statusCode(400)
-            .awsErrorDetails(
-                AwsErrorDetails.builder().errorCode("ParameterNotFound").serviceName("SSM").build())
-            .build();
-      }
-      return GetParameterResponse.builder()
-          .parameter(p -> p.name(request.name()).value(value))
-          .build();
-    }
-
-    @Override
-    public String serviceName() {
-      return "ssm";
-    }
-
-    @Override
-    public void close() {}
-  }
 
   /** Knows ami-0known; answers NotFound for ami-0gone and an empty list for anything else. */
   static final class ScriptedImages implements Ec2Client {
@@ -79,6 +42,11 @@ class AwsImageResolutionTest {
 
   private final ScriptedSsm ssm = new ScriptedSsm();
   private final AwsCloudProvider provider = new AwsCloudProvider("prod", new ScriptedImages(), ssm);
+
+  AwsImageResolutionTest() {
+    ssm.parameters.put(EKS_133, "ami-0eks133");
+    ssm.parameters.put("/team/node-ami", "ami-0team");
+  }
 
   @Test
   void noImageMeansTheEksAl2023AmiForTheKubernetesVersion() {
