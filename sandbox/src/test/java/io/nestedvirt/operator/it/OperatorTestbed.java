@@ -30,7 +30,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
@@ -83,7 +83,7 @@ final class OperatorTestbed implements AutoCloseable {
           .region(Region.US_EAST_1)
           .credentialsProvider(
               StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-          .httpClientBuilder(ApacheHttpClient.builder())
+          .httpClientBuilder(Apache5HttpClient.builder())
           .build();
 
   private OperatorRuntime operator;

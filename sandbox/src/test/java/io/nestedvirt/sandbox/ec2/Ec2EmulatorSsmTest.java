@@ -128,7 +128,7 @@ class Ec2EmulatorSsmTest {
             .region(software.amazon.awssdk.regions.Region.US_EAST_1)
             .credentialsProvider(
                 () -> software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("a", "b"))
-            .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+            .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder())
             .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))
             .build();
 

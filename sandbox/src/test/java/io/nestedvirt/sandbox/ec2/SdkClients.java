@@ -3,7 +3,7 @@ package io.nestedvirt.sandbox.ec2;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.retry.RetryMode;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -25,7 +25,7 @@ final class SdkClients {
         .endpointOverride(emulator.endpoint())
         .region(Region.US_EAST_1)
         .credentialsProvider(CREDENTIALS)
-        .httpClientBuilder(ApacheHttpClient.builder())
+        .httpClientBuilder(Apache5HttpClient.builder())
         .overrideConfiguration(
             o -> {
               if (retryMode == null) {
@@ -42,7 +42,7 @@ final class SdkClients {
         .endpointOverride(emulator.endpoint())
         .region(Region.US_EAST_1)
         .credentialsProvider(CREDENTIALS)
-        .httpClientBuilder(ApacheHttpClient.builder())
+        .httpClientBuilder(Apache5HttpClient.builder())
         .build();
   }
 }

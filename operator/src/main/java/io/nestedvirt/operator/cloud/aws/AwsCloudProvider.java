@@ -34,7 +34,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.retry.RetryMode;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -115,7 +115,7 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     this(clusterName, ec2, ssm, AwsSettings.DEFAULT_INSTANCE_TYPE_CACHE_TTL, Clock.systemUTC());
   }
 
-  /** Builds EC2 and SSM clients from the settings: Apache HTTP client, STANDARD retries. */
+  /** Builds EC2 and SSM clients from the settings: Apache HttpClient 5, STANDARD retries. */
   public static AwsCloudProvider create(AwsSettings settings) {
     return create(settings, ApiCallListener.NONE);
   }
@@ -137,7 +137,7 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
             .maxAttempts(settings.maxAttempts())
             .build();
     builder
-        .httpClientBuilder(ApacheHttpClient.builder())
+        .httpClientBuilder(Apache5HttpClient.builder())
         .region(Region.of(settings.region()))
         .overrideConfiguration(
             o -> o.retryStrategy(retries).addMetricPublisher(new ApiCallPublisher(requests)));

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The provider through the real AWS SDK (Apache client, STANDARD retries) against the emulator. */
+/**
+ * The provider through the real AWS SDK (Apache 5 client, STANDARD retries) against the emulator.
+ */
 class AwsCloudProviderEmulatorTest {
 
   private static final String CLUSTER = "prod";
