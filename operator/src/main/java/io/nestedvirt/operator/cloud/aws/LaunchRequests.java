@@ -3,6 +3,7 @@ package io.nestedvirt.operator.cloud.aws;
 import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.LaunchRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +49,16 @@ final class LaunchRequests {
     // EC2 rejects a tag specification without tags; the operator always sends some, but a request
     // without them should still launch rather than fail on a technicality.
     if (!request.tags().isEmpty()) {
-      run.tagSpecifications(
-          tagSpecification(ResourceType.INSTANCE, request.tags()),
-          tagSpecification(ResourceType.VOLUME, request.tags()));
+      List<TagSpecification> tagged = new ArrayList<>();
+      tagged.add(tagSpecification(ResourceType.INSTANCE, request.tags()));
+      tagged.add(tagSpecification(ResourceType.VOLUME, request.tags()));
+      if (request.capacityType() == CapacityType.SPOT) {
+        // A spot launch also creates a spot-instances-request, and deploy/iam-policy.json lets
+        // RunInstances create one only with the cluster tag in the request (aws:RequestTag is
+        // evaluated for each resource type the request tags).
+        tagged.add(tagSpecification(ResourceType.SPOT_INSTANCES_REQUEST, request.tags()));
+      }
+      run.tagSpecifications(tagged);
     }
     if (request.instanceProfile() != null) {
       run.iamInstanceProfile(instanceProfile(request.instanceProfile()));

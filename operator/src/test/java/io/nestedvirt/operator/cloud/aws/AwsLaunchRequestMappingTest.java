@@ -125,6 +125,22 @@ class AwsLaunchRequestMappingTest {
   }
 
   @Test
+  void aSpotLaunchAlsoTagsItsSpotRequestWithTheRequestTags() {
+    RunInstancesRequest run = run(request(CapacityType.SPOT, null, TAGS));
+
+    assertThat(run.tagSpecifications())
+        .extracting(TagSpecification::resourceType)
+        .containsExactlyInAnyOrder(
+            ResourceType.INSTANCE, ResourceType.VOLUME, ResourceType.SPOT_INSTANCES_REQUEST);
+    assertThat(run.tagSpecifications())
+        .allSatisfy(
+            spec ->
+                assertThat(spec.tags())
+                    .as("tags on %s", spec.resourceType())
+                    .contains(Tag.builder().key(Tags.CLUSTER).value("prod").build()));
+  }
+
+  @Test
   void sendsNoTagSpecificationWhenThereAreNoTags() {
     assertThat(run(request(CapacityType.ON_DEMAND, null, Map.of())).tagSpecifications())
         .as("EC2 rejects a tag specification without tags")
