@@ -110,13 +110,24 @@ class HelmChartE2E {
         .doesNotContain("ServiceMonitor", "PodMonitor", "ConfigMap")
         .contains("Service");
 
-    Role role = one(objects, Role.class);
+    Role role = one(objects, Role.class, "nestedvirt-operator");
     assertThat(role.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
     assertThat(role.getRules())
         .anySatisfy(
             rule -> {
               assertThat(rule.getResources()).containsExactly("leases");
               assertThat(rule.getResourceNames()).containsExactly("nestedvirt-operator");
+            });
+    assertThat(role.getRules())
+        .noneSatisfy(rule -> assertThat(rule.getResources()).contains("secrets"));
+    Role tokens = one(objects, Role.class, "nestedvirt-operator-bootstrap-tokens");
+    assertThat(tokens.getMetadata().getNamespace()).isEqualTo("kube-system");
+    assertThat(tokens.getRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getResources()).containsExactly("secrets");
+              assertThat(rule.getVerbs()).containsExactly("create", "list", "watch", "delete");
             });
     ClusterRole clusterRole = one(objects, ClusterRole.class, "nestedvirt-operator");
     assertThat(clusterRole.getRules())

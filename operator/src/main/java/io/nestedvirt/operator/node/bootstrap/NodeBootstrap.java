@@ -51,6 +51,15 @@ public record NodeBootstrap(
     taints = Collections.unmodifiableList(copies);
   }
 
+  /** The same bootstrap joining with {@code token}; only for {@link BootstrapMode#KUBEADM}. */
+  public NodeBootstrap withToken(BootstrapToken token) {
+    if (mode != BootstrapMode.KUBEADM || kubeadm == null) {
+      throw new IllegalStateException("only a kubeadm join takes a bootstrap token");
+    }
+    return new NodeBootstrap(
+        mode, cluster, poolName, labels, taints, extraUserData, kubeadm.withToken(token));
+  }
+
   public static NodeBootstrap eks(
       ClusterInfo cluster,
       String poolName,
