@@ -87,7 +87,7 @@ final class RealCluster implements AutoCloseable {
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 // As kubeadm's API server: kubeadm pools join with bootstrap tokens.
-                .withApiServerFlag("--enable-bootstrap-token-auth", "true")
+                .withApiServerFlag("--enable-bootstrap-token-auth")
                 .build());
     server.start();
     String yaml = server.getKubeConfigYaml();
