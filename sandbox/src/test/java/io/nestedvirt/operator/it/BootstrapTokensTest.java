@@ -205,6 +205,25 @@ class BootstrapTokensTest {
   }
 
   @Test
+  void anOperatorRestartedBeforeTheLaunchWentThroughLaunchesWithTheTokenItHadMade() {
+    // EC2 is unavailable, so the machine's token exists but no instance does; then the operator
+    // stops (as if killed) and a new one takes over.
+    bed.ec2.failWithUnavailable("RunInstances", Integer.MAX_VALUE);
+    bed.startOperator();
+    bed.createPool("adm", 1, spec -> spec.bootstrap = kubeadm(), "m8i.large");
+    await().atMost(Duration.ofSeconds(20)).until(() -> bed.ec2.calls("RunInstances") > 0);
+    assertThat(tokensLeft()).hasSize(1);
+    bed.stopOperator();
+    bed.ec2.clearFaults();
+
+    bed.startOperator();
+    bed.awaitReady("adm", 1);
+
+    assertThat(seen).as("the restarted operator made no second token").hasSize(1);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(tokensLeft()).isEmpty());
+  }
+
+  @Test
   void aTokenLeftByAMachineThatIsGoneIsSwept() {
     bed.client()
         .secrets()
