@@ -169,8 +169,7 @@ public final class OperatorRuntime implements AutoCloseable {
     // Informers on KubeVirt's objects run on every replica, like the others, once KubeVirt is
     // there.
     KubeVirtInventory vms = KubeVirtInventory.start(client, settings.refreshPeriod());
-    // Its watch runs on every replica, like the informers, so a new leader's sweep needs no list.
-    BootstrapTokens tokens = new BootstrapTokens(client).start();
+    BootstrapTokens tokens = new BootstrapTokens(client);
     ScaleDecisions decisions = new ScaleDecisions();
     Autoscaler autoscaler =
         new Autoscaler(

@@ -66,6 +66,10 @@ class BootstrapTokenE2E {
                         .findFirst()
                         .orElse(null),
                 m -> m != null);
+    // Its kubelet is held (the predicate runs when its registration is due), not its successor's.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> pending.getStatus().instanceId.equals(held.get()));
     String pendingToken = tokenIn(userData(pending.getStatus().instanceId));
     List<Secret> secrets =
         admin

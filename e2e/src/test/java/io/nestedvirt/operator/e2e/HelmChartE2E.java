@@ -295,6 +295,17 @@ class HelmChartE2E {
     assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
   }
 
+  @Test
+  void withoutKubeadmBootstrapTokensNothingIsGrantedInKubeSystem() {
+    List<HasMetadata> objects = render("--set", REQUIRED + ",kubeadmBootstrapTokens=false");
+    assertThat(objects)
+        .noneMatch(o -> "kube-system".equals(o.getMetadata().getNamespace()))
+        .filteredOn(o -> o instanceof Role)
+        .singleElement()
+        .satisfies(
+            role -> assertThat(role.getMetadata().getName()).isEqualTo("nestedvirt-operator"));
+  }
+
   private List<HasMetadata> render(String... args) {
     Tool.Result r = helm.template(args);
     assertThat(r.code()).as(r.output()).isZero();

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.BootstrapSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Reads that decide what to create or delete go to the API server (a label-selected LIST): a
  * token this process created a moment ago may not be in a watch yet. The sweep of the garbage
  * collector reads an informer restricted to the operator's tokens by label, so that it costs no
- * request each period.
+ * request each period; it starts once some pool joins with kubeadm.
  */
 public final class BootstrapTokens implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BootstrapTokens.class);
@@ -42,9 +43,14 @@ public final class BootstrapTokens implements AutoCloseable {
   }
 
   /**
-   * Starts watching the operator's tokens (for {@link #sweep}); never fails the operator's start.
+   * Starts watching the operator's tokens, for {@link #sweep}: only once some pool joins with
+   * kubeadm, so that an operator with eks and raw pools only never reads kube-system (and needs no
+   * RBAC there). Never fails: without the watch, leftover tokens only wait for their expiry.
    */
-  public BootstrapTokens start() {
+  private synchronized SharedIndexInformer<Secret> watch() {
+    if (informer != null) {
+      return informer;
+    }
     SharedIndexInformer<Secret> i =
         client
             .secrets()
@@ -64,7 +70,7 @@ public final class BootstrapTokens implements AutoCloseable {
         });
     i.start();
     informer = i;
-    return this;
+    return i;
   }
 
   /**
@@ -109,7 +115,7 @@ public final class BootstrapTokens implements AutoCloseable {
         "machine {}: created bootstrap token {} (expires in {})",
         machine.name(),
         token.secretName(),
-        joinTimeout);
+        Durations.format(joinTimeout));
     return token;
   }
 
@@ -135,14 +141,19 @@ public final class BootstrapTokens implements AutoCloseable {
   }
 
   /**
-   * Whether the machine may hold a token: its pool joins with kubeadm (or is gone, so nobody can
-   * say), or the watch shows one. Spares eks and raw machines a request when they join or go.
+   * Whether the machine may hold a token: its pool joins with kubeadm, or the watch shows one (its
+   * pool is gone or changed its mode). Spares eks and raw machines a request when they join or go.
    */
   boolean mayHold(NestedVirtPool pool, String machineUid) {
-    return pool == null
-        || pool.getSpec().bootstrap != null
-            && pool.getSpec().bootstrap.mode == BootstrapSpec.Mode.KUBEADM
-        || held(machineUid);
+    return kubeadm(pool) || held(machineUid);
+  }
+
+  /** Whether the pool's instances join with kubeadm, and so get tokens. */
+  static boolean kubeadm(NestedVirtPool pool) {
+    return pool != null
+        && pool.getSpec() != null
+        && pool.getSpec().bootstrap != null
+        && pool.getSpec().bootstrap.mode == BootstrapSpec.Mode.KUBEADM;
   }
 
   /** Whether the watch shows a token of the machine (cheap; may lag a creation). */
@@ -157,10 +168,11 @@ public final class BootstrapTokens implements AutoCloseable {
    * Deletes the watched tokens whose machine no longer needs them, as the garbage collector decides
    * ({@code unneeded} takes the machine's uid).
    *
+   * @param kubeadmPools whether some pool joins with kubeadm: the watch starts then, and stays
    * @return the names of the deleted Secrets
    */
-  List<String> sweep(Predicate<String> unneeded) {
-    SharedIndexInformer<Secret> i = informer;
+  List<String> sweep(boolean kubeadmPools, Predicate<String> unneeded) {
+    SharedIndexInformer<Secret> i = kubeadmPools ? watch() : informer;
     if (i == null || !i.hasSynced()) {
       return List.of();
     }
@@ -200,7 +212,7 @@ public final class BootstrapTokens implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     SharedIndexInformer<Secret> i = informer;
     if (i != null) {
       i.close();

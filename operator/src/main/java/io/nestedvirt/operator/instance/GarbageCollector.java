@@ -110,7 +110,8 @@ public final class GarbageCollector {
       collectInstances(machines, poolsByUid, now, seen);
       collectMachines(machines, poolsByUid, now, seen);
       collectNodes(nodeStream.get().toList(), machines, poolsByUid, now, seen);
-      collectTokens(machines, now, seen);
+      collectTokens(
+          machines, poolsByUid.values().stream().anyMatch(BootstrapTokens::kubeadm), now, seen);
       // What is no longer an orphan (its pool came back, or it is gone) starts over next time.
       orphanSince.keySet().retainAll(seen);
     } catch (CloudException | KubernetesClientException e) {
@@ -269,11 +270,13 @@ public final class GarbageCollector {
    * Tokens no machine needs: its Node registered, it is leaving, or it is gone (after the grace
    * period, since a machine's token is created moments after the machine, and a cache may lag).
    */
-  private void collectTokens(List<NestedVirtInstance> machines, Instant now, Set<String> seen) {
+  private void collectTokens(
+      List<NestedVirtInstance> machines, boolean kubeadmPools, Instant now, Set<String> seen) {
     Map<String, NestedVirtInstance> byUid =
         machines.stream().collect(Collectors.toMap(NestedVirtInstance::uid, m -> m, (a, b) -> a));
     List<String> deleted =
         tokens.sweep(
+            kubeadmPools,
             uid -> {
               NestedVirtInstance m = byUid.get(uid);
               if (m == null) {

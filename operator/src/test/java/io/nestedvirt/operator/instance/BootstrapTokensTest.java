@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.nestedvirt.operator.MockApiServer;
+import io.nestedvirt.operator.api.v1alpha1.BootstrapSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
+import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.NestedVirtualization;
 import io.nestedvirt.operator.events.Recorders;
@@ -48,10 +51,12 @@ class BootstrapTokensTest {
 
   @Test
   void theTokenIsDeletedWhenTheMachinesNodeRegistersAndNoOtherOne() {
-    Machine m =
-        Machines.launched(
-            Machines.instance("i-1", InstanceState.RUNNING, NestedVirtualization.ENABLED),
-            LAUNCHED.plusSeconds(60));
+    NestedVirtPool pool = new NestedVirtPool();
+    pool.setSpec(new NestedVirtPoolSpec());
+    pool.getSpec().bootstrap = new BootstrapSpec();
+    pool.getSpec().bootstrap.mode = BootstrapSpec.Mode.KUBEADM;
+    Machine m = new Machine(Machines.machine("p-abcde", "i-1"), pool, LAUNCHED.plusSeconds(60));
+    m.observed(Machines.instance("i-1", InstanceState.RUNNING, NestedVirtualization.ENABLED));
     tokens.forLaunch(m.object, JOIN_TIMEOUT, LAUNCHED);
     BootstrapToken other =
         tokens.forLaunch(Machines.machine("p-other", null), JOIN_TIMEOUT, LAUNCHED);

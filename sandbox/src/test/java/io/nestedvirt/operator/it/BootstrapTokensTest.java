@@ -139,6 +139,10 @@ class BootstrapTokensTest {
                 bed.machines("adm").stream()
                     .anyMatch(m -> m.getStatus() != null && m.getStatus().instanceId != null));
     NestedVirtInstance stuck = bed.machines("adm").getFirst();
+    // Its kubelet is held (the predicate runs when its registration is due).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> stuck.getStatus().instanceId.equals(first.get()));
     assertThat(tokensLeft())
         .as("the stuck machine's token, while it waits for its node")
         .hasSize(1);
@@ -254,8 +258,8 @@ class BootstrapTokensTest {
                 .build())
         .create();
     bed.startOperator();
-    bed.createPool("eks", 1, "m8i.large");
-    bed.awaitReady("eks", 1);
+    bed.createPool("adm", 1, spec -> spec.bootstrap = kubeadm(), "m8i.large");
+    bed.awaitReady("adm", 1);
     assertThat(tokensLeft()).as("within the grace period").hasSize(1);
 
     bed.clock.advance(Duration.ofMinutes(6));
@@ -269,6 +273,43 @@ class BootstrapTokensTest {
                 .get())
         .as("a token that is not the operator's")
         .isNotNull();
+  }
+
+  @Test
+  void withoutKubeadmPoolsTheOperatorNeverTouchesSecrets() {
+    bed.api.takeRequests();
+    bed.startOperator();
+    bed.createPool("eks", 2, "m8i.large");
+    bed.awaitReady("eks", 2);
+    NestedVirtInstance replaced = bed.machines("eks").getFirst();
+    bed.client().resource(replaced).delete();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> bed.machines("eks").stream().noneMatch(m -> m.uid().equals(replaced.uid())));
+    bed.awaitReady("eks", 2);
+
+    assertThat(bed.api.takeRequests())
+        .as("requests for Secrets by an operator whose pools all join with eks")
+        .noneMatch(r -> r.contains("/secrets"));
+  }
+
+  @Test
+  void steadyKubeadmPoolsCostNoSecretRequests() {
+    bed.startOperator();
+    bed.createPool("adm", 2, spec -> spec.bootstrap = kubeadm(), "m8i.large");
+    bed.awaitReady("adm", 2);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(tokensLeft()).isEmpty());
+    bed.api.takeRequests();
+
+    // Five refresh periods: the garbage collector sweeps once in each.
+    await()
+        .pollDelay(OperatorTestbed.REFRESH.multipliedBy(5))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> true);
+
+    assertThat(bed.api.takeRequests())
+        .as("Secret requests in steady state; the sweep should read its watch")
+        .noneMatch(r -> r.contains("/secrets") && !r.contains("watch=true"));
   }
 
   private List<Secret> tokensLeft() {
