@@ -61,10 +61,12 @@ public final class UserDataFactory {
                     NodeTemplates.labels(spec),
                     NodeTemplates.taints(spec),
                     spec.userData,
-                    new KubeadmJoin(
-                        spec.bootstrap.kubeadm.apiServerEndpoint,
-                        null,
-                        spec.bootstrap.kubeadm.caCertHashes));
+                    spec.bootstrap.kubeadm == null
+                        ? null // the renderer says what is missing
+                        : new KubeadmJoin(
+                            spec.bootstrap.kubeadm.apiServerEndpoint,
+                            null,
+                            spec.bootstrap.kubeadm.caCertHashes));
             case RAW ->
                 new NodeBootstrap(
                     BootstrapMode.RAW,
