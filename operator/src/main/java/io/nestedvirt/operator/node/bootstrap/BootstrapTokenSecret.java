@@ -35,7 +35,7 @@ public final class BootstrapTokenSecret {
   public static final String NODE_BOOTSTRAP_GROUP =
       "system:bootstrappers:kubeadm:default-node-token";
 
-  /** The machine (NestedVirtInstance) the token was made for. */
+  /** The machine (NestedVirtInstance) the token was made for, when its name fits a label value. */
   public static final String MACHINE_LABEL = "nestedvirt.io/machine";
 
   /** Its uid: a machine recreated under the same name is another machine. Present on all ours. */
@@ -72,12 +72,16 @@ public final class BootstrapTokenSecret {
             .withNewMetadata()
             .withName(token.secretName())
             .withNamespace(NAMESPACE)
-            .addToLabels(MACHINE_LABEL, machine)
             .addToLabels(MACHINE_UID_LABEL, machineUid)
             .addToLabels(NodeLabels.POOL, pool)
             .endMetadata()
             .withType(TYPE)
             .withData(encoded);
+    // A machine's name is its pool's plus six characters, which can pass a label value's 63; the
+    // uid label and the description still name it then.
+    if (LabelSyntax.valueProblem(machine) == null) {
+      builder.editMetadata().addToLabels(MACHINE_LABEL, machine).endMetadata();
+    }
     if (owner != null) {
       builder.editMetadata().addToOwnerReferences(owner).endMetadata();
     }

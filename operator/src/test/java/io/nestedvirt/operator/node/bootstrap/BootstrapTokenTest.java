@@ -90,6 +90,18 @@ class BootstrapTokenTest {
   }
 
   @Test
+  void aMachineNameTooLongForALabelValueIsLeftToTheUidLabelAndTheDescription() {
+    String machine = "p".repeat(58) + "-x7k2p";
+    Secret secret =
+        BootstrapTokenSecret.build(
+            BootstrapToken.generate(), machine, "uid-1", "p".repeat(58), EXPIRES, null);
+    assertThat(secret.getMetadata().getLabels())
+        .doesNotContainKey("nestedvirt.io/machine")
+        .containsEntry("nestedvirt.io/machine-uid", "uid-1");
+    assertThat(decoded(secret).get("description")).contains(machine);
+  }
+
+  @Test
   void aKubeadmJoinRenderedWithTheInstancesTokenCarriesIt() {
     BootstrapToken token = new BootstrapToken("qwerty", "0123456789qwerty");
     NodeBootstrap withoutToken =
