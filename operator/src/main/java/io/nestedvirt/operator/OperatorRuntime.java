@@ -10,6 +10,7 @@ import io.nestedvirt.operator.autoscaling.ScaleDecisions;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.events.EventRecorder;
 import io.nestedvirt.operator.events.UnreadableObjects;
+import io.nestedvirt.operator.instance.BootstrapTokens;
 import io.nestedvirt.operator.instance.ClusterCaches;
 import io.nestedvirt.operator.instance.GarbageCollector;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
@@ -89,13 +90,16 @@ public final class OperatorRuntime implements AutoCloseable {
   private final AtomicBoolean closing;
   private final KubeVirtInventory vms;
   private final Autoscaler autoscaler;
+  private final BootstrapTokens tokens;
 
   private OperatorRuntime(
       Operator operator,
       ScheduledExecutorService collector,
       AtomicBoolean closing,
       KubeVirtInventory vms,
-      Autoscaler autoscaler) {
+      Autoscaler autoscaler,
+      BootstrapTokens tokens) {
+    this.tokens = tokens;
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
@@ -155,7 +159,7 @@ public final class OperatorRuntime implements AutoCloseable {
         new LaunchConfigResolver(
             cloud,
             images,
-            new UserDataFactory(client, settings.cluster(), settings.operatorNamespace()),
+            new UserDataFactory(settings.cluster()),
             clock,
             settings.resolveCacheTtl());
     UnavailableOfferings offerings = new UnavailableOfferings(clock, settings.offeringCooldown());
@@ -165,6 +169,7 @@ public final class OperatorRuntime implements AutoCloseable {
     // Informers on KubeVirt's objects run on every replica, like the others, once KubeVirt is
     // there.
     KubeVirtInventory vms = KubeVirtInventory.start(client, settings.refreshPeriod());
+    BootstrapTokens tokens = new BootstrapTokens(client);
     ScaleDecisions decisions = new ScaleDecisions();
     Autoscaler autoscaler =
         new Autoscaler(
@@ -218,10 +223,11 @@ public final class OperatorRuntime implements AutoCloseable {
             launchBackoff,
             metrics,
             vms,
-            images);
+            images,
+            tokens);
     GarbageCollector gc =
         new GarbageCollector(
-            cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics);
+            cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics, tokens);
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
@@ -273,7 +279,7 @@ public final class OperatorRuntime implements AutoCloseable {
       metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing, vms, autoscaler);
+    return new OperatorRuntime(operator, collector, closing, vms, autoscaler, tokens);
   }
 
   /**
@@ -375,5 +381,6 @@ public final class OperatorRuntime implements AutoCloseable {
     autoscaler.close();
     operator.stop();
     vms.close();
+    tokens.close();
   }
 }

@@ -18,7 +18,8 @@ import java.time.Duration;
  *     EC2-compatible endpoints that do not (see e2e/README.md)
  * @param cluster where EKS nodes find the cluster (endpoint, CA, service CIDR); null when the
  *     operator was not given them, which only bootstrap mode eks needs
- * @param operatorNamespace the operator's namespace, where kubeadm join token Secrets live
+ * @param operatorNamespace the operator's namespace (kubeadm bootstrap tokens are not there but in
+ *     kube-system, where the API server reads them)
  * @param agentInterval how often the node agents renew NestedVirtualizationReady (their {@code
  *     --interval}); a verdict not renewed for three intervals is stale
  * @param batching how pending pods are gathered before a scale-up is decided

@@ -313,6 +313,38 @@ class CrdValidationE2E {
     }
   }
 
+  /**
+   * The kubeadm token Secret reference is gone (the operator makes a token per instance): a
+   * manifest that still names one is refused by kubectl's strict field validation, not silently
+   * pruned.
+   */
+  @Test
+  void aPoolThatStillNamesAKubeadmTokenSecretIsRefusedByKubectl() throws java.io.IOException {
+    java.nio.file.Path manifest = java.nio.file.Files.createTempFile("token-secret", ".yaml");
+    java.nio.file.Files.writeString(
+        manifest,
+        """
+        apiVersion: nestedvirt.io/v1alpha1
+        kind: NestedVirtPool
+        metadata:
+          name: old-kubeadm
+        spec:
+          replicas: 0
+          instanceTypes: [m8i.large]
+          bootstrap:
+            mode: kubeadm
+            kubeadm:
+              apiServerEndpoint: 10.0.0.10:6443
+              tokenSecretName: join-token
+              caCertHashes: [sha256:%s]
+        """
+            .formatted("ab".repeat(32)));
+    Tool.Result applied = E2E.stack().cluster().kubectl("apply", "-f", manifest.toString());
+    assertThat(applied.code()).as(applied.output()).isNotZero();
+    assertThat(applied.output())
+        .contains("unknown field \"spec.bootstrap.kubeadm.tokenSecretName\"");
+  }
+
   @Test
   void kubectlExplainDescribesBothKinds() {
     Tool.Result machine =

@@ -110,13 +110,24 @@ class HelmChartE2E {
         .doesNotContain("ServiceMonitor", "PodMonitor", "ConfigMap")
         .contains("Service");
 
-    Role role = one(objects, Role.class);
+    Role role = one(objects, Role.class, "nestedvirt-operator");
     assertThat(role.getMetadata().getNamespace()).isEqualTo("nestedvirt-system");
     assertThat(role.getRules())
         .anySatisfy(
             rule -> {
               assertThat(rule.getResources()).containsExactly("leases");
               assertThat(rule.getResourceNames()).containsExactly("nestedvirt-operator");
+            });
+    assertThat(role.getRules())
+        .noneSatisfy(rule -> assertThat(rule.getResources()).contains("secrets"));
+    Role tokens = one(objects, Role.class, "nestedvirt-operator-bootstrap-tokens");
+    assertThat(tokens.getMetadata().getNamespace()).isEqualTo("kube-system");
+    assertThat(tokens.getRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getResources()).containsExactly("secrets");
+              assertThat(rule.getVerbs()).containsExactly("create", "list", "watch", "delete");
             });
     ClusterRole clusterRole = one(objects, ClusterRole.class, "nestedvirt-operator");
     assertThat(clusterRole.getRules())
@@ -282,6 +293,17 @@ class HelmChartE2E {
         .doesNotContain("DaemonSet", "PodDisruptionBudget", "Service", "PriorityClass")
         .contains("ClusterRole", "Role");
     assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
+  }
+
+  @Test
+  void withoutKubeadmBootstrapTokensNothingIsGrantedInKubeSystem() {
+    List<HasMetadata> objects = render("--set", REQUIRED + ",kubeadmBootstrapTokens=false");
+    assertThat(objects)
+        .noneMatch(o -> "kube-system".equals(o.getMetadata().getNamespace()))
+        .filteredOn(o -> o instanceof Role)
+        .singleElement()
+        .satisfies(
+            role -> assertThat(role.getMetadata().getName()).isEqualTo("nestedvirt-operator"));
   }
 
   private List<HasMetadata> render(String... args) {

@@ -55,13 +55,12 @@ class RbacE2E {
     assertThat(answer(r)).as("%s %s", verb, resource).isEqualTo("yes");
   }
 
-  @org.junit.jupiter.api.Test
-  void operatorMayReadSecretsOnlyInItsOwnNamespace() {
-    Tool.Result own =
-        E2E.stack()
-            .cluster()
-            .kubectl("auth", "can-i", "get", "secrets", "-n=" + RealCluster.OPERATOR_NAMESPACE, AS);
-    assertThat(answer(own)).isEqualTo("yes");
+  @ParameterizedTest(name = "can {0} secrets in kube-system (bootstrap tokens)")
+  @CsvSource({"create", "list", "watch", "delete"})
+  void operatorMayKeepBootstrapTokensInKubeSystem(String verb) {
+    Tool.Result r =
+        E2E.stack().cluster().kubectl("auth", "can-i", verb, "secrets", "-n=kube-system", AS);
+    assertThat(answer(r)).as("%s secrets in kube-system", verb).isEqualTo("yes");
   }
 
   @ParameterizedTest(name = "can {0} leases {1} in its own namespace")
@@ -85,6 +84,11 @@ class RbacE2E {
   @CsvSource({
     "list, secrets, --all-namespaces",
     "get, secrets, -n=kube-system",
+    "update, secrets, -n=kube-system",
+    "patch, secrets, -n=kube-system",
+    "list, secrets, -n=nestedvirt-system",
+    "get, secrets, -n=nestedvirt-system",
+    "create, secrets, -n=default",
     "create, leases.coordination.k8s.io, -n=kube-system",
     "update, leases.coordination.k8s.io/kube-controller-manager, -n=kube-system",
     "update, leases.coordination.k8s.io/other, -n=nestedvirt-system",

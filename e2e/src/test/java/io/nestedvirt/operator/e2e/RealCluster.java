@@ -19,10 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real etcd and kube-apiserver on loopback (RBAC on), with everything the chart renders into
- * deploy/nestedvirt-operator.yaml applied server-side (the CRD, the operator's and the agent's
- * RBAC, the Deployment and DaemonSet, which no controller here runs), so that tests meet the same
- * schema, CEL rules, server-side apply and authorization that users' clusters have.
+ * A real etcd and kube-apiserver on loopback (RBAC on, bootstrap tokens accepted), with everything
+ * the chart renders into deploy/nestedvirt-operator.yaml applied server-side (the CRD, the
+ * operator's and the agent's RBAC, the Deployment and DaemonSet, which no controller here runs), so
+ * that tests meet the same schema, CEL rules, server-side apply and authorization that users'
+ * clusters have.
  *
  * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
@@ -85,6 +86,8 @@ final class RealCluster implements AutoCloseable {
                 .withApiServerVersion(env.kubernetesVersion())
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
+                // As kubeadm's API server: kubeadm pools join with bootstrap tokens.
+                .withApiServerFlag("--enable-bootstrap-token-auth")
                 .build());
     server.start();
     String yaml = server.getKubeConfigYaml();

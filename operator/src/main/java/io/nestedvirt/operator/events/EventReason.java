@@ -25,6 +25,7 @@ public enum EventReason {
   // On a machine (NestedVirtInstance): what happened to it.
   Launched,
   LaunchFailed,
+  BootstrapTokenFailed,
   CapacityFallback,
   OfferingFallback,
   DuplicateNode,

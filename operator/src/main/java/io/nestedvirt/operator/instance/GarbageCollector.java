@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Nodes the operator once accepted whose instance is gone are deleted, unless a machine that
  *       is being deleted claims the instance (its termination deletes the Node);
  *   <li>a Node that claims a pool by its label but whose providerID names none of the pool's
- *       instances earns one Event on the pool, and never any trust.
+ *       instances earns one Event on the pool, and never any trust;
+ *   <li>bootstrap tokens whose machine is gone, is leaving or has its Node are deleted (normally
+ *       their machine's registration or termination did; this catches a crash in between, or a
+ *       finalizer removed by hand).
  * </ul>
  *
  * Each orphan is acted on only after it has been one for a grace period, which covers EC2's
@@ -61,6 +64,7 @@ public final class GarbageCollector {
   private final Clock clock;
   private final Duration grace;
   private final OperatorMetrics metrics;
+  private final BootstrapTokens tokens;
 
   /** When each orphan was first seen; an orphan is acted on only after the grace period. */
   private final Map<String, Instant> orphanSince = new ConcurrentHashMap<>();
@@ -76,7 +80,9 @@ public final class GarbageCollector {
       EventRecorder events,
       Clock clock,
       Duration grace,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      BootstrapTokens tokens) {
+    this.tokens = tokens;
     this.cloud = cloud;
     this.listing = listing;
     this.client = client;
@@ -104,6 +110,8 @@ public final class GarbageCollector {
       collectInstances(machines, poolsByUid, now, seen);
       collectMachines(machines, poolsByUid, now, seen);
       collectNodes(nodeStream.get().toList(), machines, poolsByUid, now, seen);
+      collectTokens(
+          machines, poolsByUid.values().stream().anyMatch(BootstrapTokens::kubeadm), now, seen);
       // What is no longer an orphan (its pool came back, or it is gone) starts over next time.
       orphanSince.keySet().retainAll(seen);
     } catch (CloudException | KubernetesClientException e) {
@@ -255,6 +263,29 @@ public final class GarbageCollector {
                 + (node.getSpec() == null ? null : node.getSpec().getProviderID())
                 + ") names no instance of the pool's machines; it gets no labels or trust");
       }
+    }
+  }
+
+  /**
+   * Tokens no machine needs: its Node registered, it is leaving, or it is gone (after the grace
+   * period, since a machine's token is created moments after the machine, and a cache may lag).
+   */
+  private void collectTokens(
+      List<NestedVirtInstance> machines, boolean kubeadmPools, Instant now, Set<String> seen) {
+    Map<String, NestedVirtInstance> byUid =
+        machines.stream().collect(Collectors.toMap(NestedVirtInstance::uid, m -> m, (a, b) -> a));
+    List<String> deleted =
+        tokens.sweep(
+            kubeadmPools,
+            uid -> {
+              NestedVirtInstance m = byUid.get(uid);
+              if (m == null) {
+                return due("token/" + uid, now, seen);
+              }
+              return m.isDeleting() || m.getStatus() != null && m.getStatus().nodeName != null;
+            });
+    if (!deleted.isEmpty()) {
+      log.info("garbage collection: deleted bootstrap tokens {} (no machine needs them)", deleted);
     }
   }
 

@@ -113,7 +113,8 @@ public final class InstanceLifecycle
       LaunchBackoff launchBackoff,
       OperatorMetrics metrics,
       VmInventory vms,
-      ImageCache images) {
+      ImageCache images,
+      BootstrapTokens tokens) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     VmDrainGate gate =
         new VmDrainGate(
@@ -136,8 +137,9 @@ public final class InstanceLifecycle
             backoff,
             launchBackoff,
             events,
-            metrics),
-        new Registration(events),
+            metrics,
+            tokens),
+        new Registration(events, tokens),
         new Verification(client, events, heartbeat, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Health(heartbeat),
@@ -153,7 +155,8 @@ public final class InstanceLifecycle
             events,
             metrics,
             settings.launchGrace(),
-            settings.refreshPeriod()),
+            settings.refreshPeriod(),
+            tokens),
         volumeAttachments,
         caches,
         machineCache,

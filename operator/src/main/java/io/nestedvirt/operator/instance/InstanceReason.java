@@ -11,6 +11,7 @@ public enum InstanceReason {
   Throttled,
   CloudError,
   LaunchConfigInvalid,
+  BootstrapTokenFailed,
   PoolNotFound,
   InsufficientCapacity,
   NotOffered,

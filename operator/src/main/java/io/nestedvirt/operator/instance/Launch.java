@@ -1,5 +1,7 @@
 package io.nestedvirt.operator.instance;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
 import io.nestedvirt.operator.cloud.ClientTokenReusedException;
@@ -18,7 +20,10 @@ import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
+import io.nestedvirt.operator.launch.UserData;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
+import io.nestedvirt.operator.node.bootstrap.BootstrapToken;
+import io.nestedvirt.operator.node.bootstrap.BootstrapTokenSecret;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +37,9 @@ import org.slf4j.MDC;
  * two instances. Before any call the listing is searched for that token, so an endpoint that
  * ignores tokens (moto) is not relied on either. Only a definite refusal ends the machine as
  * Failed, and the pool decides again.
+ *
+ * <p>A kubeadm machine's instance joins with a bootstrap token of its own ({@link
+ * BootstrapTokens}), whose Secret is created before the RunInstances that carries it.
  */
 final class Launch {
   private final CloudProvider cloud;
@@ -44,6 +52,7 @@ final class Launch {
   private final LaunchBackoff poolBackoff;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final BootstrapTokens tokens;
 
   Launch(
       CloudProvider cloud,
@@ -55,7 +64,9 @@ final class Launch {
       Backoff backoff,
       LaunchBackoff poolBackoff,
       EventRecorder events,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      BootstrapTokens tokens) {
+    this.tokens = tokens;
     this.cloud = cloud;
     this.listing = listing;
     this.resolver = resolver;
@@ -132,12 +143,22 @@ final class Launch {
       return;
     }
     var config = ((LaunchConfigResolver.Resolved) resolved).config();
+    Optional<String> userData = userData(m, config.userData());
+    if (userData.isEmpty()) {
+      return;
+    }
     ledger.sending(m.object.uid(), m.now);
     try {
       List<Instance> launched =
           cloud.launch(
               requests.build(
-                  m.pool, config, token, spec.instanceType, spec.subnetId, spec.capacityType));
+                  m.pool,
+                  config,
+                  userData.get(),
+                  token,
+                  spec.instanceType,
+                  spec.subnetId,
+                  spec.capacityType));
       Instance instance = launched.getFirst();
       poolBackoff.succeeded(m.pool.uid());
       ledger.launched(m.object.uid(), instance.id());
@@ -176,6 +197,45 @@ final class Launch {
       }
       retry(m, e.retryable() ? InstanceReason.LaunchUncertain : InstanceReason.CloudError, e);
     }
+  }
+
+  /**
+   * The instance's user data; for kubeadm with the machine's bootstrap token, whose Secret exists
+   * once this returns. Empty when the token cannot be made: the machine says why and tries again.
+   */
+  private Optional<String> userData(Machine m, UserData userData) {
+    if (!userData.needsToken()) {
+      return Optional.of(userData.text(null));
+    }
+    BootstrapToken token;
+    try {
+      token = tokens.forLaunch(m.object, Durations.parse(m.pool.getSpec().joinTimeout), m.now);
+    } catch (KubernetesClientException e) {
+      String message =
+          "cannot create the instance's bootstrap token Secret in "
+              + BootstrapTokenSecret.NAMESPACE
+              + " ("
+              + (e.getCode() == 0 ? e.getMessage() : "HTTP " + e.getCode() + ": " + e.getMessage())
+              + "); the operator needs create, list and delete on secrets there (the chart's Role"
+              + " in "
+              + BootstrapTokenSecret.NAMESPACE
+              + ")";
+      if (!InstanceReason.BootstrapTokenFailed.name()
+          .equals(m.conditions.reason(InstanceConditions.LAUNCHED))) {
+        events.warning(m.object, EventReason.BootstrapTokenFailed, message);
+      }
+      if (m.conditions.isUnknown(InstanceConditions.LAUNCHED)) {
+        // An earlier attempt's outcome is still unknown: keep saying so.
+        m.conditions.unknown(
+            InstanceConditions.LAUNCHED, InstanceReason.BootstrapTokenFailed, message);
+      } else {
+        m.conditions.set(
+            InstanceConditions.LAUNCHED, false, InstanceReason.BootstrapTokenFailed, message);
+      }
+      m.requeueWithin(backoff.failed(m.object.uid(), m.now));
+      return Optional.empty();
+    }
+    return Optional.of(userData.text(token));
   }
 
   /**

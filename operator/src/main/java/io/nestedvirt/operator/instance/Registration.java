@@ -14,15 +14,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * status: a Node that later claims the same instance under another name is never trusted. Two Nodes
  * that claim an unbound instance at once are both refused, with an Event, until one of them goes;
  * the operator cannot tell which one the instance's kubelet created.
+ *
+ * <p>Once a Node is bound, the machine's bootstrap token has served: the kubelet authenticates with
+ * its own certificate from then on, so the token is deleted at once rather than left to expire.
  */
 final class Registration {
   private final EventRecorder events;
+  private final BootstrapTokens tokens;
 
   /** Claims already reported, so each earns one Event rather than one per reconcile. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-  Registration(EventRecorder events) {
+  Registration(EventRecorder events, BootstrapTokens tokens) {
     this.events = events;
+    this.tokens = tokens;
   }
 
   void reconcile(Machine m) {
@@ -73,6 +78,9 @@ final class Registration {
     }
     m.node = claimants.getFirst();
     m.status.nodeName = m.node.getMetadata().getName();
+    if (tokens.mayHold(m.pool, m.object.uid())) {
+      tokens.revoke(m.object.uid(), "node " + m.status.nodeName + " registered");
+    }
     m.conditions.set(
         InstanceConditions.REGISTERED,
         true,

@@ -60,6 +60,7 @@ final class Termination {
   private final OperatorMetrics metrics;
   private final Duration launchGrace;
   private final Duration refreshPeriod;
+  private final BootstrapTokens tokens;
 
   Termination(
       CloudProvider cloud,
@@ -71,7 +72,9 @@ final class Termination {
       EventRecorder events,
       OperatorMetrics metrics,
       Duration launchGrace,
-      Duration refreshPeriod) {
+      Duration refreshPeriod,
+      BootstrapTokens tokens) {
+    this.tokens = tokens;
     this.cloud = cloud;
     this.listing = listing;
     this.drain = drain;
@@ -114,7 +117,7 @@ final class Termination {
       }
       client.nodes().withName(m.node.getMetadata().getName()).delete();
     }
-    forget(m.object.uid());
+    forget(m);
     return true;
   }
 
@@ -138,7 +141,7 @@ final class Termination {
    */
   private boolean nothingLaunched(Machine m) {
     if (!mayHaveLaunched(m)) {
-      forget(m.object.uid());
+      forget(m);
       return true;
     }
     Instant since = Instant.parse(m.object.getMetadata().getCreationTimestamp());
@@ -152,7 +155,7 @@ final class Termination {
           "machine {}: no instance appeared within {} of its last launch attempt; letting it go",
           m.name(),
           Durations.format(launchGrace));
-      forget(m.object.uid());
+      forget(m);
       return true;
     }
     setPhaseConditions(m, "waiting to see whether a launch that may have landed shows up");
@@ -288,7 +291,12 @@ final class Termination {
     return a.isAfter(b) ? a : b;
   }
 
-  private void forget(String uid) {
+  /** The machine is done; its bootstrap token, if it still has one, goes with it. */
+  private void forget(Machine m) {
+    if (tokens.mayHold(m.pool, m.object.uid())) {
+      tokens.revoke(m.object.uid(), "machine " + m.name() + " is gone");
+    }
+    String uid = m.object.uid();
     ledger.forget(uid);
     drain.forget(uid);
   }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** A pool's spec resolved against the cloud: real subnets, security groups and an AMI id. */
 public record LaunchConfig(
-    List<Subnet> subnets, List<String> securityGroupIds, String imageId, String userData) {
+    List<Subnet> subnets, List<String> securityGroupIds, String imageId, UserData userData) {
   public LaunchConfig {
     subnets = List.copyOf(subnets);
     securityGroupIds = List.copyOf(securityGroupIds);
@@ -16,8 +16,10 @@ public record LaunchConfig(
     return new LaunchConfig(subnets, securityGroupIds, resolved, userData);
   }
 
-  /** The same config with the pool's rendered user data (it differs per pool). */
-  public LaunchConfig withUserData(String rendered) {
+  /**
+   * The same config with the pool's user data (it differs per pool, and for kubeadm per instance).
+   */
+  public LaunchConfig withUserData(UserData rendered) {
     return new LaunchConfig(subnets, securityGroupIds, imageId, rendered);
   }
 }

@@ -19,10 +19,15 @@ public final class LaunchRequestFactory {
     this.clusterName = clusterName;
   }
 
-  /** One instance of {@code instanceType} in {@code subnetId}, under the machine's client token. */
+  /**
+   * One instance of {@code instanceType} in {@code subnetId}, under the machine's client token.
+   *
+   * @param userData the instance's own user data text (see {@link UserData#text})
+   */
   public LaunchRequest build(
       NestedVirtPool pool,
       LaunchConfig config,
+      String userData,
       String clientToken,
       String instanceType,
       String subnetId,
@@ -54,7 +59,7 @@ public final class LaunchRequestFactory {
         capacityType == io.nestedvirt.operator.api.v1alpha1.CapacityType.SPOT
             ? CapacityType.SPOT
             : CapacityType.ON_DEMAND,
-        config.userData(),
+        userData,
         tags(pool));
   }
 

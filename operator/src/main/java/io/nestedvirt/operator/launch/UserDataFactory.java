@@ -1,39 +1,39 @@
 package io.nestedvirt.operator.launch;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.api.v1alpha1.BootstrapSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.node.bootstrap.BootstrapMode;
+import io.nestedvirt.operator.node.bootstrap.BootstrapToken;
 import io.nestedvirt.operator.node.bootstrap.ClusterInfo;
 import io.nestedvirt.operator.node.bootstrap.KubeadmJoin;
 import io.nestedvirt.operator.node.bootstrap.NodeBootstrap;
 import io.nestedvirt.operator.node.bootstrap.UserDataRenderer;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
  * The user data a pool's instances boot with, so they join as the pool's nodes with the startup
- * taint. Problems (missing cluster settings, a missing token Secret) come back as a message for the
- * LaunchConfigValid condition.
+ * taint. Problems (missing cluster settings, a malformed kubeadm endpoint or CA hash) come back as
+ * a message for the LaunchConfigValid condition. Pure: a kubeadm pool's join token is not read from
+ * anywhere; each instance gets its own (see {@link UserData.PerInstance}).
  */
 public final class UserDataFactory {
   /** Rendered user data, or why it cannot be. */
   public sealed interface Result {}
 
-  public record Rendered(String userData) implements Result {}
+  public record Rendered(UserData userData) implements Result {}
 
   public record Invalid(String message) implements Result {}
 
-  private final KubernetesClient client;
-  private final ClusterInfo cluster;
-  private final String operatorNamespace;
+  /**
+   * Stands in for an instance's token when a kubeadm pool's settings are checked: it has a real
+   * token's length, so the size check against EC2's limit is exact. Never sent anywhere.
+   */
+  private static final BootstrapToken CHECK_ONLY = new BootstrapToken("000000", "0000000000000000");
 
-  public UserDataFactory(KubernetesClient client, ClusterInfo cluster, String operatorNamespace) {
-    this.client = client;
+  private final ClusterInfo cluster;
+
+  public UserDataFactory(ClusterInfo cluster) {
     this.cluster = cluster;
-    this.operatorNamespace = operatorNamespace;
   }
 
   Result render(NestedVirtPool pool) {
@@ -61,10 +61,12 @@ public final class UserDataFactory {
                     NodeTemplates.labels(spec),
                     NodeTemplates.taints(spec),
                     spec.userData,
-                    new KubeadmJoin(
-                        spec.bootstrap.kubeadm.apiServerEndpoint,
-                        token(spec.bootstrap.kubeadm.tokenSecretName),
-                        spec.bootstrap.kubeadm.caCertHashes));
+                    spec.bootstrap.kubeadm == null
+                        ? null // the renderer says what is missing
+                        : new KubeadmJoin(
+                            spec.bootstrap.kubeadm.apiServerEndpoint,
+                            null,
+                            spec.bootstrap.kubeadm.caCertHashes));
             case RAW ->
                 new NodeBootstrap(
                     BootstrapMode.RAW,
@@ -81,23 +83,13 @@ public final class UserDataFactory {
                 + " operator with --cluster-endpoint, --cluster-ca and --service-cidr, or use"
                 + " bootstrap.mode raw or kubeadm");
       }
-      return new Rendered(UserDataRenderer.render(bootstrap).text());
+      if (mode == BootstrapSpec.Mode.KUBEADM) {
+        UserDataRenderer.render(bootstrap.withToken(CHECK_ONLY)); // throws what is wrong
+        return new Rendered(new UserData.PerInstance(bootstrap));
+      }
+      return new Rendered(new UserData.Shared(UserDataRenderer.render(bootstrap).text()));
     } catch (IllegalArgumentException e) {
       return new Invalid("bootstrap: " + e.getMessage());
     }
-  }
-
-  private String token(String secretName) {
-    Secret secret = client.secrets().inNamespace(operatorNamespace).withName(secretName).get();
-    if (secret == null) {
-      throw new IllegalArgumentException(
-          "Secret " + operatorNamespace + "/" + secretName + " with the join token does not exist");
-    }
-    String encoded = secret.getData() == null ? null : secret.getData().get("token");
-    if (encoded == null) {
-      throw new IllegalArgumentException(
-          "Secret " + operatorNamespace + "/" + secretName + " has no key 'token'");
-    }
-    return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim();
   }
 }

@@ -47,18 +47,15 @@ class LaunchImageTest {
           cloud,
           listing,
           new LaunchConfigResolver(
-              cloud,
-              images,
-              new UserDataFactory(null, null, "nestedvirt-system"),
-              clock,
-              Duration.ofMinutes(5)),
+              cloud, images, new UserDataFactory(null), clock, Duration.ofMinutes(5)),
           new LaunchRequestFactory("prod"),
           new UnavailableOfferings(clock, Duration.ofMinutes(3)),
           new LaunchLedger(),
           new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)),
           new LaunchBackoff(),
           Recorders.nowhere(),
-          OperatorMetrics.prometheus());
+          OperatorMetrics.prometheus(),
+          new BootstrapTokens(null));
 
   LaunchImageTest() {
     cloud.launching = true;

@@ -44,7 +44,8 @@ class TerminationTest {
           Recorders.nowhere(),
           OperatorMetrics.prometheus(),
           GRACE,
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30),
+          new BootstrapTokens(null));
 
   @Test
   void aMachineThisProcessCreatedAndNeverLaunchedGoesAtOnce() {
@@ -131,7 +132,8 @@ class TerminationTest {
             events,
             OperatorMetrics.prometheus(),
             GRACE,
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            new BootstrapTokens(null));
     Instance running = withToken("i-0ccccccccccccccccc", "t");
     cloud.listed.add(running);
     listing.refresh();

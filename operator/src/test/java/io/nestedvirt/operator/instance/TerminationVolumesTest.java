@@ -47,7 +47,8 @@ class TerminationVolumesTest {
           new EventRecorder(api.client(), Clock.systemUTC(), OperatorMetrics.prometheus()),
           OperatorMetrics.prometheus(),
           Duration.ofMinutes(5),
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30),
+          new BootstrapTokens(api.client()));
 
   @AfterEach
   void stop() {

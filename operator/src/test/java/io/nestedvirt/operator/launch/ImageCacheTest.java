@@ -127,11 +127,7 @@ class ImageCacheTest {
   void aLaunchConfigTakesTheRefreshedImageAtOnceThoughItsNetworkIsStillCached() {
     LaunchConfigResolver resolver =
         new LaunchConfigResolver(
-            cloud,
-            images,
-            new UserDataFactory(null, null, "nestedvirt-system"),
-            Clock.systemUTC(),
-            Duration.ofHours(1));
+            cloud, images, new UserDataFactory(null), Clock.systemUTC(), Duration.ofHours(1));
     NestedVirtPool pool = pool("a", null);
     assertThat(imageOf(resolver.resolve(pool))).isEqualTo("ami-0first");
 
@@ -160,11 +156,7 @@ class ImageCacheTest {
   void aParameterThatIsGoneMakesThePoolsLaunchConfigInvalid() {
     LaunchConfigResolver resolver =
         new LaunchConfigResolver(
-            cloud,
-            images,
-            new UserDataFactory(null, null, "nestedvirt-system"),
-            Clock.systemUTC(),
-            Duration.ofHours(1));
+            cloud, images, new UserDataFactory(null), Clock.systemUTC(), Duration.ofHours(1));
     NestedVirtPool pool = pool("a", "/team/node-ami");
     assertThat(imageOf(resolver.resolve(pool))).isEqualTo("ami-0team");
 

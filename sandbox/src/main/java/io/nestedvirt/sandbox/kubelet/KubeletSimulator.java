@@ -177,6 +177,12 @@ public final class KubeletSimulator implements AutoCloseable {
     boolean addOnsStarted;
     ScheduledFuture<?> next;
 
+    /**
+     * Whether the node joined once: a kubelet that registers again (its Node was deleted) has its
+     * own client certificate by then and needs no bootstrap token.
+     */
+    boolean joined;
+
     Kubelet(SimulatedInstance instance) {
       this.instance = instance;
     }
@@ -464,8 +470,22 @@ public final class KubeletSimulator implements AutoCloseable {
       LOG.info("kubelet of {}: never registers (test override)", instance.id());
       return;
     }
-    Node node =
-        SimulatedNodes.registration(instance, RegistrationParser.parse(instance.userData()));
+    RegistrationParser.Registration registration = RegistrationParser.parse(instance.userData());
+    if (!kubelet.joined && registration.bootstrapToken() != null) {
+      var refusal =
+          BootstrapTokenCheck.refusal(
+              client, registration.bootstrapToken(), settings.clock().instant());
+      if (refusal.isPresent()) {
+        // kubeadm join fails and is not run again: the node never registers.
+        LOG.warn(
+            "kubelet of {}: kubeadm join refused ({}); never registers",
+            instance.id(),
+            refusal.get());
+        return;
+      }
+    }
+    kubelet.joined = true;
+    Node node = SimulatedNodes.registration(instance, registration);
     try {
       client.nodes().resource(node).create();
       LOG.info("kubelet of {}: registered node {}", instance.id(), node.getMetadata().getName());

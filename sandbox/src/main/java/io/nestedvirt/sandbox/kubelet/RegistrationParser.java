@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  *       {@code spec.kubelet.config.registerWithTaints};
  *   <li>kubeadm: a {@code JoinConfiguration} written by a shell script (a here-document), its
  *       {@code nodeRegistration.kubeletExtraArgs} {@code node-labels} (v1beta4 list or v1beta3 map)
- *       and {@code nodeRegistration.taints}.
+ *       and {@code nodeRegistration.taints}, and the bootstrap token it joins with ({@code
+ *       discovery.bootstrapToken.token}).
  * </ul>
  *
  * <p>Anything else (raw scripts, cloud-config, garbage) registers without extra labels or taints,
@@ -52,10 +53,26 @@ public final class RegistrationParser {
    * @param labels from {@code --node-labels}, sorted
    * @param taints from {@code --register-with-taints} (or the equivalent), in order, unique by key
    *     and effect
+   * @param bootstrapToken the kubeadm join's bootstrap token, or null (nodeadm, raw)
    */
-  public record Registration(Source source, SortedMap<String, String> labels, List<Taint> taints) {
+  public record Registration(
+      Source source, SortedMap<String, String> labels, List<Taint> taints, String bootstrapToken) {
     public static final Registration NONE =
-        new Registration(Source.NONE, new TreeMap<>(), List.of());
+        new Registration(Source.NONE, new TreeMap<>(), List.of(), null);
+
+    /** Never prints the token. */
+    @Override
+    public String toString() {
+      return "Registration[source="
+          + source
+          + ", labels="
+          + labels
+          + ", taints="
+          + taints
+          + ", bootstrapToken="
+          + (bootstrapToken == null ? null : "<redacted>")
+          + "]";
+    }
 
     public Registration {
       labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
@@ -168,6 +185,7 @@ public final class RegistrationParser {
     private Source source = Source.NONE;
     private final SortedMap<String, String> labels = new TreeMap<>();
     private final Map<String, Taint> taints = new LinkedHashMap<>();
+    private String bootstrapToken;
 
     void document(Map<?, ?> document) {
       Object kind = document.get("kind");
@@ -184,6 +202,10 @@ public final class RegistrationParser {
         }
       } else if ("JoinConfiguration".equals(kind)) {
         source(Source.KUBEADM_JOIN_CONFIGURATION);
+        if (map(map(document.get("discovery")).get("bootstrapToken")).get("token")
+            instanceof String token) {
+          bootstrapToken = token;
+        }
         Map<?, ?> registration = map(document.get("nodeRegistration"));
         Object extraArgs = registration.get("kubeletExtraArgs");
         if (extraArgs instanceof Map<?, ?> v1beta3) {
@@ -283,7 +305,7 @@ public final class RegistrationParser {
     Registration result() {
       return source == Source.NONE && labels.isEmpty() && taints.isEmpty()
           ? Registration.NONE
-          : new Registration(source, labels, new ArrayList<>(taints.values()));
+          : new Registration(source, labels, new ArrayList<>(taints.values()), bootstrapToken);
     }
   }
 

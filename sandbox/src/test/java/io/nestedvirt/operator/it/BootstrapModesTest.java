@@ -3,16 +3,10 @@ package io.nestedvirt.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.nestedvirt.operator.api.v1alpha1.BootstrapSpec;
-import io.nestedvirt.operator.api.v1alpha1.KubeadmBootstrapSpec;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,50 +35,16 @@ class BootstrapModesTest {
   }
 
   @Test
-  void kubeadmNodesJoinWithTheTokenFromTheSecretInTheOperatorsNamespace() {
-    bed.client()
-        .secrets()
-        .inNamespace("nestedvirt-system")
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("join-token")
-                .withNamespace("nestedvirt-system")
-                .endMetadata()
-                .withData(
-                    Map.of(
-                        "token",
-                        Base64.getEncoder()
-                            .encodeToString(
-                                "abcdef.0123456789abcdef".getBytes(StandardCharsets.UTF_8))))
-                .build())
-        .create();
+  void kubeadmNodesJoinWithAJoinConfigurationCarryingTheirOwnBootstrapToken() {
     bed.startOperator();
-    bed.createPool("adm", 1, spec -> spec.bootstrap = kubeadm("join-token"), "m8i.large");
+    bed.createPool("adm", 1, spec -> spec.bootstrap = BootstrapTokensTest.kubeadm(), "m8i.large");
     bed.awaitReady("adm", 1);
 
     assertThat(userDataOf("adm"))
         .contains("kind: JoinConfiguration")
-        .contains("abcdef.0123456789abcdef")
+        .containsPattern("token: \"[a-z0-9]{6}\\.[a-z0-9]{16}\"")
         .contains(HASH)
         .contains("nestedvirt.io/unverified");
-  }
-
-  @Test
-  void aMissingTokenSecretStopsLaunchesWithAConditionThatNamesIt() {
-    bed.startOperator();
-    bed.createPool("no-token", 1, spec -> spec.bootstrap = kubeadm("absent"), "m8i.large");
-
-    bed.awaitPool(
-        "no-token",
-        p ->
-            bed.condition("no-token", "LaunchConfigValid")
-                .map(c -> "False".equals(c.status))
-                .orElse(false));
-    var condition = bed.condition("no-token", "LaunchConfigValid").orElseThrow();
-    assertThat(condition.reason).isEqualTo("BootstrapInvalid");
-    assertThat(condition.message).contains("nestedvirt-system/absent");
-    assertThat(bed.ec2.calls("RunInstances")).isZero();
   }
 
   @Test
@@ -112,16 +72,6 @@ class BootstrapModesTest {
     assertThat(node.getSpec().getTaints())
         .extracting(Taint::getKey)
         .doesNotContain("nestedvirt.io/unverified");
-  }
-
-  private static BootstrapSpec kubeadm(String secret) {
-    BootstrapSpec bootstrap = new BootstrapSpec();
-    bootstrap.mode = BootstrapSpec.Mode.KUBEADM;
-    bootstrap.kubeadm = new KubeadmBootstrapSpec();
-    bootstrap.kubeadm.apiServerEndpoint = "10.0.0.10:6443";
-    bootstrap.kubeadm.tokenSecretName = secret;
-    bootstrap.kubeadm.caCertHashes = List.of(HASH);
-    return bootstrap;
   }
 
   private String userDataOf(String pool) {

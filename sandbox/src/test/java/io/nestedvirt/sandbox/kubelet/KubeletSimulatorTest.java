@@ -150,6 +150,8 @@ class KubeletSimulatorTest {
 
   @Test
   void kubeadmInstanceRegistersWithJoinConfigurationLabelsAndTaints() {
+    storeToken(
+        KubeletTestFixtures.JOIN.token(), "0123456789abcdef", clock.instant().plusSeconds(900));
     EmulatedInstance instance =
         launch("c8i.large", KubeletTestFixtures.kubeadmUserData("#cloud-config\n"), true);
 
@@ -162,6 +164,48 @@ class KubeletSimulatorTest {
         .extracting(Taint::getKey)
         .containsExactly(
             "nestedvirt.io/unverified", "kubevirt.io/dedicated", "example.com/maintenance");
+  }
+
+  /**
+   * kubeadm join gets past the API server only with a live bootstrap token (the authenticator's
+   * rules): missing, wrong, expired and not-for-authentication tokens each leave the node out.
+   */
+  @Test
+  void kubeadmInstanceWhoseTokenTheApiServerWouldRefuseNeverRegisters() {
+    String token = KubeletTestFixtures.JOIN.token();
+    java.util.List<Runnable> refusals =
+        java.util.List.of(
+            () -> {}, // no Secret at all
+            () -> storeToken(token, "ffffffffffffffff", clock.instant().plusSeconds(900)),
+            () -> storeToken(token, "0123456789abcdef", clock.instant().minusSeconds(1)));
+    for (Runnable refusal : refusals) {
+      kube.secrets().inNamespace("kube-system").delete();
+      refusal.run();
+      EmulatedInstance refused =
+          launch("c8i.large", KubeletTestFixtures.kubeadmUserData(null), true);
+      EmulatedInstance witness = launch("c8i.large", KubeletTestFixtures.eksUserData(), true);
+
+      awaitCondition(witness, "NestedVirtualizationReady", "True");
+
+      assertThat(kube.nodes().withName(refused.privateDnsName()).get())
+          .as("node of a kubeadm instance whose token is refused")
+          .isNull();
+    }
+  }
+
+  private void storeToken(String token, String secret, Instant expires) {
+    kube.secrets()
+        .inNamespace("kube-system")
+        .resource(
+            io.nestedvirt.operator.node.bootstrap.BootstrapTokenSecret.build(
+                new io.nestedvirt.operator.node.bootstrap.BootstrapToken(
+                    token.substring(0, 6), secret),
+                "kubevirt-x7k2p",
+                "uid-1",
+                "kubevirt",
+                expires,
+                null))
+        .create();
   }
 
   @Test

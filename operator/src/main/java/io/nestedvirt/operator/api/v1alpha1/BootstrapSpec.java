@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "self.mode != 'kubeadm' || has(self.kubeadm)",
-    message = "mode kubeadm needs bootstrap.kubeadm (endpoint, token Secret, CA hashes)")
+    message = "mode kubeadm needs bootstrap.kubeadm (API server endpoint, CA cert hashes)")
 public class BootstrapSpec {
   public enum Mode {
     @JsonProperty("eks")
@@ -23,7 +23,8 @@ public class BootstrapSpec {
 
   @JsonPropertyDescription(
       "eks: an Amazon Linux 2023 nodeadm NodeConfig built from the operator's cluster settings;"
-          + " kubeadm: a kubeadm join with a token from a Secret; raw: spec.userData as is (it"
+          + " kubeadm: a kubeadm join with a bootstrap token the operator makes for each instance;"
+          + " raw: spec.userData as is (it"
           + " must join the node itself; the operator then sets labels and taints on join).")
   @Default("eks")
   public Mode mode = Mode.EKS;

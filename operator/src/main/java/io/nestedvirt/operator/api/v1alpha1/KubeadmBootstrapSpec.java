@@ -7,7 +7,11 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
-/** kubeadm join settings. */
+/**
+ * kubeadm join settings: where the control plane is and how to trust it. The bootstrap token is not
+ * among them: the operator makes one for each instance (an earlier {@code tokenSecretName} is gone,
+ * see the README's upgrade notes).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class KubeadmBootstrapSpec {
   @JsonPropertyDescription("The API server as host:port, for example 10.0.0.10:6443.")
@@ -15,13 +19,6 @@ public class KubeadmBootstrapSpec {
   @Size(max = 253)
   @Pattern("^[A-Za-z0-9.-]+:[0-9]{1,5}$")
   public String apiServerEndpoint;
-
-  @JsonPropertyDescription(
-      "Name of a Secret in the operator's namespace whose key 'token' holds a bootstrap token"
-          + " (abcdef.0123456789abcdef).")
-  @Required
-  @Size(max = 253)
-  public String tokenSecretName;
 
   @JsonPropertyDescription("Hashes of the cluster CA's public key, as sha256:<hex>.")
   @Required

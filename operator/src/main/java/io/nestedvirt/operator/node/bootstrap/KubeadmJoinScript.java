@@ -97,9 +97,7 @@ final class KubeadmJoinScript {
   private static List<String> check(KubeadmJoin join) {
     if (join == null) {
       throw new IllegalArgumentException(
-          "KUBEADM bootstrap needs the API server endpoint, a bootstrap token and the CA cert"
-              + " hash; "
-              + PRINT_JOIN);
+          "KUBEADM bootstrap needs the API server endpoint and the CA cert hash; " + PRINT_JOIN);
     }
     String endpoint = join.apiServerEndpoint();
     if (endpoint == null || endpoint.isBlank()) {
@@ -122,14 +120,12 @@ final class KubeadmJoinScript {
     // Messages about the token never include it.
     if (join.token() == null || join.token().isBlank()) {
       throw new IllegalArgumentException(
-          "the kubeadm bootstrap token is empty: create one with `kubeadm token create` and store"
-              + " it in the Secret that the pool's kubeadm settings name");
+          "the kubeadm bootstrap token is empty: the operator makes one for each instance");
     }
     if (!TOKEN.matcher(join.token()).matches()) {
       throw new IllegalArgumentException(
-          "the kubeadm bootstrap token in the Secret is not a bootstrap token (six and sixteen"
-              + " lower-case letters or digits joined by a dot, as `kubeadm token create` prints);"
-              + " check the Secret's value for quotes or a trailing newline");
+          "the kubeadm bootstrap token is not a bootstrap token (six and sixteen lower-case"
+              + " letters or digits joined by a dot)");
     }
     if (join.caCertHashes().isEmpty()) {
       throw new IllegalArgumentException(

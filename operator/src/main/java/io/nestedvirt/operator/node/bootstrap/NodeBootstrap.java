@@ -51,6 +51,21 @@ public record NodeBootstrap(
     taints = Collections.unmodifiableList(copies);
   }
 
+  /**
+   * The same bootstrap joining with {@code token}; only for {@link BootstrapMode#KUBEADM}. Without
+   * join parameters it stays as it is, for {@link UserDataRenderer#render} to say what is missing.
+   */
+  public NodeBootstrap withToken(BootstrapToken token) {
+    if (mode != BootstrapMode.KUBEADM) {
+      throw new IllegalStateException("only a kubeadm join takes a bootstrap token");
+    }
+    if (kubeadm == null) {
+      return this;
+    }
+    return new NodeBootstrap(
+        mode, cluster, poolName, labels, taints, extraUserData, kubeadm.withToken(token));
+  }
+
   public static NodeBootstrap eks(
       ClusterInfo cluster,
       String poolName,

@@ -3,8 +3,10 @@
  *
  * <p>{@link io.nestedvirt.operator.node.bootstrap.UserDataRenderer#render} turns a {@link
  * io.nestedvirt.operator.node.bootstrap.NodeBootstrap} into the user data text. Everything here is
- * pure: no clients, no I/O. Secrets (the kubeadm bootstrap token) are read by the caller and passed
- * in.
+ * pure: no clients, no I/O. A kubeadm instance's bootstrap token ({@link
+ * io.nestedvirt.operator.node.bootstrap.BootstrapToken}) is made and stored by the caller and
+ * passed in; {@link io.nestedvirt.operator.node.bootstrap.BootstrapTokenSecret} is the shape of its
+ * Secret.
  *
  * <p>The node registers with the pool label {@code nestedvirt.io/pool=<pool>} and the startup taint
  * {@code nestedvirt.io/unverified:NoSchedule} from its first moment, so nothing is scheduled on it

@@ -126,10 +126,9 @@ class BootstrapValidationTest {
   }
 
   @Test
-  void kubeadmWithoutTokenSaysToStoreOneInTheSecret() {
+  void kubeadmWithoutTokenIsRefused() {
     assertRefused(kubeadm(new KubeadmJoin("10.0.0.10:6443", "", List.of(CA_HASH))))
-        .hasMessageContaining("bootstrap token is empty")
-        .hasMessageContaining("Secret");
+        .hasMessageContaining("bootstrap token is empty");
   }
 
   @Test
@@ -137,7 +136,6 @@ class BootstrapValidationTest {
     String secretish = "abcdef.0123456789abcdef\n";
     assertRefused(kubeadm(new KubeadmJoin("10.0.0.10:6443", secretish, List.of(CA_HASH))))
         .hasMessageContaining("is not a bootstrap token")
-        .hasMessageContaining("trailing newline")
         .hasMessageNotContaining("0123456789abcdef");
   }
 
