@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -131,6 +132,35 @@ class HelmChartE2E {
     assertThat(agent.getSpec().getTemplate().getSpec().getTolerations())
         .singleElement()
         .satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+
+    // The agent in its own privileged namespace, held to its own node by the admission policy.
+    assertThat(agent.getMetadata().getNamespace()).isEqualTo("nestedvirt-agent");
+    Namespace agentNamespace = one(objects, Namespace.class);
+    assertThat(agentNamespace.getMetadata().getName()).isEqualTo("nestedvirt-agent");
+    assertThat(agentNamespace.getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    assertThat(kinds(objects))
+        .contains("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+  }
+
+  @Test
+  void theNamespacesAndTheAgentsAdmissionPolicyFollowTheirValues() {
+    List<HasMetadata> objects =
+        render(
+            "--set",
+            REQUIRED
+                + ",createNamespace=true,agent.namespace=kvm-agents,agent.createNamespace=false,"
+                + "agent.nodeRestriction=false");
+
+    Namespace namespace = one(objects, Namespace.class);
+    assertThat(namespace.getMetadata().getName()).isEqualTo("nestedvirt-system");
+    assertThat(namespace.getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    assertThat(one(objects, DaemonSet.class).getMetadata().getNamespace()).isEqualTo("kvm-agents");
+    assertThat(one(objects, ServiceAccount.class, "nestedvirt-agent").getMetadata().getNamespace())
+        .isEqualTo("kvm-agents");
+    assertThat(kinds(objects))
+        .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
   }
 
   @Test
@@ -279,7 +309,13 @@ class HelmChartE2E {
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
         .contains("--no-leader-election");
     assertThat(kinds(objects))
-        .doesNotContain("DaemonSet", "PodDisruptionBudget", "Service", "PriorityClass")
+        .doesNotContain(
+            "DaemonSet",
+            "PodDisruptionBudget",
+            "Service",
+            "PriorityClass",
+            "Namespace",
+            "ValidatingAdmissionPolicy")
         .contains("ClusterRole", "Role");
     assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
   }

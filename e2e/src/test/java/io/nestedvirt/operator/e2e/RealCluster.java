@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -37,6 +38,12 @@ import java.util.List;
 final class RealCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "nestedvirt-system";
   static final String OPERATOR_ACCOUNT = "nestedvirt-operator";
+
+  /** The node agent's own namespace and ServiceAccount (the chart's defaults). */
+  static final String AGENT_NAMESPACE = "nestedvirt-agent";
+
+  static final String AGENT_ACCOUNT = "nestedvirt-agent";
+  static final String AGENT_USER = "system:serviceaccount:" + AGENT_NAMESPACE + ":" + AGENT_ACCOUNT;
 
   /** The chart rendered by helm/render-deploy.sh; RenderedManifestsE2E keeps it fresh. */
   static final String DEPLOY_MANIFESTS = "deploy/nestedvirt-operator.yaml";
@@ -190,6 +197,18 @@ final class RealCluster implements AutoCloseable {
     Path file = env.logs().resolve("operator.kubeconfig");
     Files.writeString(file, yaml);
     return file;
+  }
+
+  /** A client that authenticates with a ServiceAccount token, as that account's pod would. */
+  KubernetesClient clientWithToken(String token) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl(adminConfig.getMasterUrl())
+                .withCaCertData(caData())
+                .withOauthToken(token)
+                .build())
+        .build();
   }
 
   private String caData() {
