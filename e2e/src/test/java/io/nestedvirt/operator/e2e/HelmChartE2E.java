@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,8 +150,7 @@ class HelmChartE2E {
         render(
             "--set",
             REQUIRED
-                + ",createNamespace=true,agent.namespace=kvm-agents,agent.createNamespace=false,"
-                + "agent.nodeRestriction=false");
+                + ",createNamespace=true,agent.namespace=kvm-agents,agent.createNamespace=false");
 
     Namespace namespace = one(objects, Namespace.class);
     assertThat(namespace.getMetadata().getName()).isEqualTo("nestedvirt-system");
@@ -159,7 +159,17 @@ class HelmChartE2E {
     assertThat(one(objects, DaemonSet.class).getMetadata().getNamespace()).isEqualTo("kvm-agents");
     assertThat(one(objects, ServiceAccount.class, "nestedvirt-agent").getMetadata().getNamespace())
         .isEqualTo("kvm-agents");
-    assertThat(kinds(objects))
+    HasMetadata policy =
+        objects.stream()
+            .filter(o -> o.getKind().equals("ValidatingAdmissionPolicy"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(new KubernetesSerialization().asJson(policy))
+        .as("the policy matches the agent's account in the namespace it runs in")
+        .contains(
+            "request.userInfo.username == 'system:serviceaccount:kvm-agents:nestedvirt-agent'");
+
+    assertThat(kinds(render("--set", REQUIRED + ",agent.nodeRestriction=false")))
         .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
   }
 
