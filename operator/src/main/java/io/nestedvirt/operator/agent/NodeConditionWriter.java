@@ -66,6 +66,7 @@ public final class NodeConditionWriter {
       return List.of(
           Map.of("op", "add", "path", "/status/conditions", "value", List.of(condition)));
     }
+    // A Node stored without any status (a real API server always has one; fabric8's mock may not).
     return List.of(
         Map.of("op", "add", "path", "/status", "value", Map.of("conditions", List.of(condition))));
   }
