@@ -20,7 +20,7 @@ mkdir -p "$out"
 # Regenerate: ./mvnw -Pupdate-generated process-classes (or helm/render-deploy.sh).
 # Rendered with helm/deploy-values.yaml: clusterName my-cluster, region us-east-1 (the
 # operator Deployment's args); change them, or install the chart with your values instead.
-# Namespace: nestedvirt-system (kubectl create namespace nestedvirt-system first).
+# Namespaces: nestedvirt-system (restricted Pod Security) and nestedvirt-agent (privileged), both created here.
 HEADER
   "$helm" template nestedvirt-operator helm/nestedvirt-operator \
     --namespace nestedvirt-system --include-crds --values helm/deploy-values.yaml

@@ -6,6 +6,14 @@ cluster-wide, so one release per cluster is the only sensible install.
 {{- define "nestedvirt.operatorName" -}}nestedvirt-operator{{- end -}}
 {{- define "nestedvirt.agentName" -}}nestedvirt-agent{{- end -}}
 
+{{/* The agent's own namespace (agent.namespace), apart from the operator's. */}}
+{{- define "nestedvirt.agentNamespace" -}}{{ .Values.agent.namespace }}{{- end -}}
+
+{{/* The user name the API server gives the agent's ServiceAccount tokens. */}}
+{{- define "nestedvirt.agentUser" -}}
+system:serviceaccount:{{ include "nestedvirt.agentNamespace" . }}:{{ include "nestedvirt.agentName" . }}
+{{- end -}}
+
 {{- define "nestedvirt.serviceAccountName" -}}
 {{- .Values.serviceAccount.name | default "nestedvirt-operator" -}}
 {{- end -}}

@@ -7,14 +7,17 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -80,6 +83,25 @@ public final class MockApiServer implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * The requests the server received since the last call, as "METHOD path" in order of arrival (for
+   * tests that count what a component sends, such as one PATCH and no PUT).
+   */
+  public List<String> takeRequests() {
+    List<String> requests = new ArrayList<>();
+    try {
+      for (RecordedRequest r = server.takeRequest(0, TimeUnit.MILLISECONDS);
+          r != null;
+          r = server.takeRequest(0, TimeUnit.MILLISECONDS)) {
+        requests.add(r.getMethod() + " " + r.getPath());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return requests;
   }
 
   @Override

@@ -35,7 +35,7 @@ class DeployManifestsE2E {
             .admin
             .apps()
             .daemonSets()
-            .inNamespace(RealCluster.OPERATOR_NAMESPACE)
+            .inNamespace(RealCluster.AGENT_NAMESPACE)
             .withName("nestedvirt-agent")
             .get();
     assertThat(agent).as("the chart's agent DaemonSet was applied").isNotNull();
@@ -82,12 +82,14 @@ class DeployManifestsE2E {
   }
 
   @Test
-  void theAgentMayWriteNodeStatusAndNothingElse() {
-    String as =
-        "--as=system:serviceaccount:" + RealCluster.OPERATOR_NAMESPACE + ":nestedvirt-agent";
+  void theAgentMayPatchNodeStatusAndNothingElse() {
+    String as = "--as=" + RealCluster.AGENT_USER;
+    assertThat(last(cluster.kubectl("auth", "can-i", "patch", "nodes", "--subresource=status", as)))
+        .isEqualTo("yes");
     assertThat(
             last(cluster.kubectl("auth", "can-i", "update", "nodes", "--subresource=status", as)))
-        .isEqualTo("yes");
+        .as("the agent patches its condition; it never PUTs the whole status")
+        .isEqualTo("no");
     assertThat(last(cluster.kubectl("auth", "can-i", "get", "nodes", as))).isEqualTo("yes");
     assertThat(last(cluster.kubectl("auth", "can-i", "update", "nodes", as))).isEqualTo("no");
     assertThat(last(cluster.kubectl("auth", "can-i", "list", "secrets", "--all-namespaces", as)))

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +144,44 @@ class HelmChartE2E {
     assertThat(agent.getSpec().getTemplate().getSpec().getTolerations())
         .singleElement()
         .satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+
+    // The agent in its own privileged namespace, held to its own node by the admission policy.
+    assertThat(agent.getMetadata().getNamespace()).isEqualTo("nestedvirt-agent");
+    Namespace agentNamespace = one(objects, Namespace.class);
+    assertThat(agentNamespace.getMetadata().getName()).isEqualTo("nestedvirt-agent");
+    assertThat(agentNamespace.getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    assertThat(kinds(objects))
+        .contains("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+  }
+
+  @Test
+  void theNamespacesAndTheAgentsAdmissionPolicyFollowTheirValues() {
+    List<HasMetadata> objects =
+        render(
+            "--set",
+            REQUIRED
+                + ",createNamespace=true,agent.namespace=kvm-agents,agent.createNamespace=false");
+
+    Namespace namespace = one(objects, Namespace.class);
+    assertThat(namespace.getMetadata().getName()).isEqualTo("nestedvirt-system");
+    assertThat(namespace.getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    assertThat(one(objects, DaemonSet.class).getMetadata().getNamespace()).isEqualTo("kvm-agents");
+    assertThat(one(objects, ServiceAccount.class, "nestedvirt-agent").getMetadata().getNamespace())
+        .isEqualTo("kvm-agents");
+    HasMetadata policy =
+        objects.stream()
+            .filter(o -> o.getKind().equals("ValidatingAdmissionPolicy"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(new KubernetesSerialization().asJson(policy))
+        .as("the policy matches the agent's account in the namespace it runs in")
+        .contains(
+            "request.userInfo.username == 'system:serviceaccount:kvm-agents:nestedvirt-agent'");
+
+    assertThat(kinds(render("--set", REQUIRED + ",agent.nodeRestriction=false")))
+        .doesNotContain("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
   }
 
   @Test
@@ -290,7 +330,13 @@ class HelmChartE2E {
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
         .contains("--no-leader-election");
     assertThat(kinds(objects))
-        .doesNotContain("DaemonSet", "PodDisruptionBudget", "Service", "PriorityClass")
+        .doesNotContain(
+            "DaemonSet",
+            "PodDisruptionBudget",
+            "Service",
+            "PriorityClass",
+            "Namespace",
+            "ValidatingAdmissionPolicy")
         .contains("ClusterRole", "Role");
     assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
   }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -19,11 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real etcd and kube-apiserver on loopback (RBAC on, bootstrap tokens accepted), with everything
- * the chart renders into deploy/nestedvirt-operator.yaml applied server-side (the CRD, the
- * operator's and the agent's RBAC, the Deployment and DaemonSet, which no controller here runs), so
- * that tests meet the same schema, CEL rules, server-side apply and authorization that users'
- * clusters have.
+ * A real etcd and kube-apiserver on loopback (RBAC on, bootstrap tokens accepted), with everything the chart renders into
+ * deploy/nestedvirt-operator.yaml applied server-side (the CRD, the operator's and the agent's
+ * RBAC, the Deployment and DaemonSet, which no controller here runs, the two namespaces with their
+ * Pod Security levels and the agent's ValidatingAdmissionPolicy), so that tests meet the same
+ * schema, CEL rules, server-side apply, admission and authorization that users' clusters have.
  *
  * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
@@ -38,6 +39,12 @@ import java.util.List;
 final class RealCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "nestedvirt-system";
   static final String OPERATOR_ACCOUNT = "nestedvirt-operator";
+
+  /** The node agent's own namespace and ServiceAccount (the chart's defaults). */
+  static final String AGENT_NAMESPACE = "nestedvirt-agent";
+
+  static final String AGENT_ACCOUNT = "nestedvirt-agent";
+  static final String AGENT_USER = "system:serviceaccount:" + AGENT_NAMESPACE + ":" + AGENT_ACCOUNT;
 
   /** The chart rendered by helm/render-deploy.sh; RenderedManifestsE2E keeps it fresh. */
   static final String DEPLOY_MANIFESTS = "deploy/nestedvirt-operator.yaml";
@@ -193,6 +200,18 @@ final class RealCluster implements AutoCloseable {
     Path file = env.logs().resolve("operator.kubeconfig");
     Files.writeString(file, yaml);
     return file;
+  }
+
+  /** A client that authenticates with a ServiceAccount token, as that account's pod would. */
+  KubernetesClient clientWithToken(String token) {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl(adminConfig.getMasterUrl())
+                .withCaCertData(caData())
+                .withOauthToken(token)
+                .build())
+        .build();
   }
 
   private String caData() {
