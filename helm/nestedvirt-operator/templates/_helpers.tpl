@@ -47,12 +47,22 @@ app.kubernetes.io/component: operator
 app.kubernetes.io/component: node-agent
 {{- end -}}
 
+{{/* repository@digest when image.digest is set (a tag can be re-pushed, a digest cannot). */}}
 {{- define "nestedvirt.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
+{{- end -}}
 
+{{/* The operator's image (digest included) unless agent.image names its own. */}}
 {{- define "nestedvirt.agentImage" -}}
+{{- if or .Values.agent.image.repository .Values.agent.image.tag -}}
 {{- $repo := .Values.agent.image.repository | default .Values.image.repository -}}
 {{- $tag := .Values.agent.image.tag | default .Values.image.tag | default .Chart.AppVersion -}}
 {{- printf "%s:%s" $repo $tag -}}
+{{- else -}}
+{{- include "nestedvirt.image" . -}}
+{{- end -}}
 {{- end -}}

@@ -10,6 +10,9 @@ import java.util.List;
 final class Helm {
   static final String CHART = "helm/nestedvirt-operator";
 
+  /** The CRDs as templates, for {@code helm upgrade}: upgraded before {@link #CHART}. */
+  static final String CRD_CHART = "helm/nestedvirt-operator-crds";
+
   /** The rendered objects of a {@code helm template} run; comment-only documents dropped. */
   static List<HasMetadata> objects(Tool.Result rendered) {
     KubernetesSerialization serialization = new KubernetesSerialization();

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -42,6 +43,49 @@ class HelmChartE2E {
     assertThat(r.output()).contains("1 chart(s) linted, 0 chart(s) failed");
   }
 
+  @Test
+  void theCrdChartRendersTheCrdsAsTemplatesSoThatHelmUpgradeUpdatesThem() throws IOException {
+    Tool.Result lint = helm.run("lint", "--strict", Helm.CRD_CHART);
+    assertThat(lint.code()).as(lint.output()).isZero();
+    Tool.Result r = helm.run("template", "nestedvirt-operator-crds", Helm.CRD_CHART);
+    assertThat(r.code()).as(r.output()).isZero();
+    List<HasMetadata> rendered = Helm.objects(r);
+    // Rendered from templates/ (not crds/, which `helm upgrade` never touches), and the same
+    // objects as crds/ (CrdFreshnessTest keeps the files equal to what the build generates).
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    Path crds = helm.chart().resolve("../../crds");
+    List<CustomResourceDefinition> committed = new java.util.ArrayList<>();
+    for (String file :
+        List.of(
+            "nestedvirtpools.nestedvirt.io-v1.yml", "nestedvirtinstances.nestedvirt.io-v1.yml")) {
+      committed.add(
+          serialization.unmarshal(
+              Files.readString(crds.resolve(file)), CustomResourceDefinition.class));
+    }
+    assertThat(rendered)
+        .as("helm template %s", Helm.CRD_CHART)
+        .usingRecursiveFieldByFieldElementComparator()
+        .containsExactlyInAnyOrderElementsOf(committed);
+    assertThat(helm.chart().resolve("../nestedvirt-operator-crds/crds"))
+        .as("the CRD chart keeps its CRDs in templates/ only")
+        .doesNotExist();
+  }
+
+  @Test
+  void theCrdChartIsVersionedWithTheOperatorChart() throws IOException {
+    KubernetesSerialization yaml = new KubernetesSerialization();
+    Map<?, ?> operatorChart =
+        yaml.unmarshal(Files.readString(helm.chart().resolve("Chart.yaml")), Map.class);
+    Map<?, ?> crdChart =
+        yaml.unmarshal(
+            Files.readString(helm.chart().resolve("../nestedvirt-operator-crds/Chart.yaml")),
+            Map.class);
+    assertThat(crdChart.get("version"))
+        .as("upgrade both charts to the same version: the CRDs of one release")
+        .isEqualTo(operatorChart.get("version"));
+    assertThat(crdChart.get("appVersion")).isEqualTo(operatorChart.get("appVersion"));
+  }
+
   @ParameterizedTest(name = "{0} is refused: {1}")
   @CsvSource(
       delimiter = '|',
@@ -51,6 +95,8 @@ class HelmChartE2E {
         "clusterName=prod/x,region=eu-west-1 | at '/clusterName'",
         "clusterName=prod,region=Frankfurt | at '/region'",
         "clusterName=prod,region=eu-west-1,logFormat=xml | at '/logFormat'",
+        "clusterName=prod,region=eu-west-1,logLevel=verbose | at '/logLevel'",
+        "clusterName=prod,region=eu-west-1,image.digest=latest | at '/image/digest'",
         "clusterName=prod,region=eu-west-1,replicaCount=-1 | at '/replicaCount'",
         "clusterName=prod,region=eu-west-1,image.pullPolicy=Sometimes | at '/image/pullPolicy'",
         "clusterName=prod,region=eu-west-1,metrics.port=80 | at '/metrics/port'",
@@ -102,6 +148,37 @@ class HelmChartE2E {
     assertThat(operator.getVolumeMounts())
         .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
     assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
+    assertThat(env(operator, "LOG_LEVEL").getValue()).as("logback.xml reads it").isEqualTo("info");
+
+    assertThat(pod.getPriorityClassName()).isEqualTo("system-cluster-critical");
+    assertThat(
+            pod.getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms())
+        .as("never on a pool's node, which the operator drains")
+        .singleElement()
+        .satisfies(
+            term ->
+                assertThat(term.getMatchExpressions())
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getKey())
+                              .isEqualTo("node-restriction.kubernetes.io/nestedvirt-pool");
+                          assertThat(e.getOperator()).isEqualTo("DoesNotExist");
+                        }));
+    assertThat(pod.getTopologySpreadConstraints())
+        .as("replicas spread over zones and hosts, selecting the operator's own pods")
+        .extracting(c -> c.getTopologyKey())
+        .containsExactly("topology.kubernetes.io/zone", "kubernetes.io/hostname");
+    assertThat(pod.getTopologySpreadConstraints())
+        .allSatisfy(
+            c -> {
+              assertThat(c.getLabelSelector().getMatchLabels())
+                  .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+              assertThat(c.getWhenUnsatisfiable()).isEqualTo("ScheduleAnyway");
+            });
 
     ServiceAccount account = one(objects, ServiceAccount.class, "nestedvirt-operator");
     assertThat(account.getMetadata().getAnnotations()).isNullOrEmpty();
@@ -315,6 +392,70 @@ class HelmChartE2E {
     assertThat(agent.getResources().getLimits()).containsKey("devices.kubevirt.io/kvm");
     assertThat(agent.getSecurityContext().getPrivileged()).isFalse();
     assertThat(agent.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("kvm"));
+  }
+
+  @Test
+  void digestLogLevelAndExtraVolumes(@TempDir Path dir) throws IOException {
+    String digest = "sha256:" + "0123456789abcdef".repeat(4);
+    Path values = dir.resolve("values.yaml");
+    Files.writeString(
+        values,
+        """
+        clusterName: prod
+        region: eu-west-1
+        image:
+          tag: 0.2.0
+          digest: %s
+        logLevel: debug
+        priorityClassName: ""
+        jvmOptions: "-XX:AOTCache=/aot/operator.aot"
+        extraVolumes:
+          - name: aot
+            image: {reference: registry.example/nestedvirt-aot:0.2.0}
+        extraVolumeMounts:
+          - {name: aot, mountPath: /aot, readOnly: true}
+        topologySpreadConstraints:
+          - maxSkew: 2
+            topologyKey: topology.kubernetes.io/zone
+            whenUnsatisfiable: DoNotSchedule
+        spreadReplicas: false
+        """
+            .formatted(digest));
+    List<HasMetadata> objects = render("--values", values.toString());
+    PodSpec pod = one(objects, Deployment.class).getSpec().getTemplate().getSpec();
+    Container operator = pod.getContainers().getFirst();
+    assertThat(operator.getImage())
+        .as("a digest pins the image; the tag is ignored")
+        .isEqualTo("ghcr.io/nestedvirt/nestedvirt-operator@" + digest);
+    assertThat(
+            one(objects, DaemonSet.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getImage())
+        .as("the agent runs the same pinned image")
+        .isEqualTo(operator.getImage());
+    assertThat(env(operator, "LOG_LEVEL").getValue()).isEqualTo("debug");
+    assertThat(pod.getPriorityClassName()).isNull();
+    assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("tmp", "aot");
+    assertThat(operator.getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getName()).isEqualTo("aot");
+              assertThat(m.getMountPath()).isEqualTo("/aot");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(pod.getTopologySpreadConstraints())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getMaxSkew()).isEqualTo(2);
+              assertThat(c.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
+              assertThat(c.getLabelSelector().getMatchLabels())
+                  .containsEntry("app.kubernetes.io/name", "nestedvirt-operator");
+            });
   }
 
   @Test

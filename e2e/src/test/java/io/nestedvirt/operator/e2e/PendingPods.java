@@ -29,7 +29,7 @@ final class PendingPods {
   static final String INSTANCE_TYPE = "node.kubernetes.io/instance-type";
   static final String KATA_QEMU = "kata-qemu";
 
-  /** kata-deploy's overhead for kata-qemu (deploy/examples/kata/runtimeclass.yaml). */
+  /** kata-deploy's overhead for kata-qemu (deploy/examples/autoscaling/kata-runtimeclass.yaml). */
   static final Map<String, Quantity> KATA_OVERHEAD =
       Map.of("cpu", new Quantity("250m"), "memory", new Quantity("160Mi"));
 

@@ -112,9 +112,10 @@ class PoolLifecycleE2E {
 
     Tool.Result listed = stack.cluster().kubectl("get", "nvi", "-l", "nestedvirt.io/pool=life");
     assertThat(listed.output())
-        .containsPattern("NAME\\s+AGE\\s+POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE")
+        .as("kubectl get nvi: the columns in the order the README promises")
+        .containsPattern("NAME\\s+POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE\\s+AGE")
         .containsPattern(
-            "life-[a-z0-9]{5}\\s+\\S+\\s+life\\s+c8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
+            "life-[a-z0-9]{5}\\s+life\\s+c8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready\\s+\\S+");
     Tool.Result category = stack.cluster().kubectl("get", "nestedvirt");
     assertThat(category.output())
         .as("kubectl get nestedvirt lists pools and machines")

@@ -132,15 +132,16 @@ class SandboxKubectlE2E {
                               "jsonpath={.items[*].spec.instanceType}"))
                       .isEqualTo("m8i.large m8i.large"));
       assertThat(kubectl(kubeconfig, "get", "nvp", "extra"))
-          // STATUS, then DESIRED (status.desiredReplicas), READY, CURRENT, UP-TO-DATE: by JSON
-          // path.
-          .containsPattern("STATUS\\s+DESIRED\\s+READY\\s+CURRENT\\s+UP-TO-DATE")
-          .containsPattern("extra\\s+\\S+\\s+Ready\\s+2\\s+2\\s+2\\s+2");
-      assertThat(kubectl(kubeconfig, "get", "nvp", "extra", "-o", "wide"))
-          .containsPattern("TYPES")
+          // The order the README promises (the build reorders the generator's JSON-path order).
           .containsPattern(
-              // wide adds IMAGE (status.image) after DESIRED, by JSON path.
-              "extra\\s+\\S+\\s+on-demand\\s+\\[\"m8i.large\"]\\s+Ready\\s+2\\s+ami-\\w+\\s+2\\s+2\\s+2");
+              "(?m)NAME\\s+DESIRED\\s+CURRENT\\s+READY\\s+UP-TO-DATE\\s+STATUS\\s+AGE\\s*$")
+          .containsPattern("extra\\s+2\\s+2\\s+2\\s+2\\s+Ready\\s+\\S+");
+      assertThat(kubectl(kubeconfig, "get", "nvp", "extra", "-o", "wide"))
+          .containsPattern(
+              "NAME\\s+DESIRED\\s+CURRENT\\s+READY\\s+UP-TO-DATE\\s+STATUS\\s+AGE\\s+TYPES\\s+IMAGE\\s+CAPACITY")
+          .containsPattern(
+              // wide adds its columns after AGE.
+              "extra\\s+2\\s+2\\s+2\\s+2\\s+Ready\\s+\\S+\\s+\\[\"m8i.large\"]\\s+ami-\\w+\\s+on-demand");
       assertThat(kubectl(kubeconfig, "describe", "nvp", "extra"))
           .contains("Replacing")
           .contains("RolloutComplete");
@@ -149,9 +150,9 @@ class SandboxKubectlE2E {
           .contains("Events:")
           .contains("ScalingUp");
       assertThat(kubectl(kubeconfig, "get", "nvi", "-l", "nestedvirt.io/pool=extra"))
-          .containsPattern("POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE")
+          .containsPattern("NAME\\s+POOL\\s+TYPE\\s+ZONE\\s+INSTANCE\\s+NODE\\s+PHASE\\s+AGE")
           .containsPattern(
-              "extra-[a-z0-9]{5}\\s+\\S+\\s+extra\\s+m8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready");
+              "extra-[a-z0-9]{5}\\s+extra\\s+m8i.large\\s+us-east-1\\w\\s+i-\\w+\\s+\\S+\\s+Ready\\s+\\S+");
       assertThat(kubectl(kubeconfig, "get", "nestedvirt"))
           .as("the category lists pools and machines")
           .contains("nestedvirtpool.nestedvirt.io/extra")

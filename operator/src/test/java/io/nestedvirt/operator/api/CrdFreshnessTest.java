@@ -7,28 +7,45 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The committed CRD in crds/, and the chart's copy of it, must be exactly what the build generates
- * from the Java model.
+ * The committed CRDs in crds/, and the charts' copies of them (the main chart's crds/ and the CRD
+ * chart's templates/), must be exactly what the build generates from the Java model.
  */
 class CrdFreshnessTest {
-  private static final String FILE = "nestedvirtpools.nestedvirt.io-v1.yml";
+  private static final String REGENERATE =
+      "run ./mvnw -Pupdate-generated process-classes and commit crds/, helm/ and deploy/";
 
-  @Test
-  void committedCrdMatchesTheGeneratedOne() throws IOException {
-    Path generated = Path.of(System.getProperty("crd.generated"), FILE);
-    Path committed = Path.of(System.getProperty("crd.committed"), FILE);
-    assertThat(generated).as("the build generates the CRD").exists();
-    assertThat(committed)
-        .as("crds/%s is committed; create it with ./mvnw -Pupdate-generated process-classes", FILE)
-        .exists();
-    assertThat(Files.readString(committed))
-        .as(
-            "crds/%s is stale: the Java model changed. Run ./mvnw -Pupdate-generated"
-                + " process-classes and commit crds/",
-            FILE)
-        .isEqualTo(Files.readString(generated));
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "nestedvirtpools.nestedvirt.io-v1.yml",
+        "nestedvirtinstances.nestedvirt.io-v1.yml"
+      })
+  void committedCrdMatchesTheGeneratedOne(String file) throws IOException {
+    assertSameAsGenerated(file, "crd.committed", "crds/");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "nestedvirtpools.nestedvirt.io-v1.yml",
+        "nestedvirtinstances.nestedvirt.io-v1.yml"
+      })
+  void theChartShipsTheSameCrd(String file) throws IOException {
+    assertSameAsGenerated(file, "crd.chart", "helm/nestedvirt-operator/crds/");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "nestedvirtpools.nestedvirt.io-v1.yml",
+        "nestedvirtinstances.nestedvirt.io-v1.yml"
+      })
+  void theCrdChartShipsTheSameCrd(String file) throws IOException {
+    assertSameAsGenerated(file, "crd.crdChart", "helm/nestedvirt-operator-crds/templates/");
   }
 
   @Test
@@ -43,21 +60,14 @@ class CrdFreshnessTest {
     }
   }
 
-  @Test
-  void theChartShipsTheSameCrd() throws IOException {
-    Path generated = Path.of(System.getProperty("crd.generated"), FILE);
-    Path chart = Path.of(System.getProperty("crd.chart"), FILE);
-    assertThat(chart)
-        .as(
-            "helm/nestedvirt-operator/crds/%s is missing; create it with ./mvnw"
-                + " -Pupdate-generated process-classes",
-            FILE)
-        .exists();
-    assertThat(Files.readString(chart))
-        .as(
-            "helm/nestedvirt-operator/crds/%s is stale: run ./mvnw -Pupdate-generated"
-                + " process-classes and commit helm/ and deploy/",
-            FILE)
+  private static void assertSameAsGenerated(String file, String property, String where)
+      throws IOException {
+    Path generated = Path.of(System.getProperty("crd.generated"), file);
+    Path copy = Path.of(System.getProperty(property), file);
+    assertThat(generated).as("the build generates the CRD").exists();
+    assertThat(copy).as("%s%s is missing: %s", where, file, REGENERATE).exists();
+    assertThat(Files.readString(copy))
+        .as("%s%s is stale (the Java model changed): %s", where, file, REGENERATE)
         .isEqualTo(Files.readString(generated));
   }
 }

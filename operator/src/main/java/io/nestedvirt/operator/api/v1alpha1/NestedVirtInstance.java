@@ -19,6 +19,10 @@ import java.util.Optional;
  * pool controller before EC2 is called, so the object itself records the launch decision; owned by
  * its pool. Deleting it replaces the machine: it is drained and terminated, and the pool launches a
  * successor. Cluster-scoped.
+ *
+ * <p>The printer columns are declared in the order {@code kubectl get} shows them: NAME POOL TYPE
+ * ZONE INSTANCE NODE PHASE AGE, then REASON with -o wide (the build keeps this order:
+ * src/build/java/PrinterColumnOrder.java).
  */
 @Group(NestedVirtPool.GROUP)
 @Version(NestedVirtPool.VERSION)
@@ -52,14 +56,14 @@ import java.util.Optional;
     jsonPath = ".status.phase",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
     name = "Reason",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
     type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
 @JsonDeserialize(using = TolerantDeserializer.Machines.class)
 public class NestedVirtInstance
     extends CustomResource<NestedVirtInstanceSpec, NestedVirtInstanceStatus> implements Readable {

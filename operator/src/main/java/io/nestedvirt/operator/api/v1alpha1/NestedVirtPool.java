@@ -17,6 +17,10 @@ import java.util.Optional;
 /**
  * A pool of EC2 instances launched with nested virtualization enabled, which join the cluster as
  * nodes that can run virtual machines (KubeVirt, Kata Containers). Cluster-scoped.
+ *
+ * <p>The printer columns are declared in the order {@code kubectl get} shows them: NAME DESIRED
+ * CURRENT READY UP-TO-DATE STATUS AGE, then TYPES IMAGE CAPACITY with -o wide (the build keeps this
+ * order: src/build/java/PrinterColumnOrder.java).
  */
 @Group(NestedVirtPool.GROUP)
 @Version(NestedVirtPool.VERSION)
@@ -46,6 +50,10 @@ import java.util.Optional;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
     name = "Types",
     jsonPath = ".spec.instanceTypes",
     type = AdditionalPrinterColumn.Type.STRING,
@@ -60,10 +68,6 @@ import java.util.Optional;
     jsonPath = ".spec.capacityType",
     type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
 @JsonDeserialize(using = TolerantDeserializer.Pools.class)
 public class NestedVirtPool extends CustomResource<NestedVirtPoolSpec, NestedVirtPoolStatus>
     implements Readable {
