@@ -41,7 +41,10 @@ public final class KubectlDispatcher extends Dispatcher {
   private final Discovery discovery;
   private final OpenApiV3 openApi;
   private final Tables tables;
+
+  /** Replaced whole by {@link #upgrade}, read without a lock by requests. */
   private final List<Custom> customs;
+
   private final String kubernetesVersion;
   private final Evictions evictions;
   private final Bindings bindings;
@@ -87,29 +90,46 @@ public final class KubectlDispatcher extends Dispatcher {
           storage.getAdditionalPrinterColumns() == null
               ? List.of()
               : storage.getAdditionalPrinterColumns());
-      var scaleSpec =
-          storage.getSubresources() == null ? null : storage.getSubresources().getScale();
-      served.add(
-          new Custom(
-              crd.getSpec().getGroup(),
-              plural,
-              crd.getSpec().getNames().getKind(),
-              new CustomResourceAdmission(
-                  json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
-                  crd.getMetadata().getName()),
-              Optional.ofNullable(scaleSpec)
-                  .map(
-                      sc ->
-                          new ScaleSubresource(
-                              json,
-                              sc.getSpecReplicasPath(),
-                              sc.getStatusReplicasPath(),
-                              sc.getLabelSelectorPath()))));
+      served.add(custom(crd));
     }
-    this.customs = List.copyOf(served);
+    this.customs = new java.util.concurrent.CopyOnWriteArrayList<>(served);
     this.discovery = new Discovery(resources);
     this.openApi = new OpenApiV3(json, crds);
     this.tables = new Tables(json, Clock.systemUTC(), columns);
+  }
+
+  private Custom custom(CustomResourceDefinition crd) {
+    CustomResourceDefinitionVersion storage =
+        crd.getSpec().getVersions().stream()
+            .filter(v -> Boolean.TRUE.equals(v.getStorage()))
+            .findFirst()
+            .orElseThrow();
+    var scaleSpec = storage.getSubresources() == null ? null : storage.getSubresources().getScale();
+    return new Custom(
+        crd.getSpec().getGroup(),
+        crd.getSpec().getNames().getPlural(),
+        crd.getSpec().getNames().getKind(),
+        new CustomResourceAdmission(
+            json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
+            crd.getMetadata().getName()),
+        Optional.ofNullable(scaleSpec)
+            .map(
+                sc ->
+                    new ScaleSubresource(
+                        json,
+                        sc.getSpecReplicasPath(),
+                        sc.getStatusReplicasPath(),
+                        sc.getLabelSelectorPath())));
+  }
+
+  /**
+   * Checks writes of {@code crd}'s kind against its schema from now on, as after a CRD upgrade;
+   * discovery, OpenAPI and columns stay those of the CRD served before. For tests that need objects
+   * only a newer CRD admits.
+   */
+  public void upgrade(CustomResourceDefinition crd) {
+    Custom upgraded = custom(crd);
+    customs.replaceAll(c -> c.resource().equals(upgraded.resource()) ? upgraded : c);
   }
 
   @Override
