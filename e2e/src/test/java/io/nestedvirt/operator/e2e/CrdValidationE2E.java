@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.sandbox.EmbeddedApiServer;
 import io.nestedvirt.sandbox.apiserver.CrdValidationCases;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,42 @@ class CrdValidationE2E {
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(invalid.message());
+  }
+
+  /**
+   * The sandbox's API server refuses each invalid pool with the causes the real one gives: the same
+   * fields, with the same messages.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidPools")
+  void theSandboxRefusesEachInvalidPoolAsTheRealApiServerDoes(CrdValidationCases.Invalid invalid) {
+    String name = "same-" + Math.abs(invalid.name().hashCode());
+    GenericKubernetesResource pool = pool(name, invalid.spec());
+    try (EmbeddedApiServer sandbox = EmbeddedApiServer.start()) {
+      assertThat(
+              causes(
+                  () ->
+                      sandbox
+                          .client()
+                          .genericKubernetesResources(E2E.POOLS)
+                          .resource(pool)
+                          .create()))
+          .isEqualTo(
+              causes(() -> admin.genericKubernetesResources(E2E.POOLS).resource(pool).create()));
+    }
+  }
+
+  /** The causes of the 422 that {@code create} gets, as field: message, in order. */
+  private static java.util.List<String> causes(Runnable create) {
+    try {
+      create.run();
+    } catch (KubernetesClientException e) {
+      assertThat(e.getCode()).as(e.getMessage()).isEqualTo(422);
+      return e.getStatus().getDetails().getCauses().stream()
+          .map(c -> c.getField() + ": " + c.getMessage())
+          .toList();
+    }
+    throw new AssertionError("created");
   }
 
   @Test

@@ -16,6 +16,8 @@ record FieldError(String field, Type type, String value, String detail) {
   enum Type {
     REQUIRED("FieldValueRequired", "Required value"),
     INVALID("FieldValueInvalid", "Invalid value"),
+    /** A value of the wrong JSON type; it keeps the CEL rules from being evaluated. */
+    TYPE_INVALID("FieldValueTypeInvalid", "Invalid value"),
     NOT_SUPPORTED("FieldValueNotSupported", "Unsupported value"),
     TOO_LONG("FieldValueTooLong", "Too long"),
     TOO_MANY("FieldValueTooMany", "Too many");
@@ -36,6 +38,21 @@ record FieldError(String field, Type type, String value, String detail) {
   /** {@code value} as the API server prints it: a JSON scalar, or a quoted type name. */
   static FieldError invalid(String field, String value, String detail) {
     return new FieldError(field, Type.INVALID, value, detail);
+  }
+
+  static FieldError typeInvalid(String field, String value, String detail) {
+    return new FieldError(field, Type.TYPE_INVALID, value, detail);
+  }
+
+  /**
+   * Whether a real API server leaves the CEL rules unevaluated after this error (apiextensions'
+   * hasBlockingErr): a missing, unsupported, too long or mistyped value, or too many of them.
+   */
+  boolean blocksCel() {
+    return switch (type) {
+      case REQUIRED, NOT_SUPPORTED, TOO_LONG, TOO_MANY, TYPE_INVALID -> true;
+      case INVALID -> false;
+    };
   }
 
   static FieldError notSupported(String field, JsonNode value, List<JsonNode> supported) {

@@ -111,7 +111,13 @@ public final class KubectlDispatcher extends Dispatcher {
         crd.getSpec().getNames().getKind(),
         new CustomResourceAdmission(
             json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
-            crd.getMetadata().getName()),
+            crd.getMetadata().getName(),
+            scaleSpec == null
+                ? null
+                : new ScaleFields(
+                    scaleSpec.getSpecReplicasPath(),
+                    scaleSpec.getStatusReplicasPath(),
+                    scaleSpec.getLabelSelectorPath())),
         Optional.ofNullable(scaleSpec)
             .map(
                 sc ->

@@ -19,29 +19,26 @@ final class SchemaValidation {
 
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
 
-  /**
-   * Adds to {@code errors} what is wrong with {@code value} at {@code path}; returns false if a
-   * type was wrong somewhere, which keeps a real API server from evaluating the CEL rules.
-   */
-  static boolean validate(JsonNode schema, JsonNode value, String path, List<FieldError> errors) {
+  /** Adds to {@code errors} what is wrong with {@code value} at {@code path}. */
+  static void validate(JsonNode schema, JsonNode value, String path, List<FieldError> errors) {
     if (schema == null || value == null || value.isMissingNode()) {
-      return true;
+      return;
     }
     if (value.isNull()) {
       if (schema.path("nullable").asBoolean(false)) {
-        return true;
+        return;
       }
       errors.add(typeError(path, schema.path("type").asText(), "null"));
-      return false;
+      return;
     }
     if (schema.path("x-kubernetes-int-or-string").asBoolean(false)) {
       if (!value.isTextual() && !isInteger(value)) {
         errors.add(typeError(path, "integer,string", typeOf(value)));
-        return false;
+        return;
       }
     } else if (schema.has("type") && !hasType(value, schema.get("type").asText())) {
       errors.add(typeError(path, schema.get("type").asText(), typeOf(value)));
-      return false;
+      return;
     }
     JsonNode allowed = schema.get("enum");
     if (allowed != null
@@ -55,12 +52,11 @@ final class SchemaValidation {
     } else if (value.isNumber()) {
       number(schema, value, path, errors);
     }
-    boolean typesRight = true;
     if (value.isArray()) {
       count(schema, value.size(), "minItems", "maxItems", "items", path, errors);
       int i = 0;
       for (JsonNode item : value) {
-        typesRight &= validate(schema.get("items"), item, path + "[" + i++ + "]", errors);
+        validate(schema.get("items"), item, path + "[" + i++ + "]", errors);
       }
     } else if (value.isObject()) {
       count(schema, value.size(), "minProperties", "maxProperties", "properties", path, errors);
@@ -74,10 +70,9 @@ final class SchemaValidation {
       for (Map.Entry<String, JsonNode> field : value.properties()) {
         JsonNode fieldSchema =
             properties.has(field.getKey()) ? properties.get(field.getKey()) : additional;
-        typesRight &= validate(fieldSchema, field.getValue(), child(path, field.getKey()), errors);
+        validate(fieldSchema, field.getValue(), child(path, field.getKey()), errors);
       }
     }
-    return typesRight;
   }
 
   static String child(String path, String key) {
@@ -186,7 +181,7 @@ final class SchemaValidation {
   }
 
   private static FieldError typeError(String path, String expected, String actual) {
-    return FieldError.invalid(
+    return FieldError.typeInvalid(
         path, quote(actual), path + " in body must be of type " + expected + ": " + quote(actual));
   }
 

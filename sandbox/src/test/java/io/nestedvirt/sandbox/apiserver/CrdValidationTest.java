@@ -87,12 +87,26 @@ class CrdValidationTest {
     JsonNode status = JSON.readTree(refused.body());
     assertThat(status.path("message").asText())
         .isEqualTo(
-            "NestedVirtPool.nestedvirt.io \"x\" is invalid: spec.replicas: Invalid value: -1:"
-                + " spec.replicas in body should be greater than or equal to 0");
+            "NestedVirtPool.nestedvirt.io \"x\" is invalid: [spec.replicas: Invalid value: -1:"
+                + " spec.replicas in body should be greater than or equal to 0, .spec.replicas:"
+                + " Invalid value: -1: should be a non-negative integer]");
     assertThat(status.path("reason").asText()).isEqualTo("Invalid");
     assertThat(status.at("/details/kind").asText()).isEqualTo("NestedVirtPool");
     assertThat(status.at("/details/causes/0/field").asText()).isEqualTo("spec.replicas");
     assertThat(status.at("/details/causes/0/reason").asText()).isEqualTo("FieldValueInvalid");
+  }
+
+  @Test
+  void afterAnUnsupportedValueTheCelRulesAreNotEvaluatedAndTheRefusalSaysSo() {
+    GenericKubernetesResource pool =
+        CrdValidationCases.pool(
+            "blocked", "replicas: 1\ninstanceTypes: [m8i.large]\nworkloads: [gpu, gpu]");
+    assertThatThrownBy(() -> CLIENT.genericKubernetesResources(POOLS).resource(pool).create())
+        .hasMessageContaining("spec.workloads[0]: Unsupported value: \"gpu\"")
+        .hasMessageContaining(
+            "<nil>: Invalid value: null: some validation rules were not checked because the"
+                + " object was invalid; correct the existing errors to complete validation")
+        .hasMessageNotContaining("workloads must not repeat an add-on");
   }
 
   static Stream<Path> examplePools() throws Exception {
