@@ -32,9 +32,9 @@ import java.util.stream.Stream;
 /**
  * An in-process Kubernetes API server (fabric8's mock server in CRUD mode) with our CRDs installed,
  * behind a dispatcher that adds what kubectl needs (discovery, OpenAPI, tables, /scale, merge
- * patch). It has no server-side apply, strategic merge patch, disruption controller or CEL
- * (evictions honour a PodDisruptionBudget's status as written); what needs those is tested against
- * a real kube-apiserver.
+ * patch, schema and CEL validation of our kinds). It has no server-side apply, strategic merge
+ * patch or disruption controller (evictions honour a PodDisruptionBudget's status as written); what
+ * needs those is tested against a real kube-apiserver.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /**
@@ -52,24 +52,24 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
 
   private final KubernetesMockServer server;
+  private final KubectlDispatcher dispatcher;
   private final KubernetesClient client;
 
-  private EmbeddedApiServer(KubernetesMockServer server) {
+  private EmbeddedApiServer(KubernetesMockServer server, KubectlDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
     this.client = server.createClient();
   }
 
   public static EmbeddedApiServer start() {
     List<CustomResourceDefinition> crds = crds();
+    KubectlDispatcher dispatcher =
+        new KubectlDispatcher(new IndexedCrudDispatcher(), crds, KUBERNETES_VERSION);
     KubernetesMockServer server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubectlDispatcher(new IndexedCrudDispatcher(), crds, KUBERNETES_VERSION),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    EmbeddedApiServer api = new EmbeddedApiServer(server);
+    EmbeddedApiServer api = new EmbeddedApiServer(server, dispatcher);
     // The mock treats /status as a subresource only for CRDs it knows.
     for (CustomResourceDefinition crd : crds) {
       api.client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
@@ -150,6 +150,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
     java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
     logger.setLevel(java.util.logging.Level.WARNING);
     return logger;
+  }
+
+  /**
+   * Validates writes of {@code crd}'s kind against it from now on, as if the CRD had been upgraded
+   * under a running operator: for tests of objects that the operator's own CRD would refuse.
+   */
+  public void upgradeCrd(CustomResourceDefinition crd) {
+    dispatcher.upgrade(crd);
   }
 
   public KubernetesClient client() {

@@ -90,6 +90,21 @@ public final class SandboxCommand implements Callable<Integer> {
   Duration bootDelay;
 
   @Option(
+      names = {"-v", "--verbose"},
+      description =
+          "Print the log lines of the operator (and of the libraries under it) here, between the"
+              + " progress lines, instead of into --log-file.")
+  boolean verbose;
+
+  @Option(
+      names = "--log-file",
+      paramLabel = "FILE",
+      description =
+          "Where the operator's log lines go without -v (default: a new nestedvirt-sandbox-*.log"
+              + " in the temporary directory); its path is printed first.")
+  Path logFile;
+
+  @Option(
       names = "--no-operator",
       description =
           "Start the stack alone (API server, EC2 emulator, simulated kubelets and node agents),"
@@ -126,11 +141,25 @@ public final class SandboxCommand implements Callable<Integer> {
       System.err.println("error: " + misuse);
       return 2;
     }
+    try (OperatorLog log =
+        verbose
+            ? OperatorLog.console()
+            : OperatorLog.toFile(
+                logFile != null ? logFile : Files.createTempFile("nestedvirt-sandbox-", ".log"))) {
+      log.file()
+          .ifPresent(
+              f -> System.out.printf("sandbox: operator log in %s (-v prints it here)%n", f));
+      return run();
+    }
+  }
+
+  /** Starts the stack, applies the files and shows their progress; the exit status. */
+  private int run() throws Exception {
     // An operator process writes to the same terminal: plain lines, no redrawn view.
     ProgressDisplay display =
         ProgressDisplay.choose(
             ProgressDisplay.stdoutIsTerminal() && operatorCommand.isEmpty(), System.out);
-    if (display.live()) {
+    if (display.live() && verbose) {
       // Log lines would scroll the live view away; the view shows the events instead.
       quietLogs();
     }

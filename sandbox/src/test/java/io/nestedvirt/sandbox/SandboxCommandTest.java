@@ -98,6 +98,43 @@ class SandboxCommandTest {
   }
 
   @Test
+  void theOperatorsLogLinesGoToAFileAndTheConsoleShowsProgressUnlessVerbose() throws IOException {
+    Path log = tmp.resolve("operator.log");
+    String pool = EXAMPLES.resolve("kata-pool.yaml").toString();
+
+    Run quiet =
+        run(
+            "-f",
+            pool,
+            "--until-ready",
+            "--timeout",
+            "60s",
+            "--boot-delay",
+            "200ms",
+            "--log-file",
+            log.toString());
+
+    assertThat(quiet.code).as(quiet.err).isZero();
+    assertThat(quiet.out.lines().findFirst())
+        .as("the log's path comes first")
+        .contains("sandbox: operator log in " + log + " (-v prints it here)");
+    assertThat(quiet.out.lines())
+        .as("only the sandbox's own lines and progress lines")
+        .allMatch(l -> l.startsWith("sandbox: ") || l.startsWith("["), "a sandbox line");
+    assertThat(quiet.out).contains("all 1 pool(s) Ready");
+    assertThat(Files.readString(log))
+        .as("the operator's lines, in the file")
+        .contains(" INFO ")
+        .contains("kata");
+
+    Run verbose =
+        run("-f", pool, "--until-ready", "--timeout", "60s", "--boot-delay", "200ms", "-v");
+
+    assertThat(verbose.code).as(verbose.err).isZero();
+    assertThat(verbose.out).doesNotContain("operator log in").contains(" INFO ");
+  }
+
+  @Test
   void aPoolThatCannotBecomeReadyEndsWithANonZeroCodeAndItsReason() throws IOException {
     Path pool = tmp.resolve("arm.yaml");
     Files.writeString(

@@ -41,7 +41,10 @@ public final class KubectlDispatcher extends Dispatcher {
   private final Discovery discovery;
   private final OpenApiV3 openApi;
   private final Tables tables;
+
+  /** Replaced whole by {@link #upgrade}, read without a lock by requests. */
   private final List<Custom> customs;
+
   private final String kubernetesVersion;
   private final Evictions evictions;
   private final Bindings bindings;
@@ -52,7 +55,11 @@ public final class KubectlDispatcher extends Dispatcher {
    * from the CRD's storage version.
    */
   private record Custom(
-      String group, String plural, JsonNode schema, Optional<ScaleSubresource> scale) {
+      String group,
+      String plural,
+      String kind,
+      CustomResourceAdmission admission,
+      Optional<ScaleSubresource> scale) {
     String resource() {
       return plural + "." + group;
     }
@@ -83,26 +90,52 @@ public final class KubectlDispatcher extends Dispatcher {
           storage.getAdditionalPrinterColumns() == null
               ? List.of()
               : storage.getAdditionalPrinterColumns());
-      var scaleSpec =
-          storage.getSubresources() == null ? null : storage.getSubresources().getScale();
-      served.add(
-          new Custom(
-              crd.getSpec().getGroup(),
-              plural,
-              json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
-              Optional.ofNullable(scaleSpec)
-                  .map(
-                      sc ->
-                          new ScaleSubresource(
-                              json,
-                              sc.getSpecReplicasPath(),
-                              sc.getStatusReplicasPath(),
-                              sc.getLabelSelectorPath()))));
+      served.add(custom(crd));
     }
-    this.customs = List.copyOf(served);
+    this.customs = new java.util.concurrent.CopyOnWriteArrayList<>(served);
     this.discovery = new Discovery(resources);
     this.openApi = new OpenApiV3(json, crds);
     this.tables = new Tables(json, Clock.systemUTC(), columns);
+  }
+
+  private Custom custom(CustomResourceDefinition crd) {
+    CustomResourceDefinitionVersion storage =
+        crd.getSpec().getVersions().stream()
+            .filter(v -> Boolean.TRUE.equals(v.getStorage()))
+            .findFirst()
+            .orElseThrow();
+    var scaleSpec = storage.getSubresources() == null ? null : storage.getSubresources().getScale();
+    return new Custom(
+        crd.getSpec().getGroup(),
+        crd.getSpec().getNames().getPlural(),
+        crd.getSpec().getNames().getKind(),
+        new CustomResourceAdmission(
+            json.valueToTree(storage.getSchema().getOpenAPIV3Schema()),
+            crd.getMetadata().getName(),
+            scaleSpec == null
+                ? null
+                : new ScaleFields(
+                    scaleSpec.getSpecReplicasPath(),
+                    scaleSpec.getStatusReplicasPath(),
+                    scaleSpec.getLabelSelectorPath())),
+        Optional.ofNullable(scaleSpec)
+            .map(
+                sc ->
+                    new ScaleSubresource(
+                        json,
+                        sc.getSpecReplicasPath(),
+                        sc.getStatusReplicasPath(),
+                        sc.getLabelSelectorPath())));
+  }
+
+  /**
+   * Checks writes of {@code crd}'s kind against its schema from now on, as after a CRD upgrade;
+   * discovery, OpenAPI and columns stay those of the CRD served before. For tests that need objects
+   * only a newer CRD admits.
+   */
+  public void upgrade(CustomResourceDefinition crd) {
+    Custom upgraded = custom(crd);
+    customs.replaceAll(c -> c.resource().equals(upgraded.resource()) ? upgraded : c);
   }
 
   @Override
@@ -182,13 +215,28 @@ public final class KubectlDispatcher extends Dispatcher {
               : status(404, "NotFound", ours.resource() + " has no scale subresource"));
     }
     if (ours != null && seg.size() == 4 && r.method() == HttpMethod.POST) {
-      return Optional.of(withDefaults(ours, raw, r));
+      return Optional.of(admitted(ours, raw, r, null, false));
     }
-    if (ours != null && seg.size() == 5 && r.method() == HttpMethod.PUT) {
-      return Optional.of(withDefaults(ours, raw, r));
+    boolean status = seg.size() == 6 && seg.get(5).equals("status");
+    if (ours != null && (seg.size() == 5 || status) && r.method() == HttpMethod.PUT) {
+      String objectPath = "/" + String.join("/", seg.subList(0, 5));
+      return Optional.of(admitted(ours, raw, r, read(objectPath).orElse(null), status));
     }
-    if (ours != null && seg.size() == 5 && r.method() == HttpMethod.PATCH && r.isMergePatch()) {
-      return Optional.of(mergePatch(ours, r.path(), json.readTree(r.body())));
+    if (ours != null
+        && (seg.size() == 5 || status)
+        && r.method() == HttpMethod.PATCH
+        && (r.isMergePatch() || r.isJsonPatch())) {
+      JsonNode patch = json.readTree(r.body());
+      return Optional.of(
+          patch(
+              ours,
+              r,
+              "/" + String.join("/", seg.subList(0, 5)),
+              status,
+              current ->
+                  r.isMergePatch()
+                      ? MergePatch.apply(current, patch)
+                      : io.fabric8.zjsonpatch.JsonPatch.apply(patch, current)));
     }
     if (get && !r.isWatch() && Tables.wanted(r.accept())) {
       Optional<List<Tables.Column>> columns = tables.columnsFor(resourceOf(seg));
@@ -330,7 +378,14 @@ public final class KubectlDispatcher extends Dispatcher {
       if (!asked.isEmpty() && !asked.equals(have)) {
         return conflict(custom, objectPath);
       }
-      MockResponse written = put(objectPath, scale.withReplicas(current.get(), replicas.asInt()));
+      JsonNode scaled = scale.withReplicas(current.get(), replicas.asInt());
+      // The CEL rules see the new count too (replicas and autoscaling exclude each other).
+      Optional<MockResponse> refused =
+          refusal(custom, r, custom.admission().admit(scaled, current.get()), scaled);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      MockResponse written = put(objectPath, scaled);
       if (written.code() == 409 && asked.isEmpty()) {
         continue;
       }
@@ -343,44 +398,153 @@ public final class KubectlDispatcher extends Dispatcher {
   }
 
   /**
-   * Reads the object, merges the patch and writes it back with the resourceVersion it was read at,
-   * so a concurrent writer (the operator) causes a retry instead of a lost update.
+   * Reads the object, applies the patch (merge or JSON patch), admits the result as a write of the
+   * object or of its status, and writes it back with the resourceVersion it was read at, so a
+   * concurrent writer (the operator) causes a retry instead of a lost update.
    */
-  private MockResponse mergePatch(Custom custom, String objectPath, JsonNode patch)
+  private MockResponse patch(
+      Custom custom,
+      Request r,
+      String objectPath,
+      boolean status,
+      java.util.function.UnaryOperator<JsonNode> apply)
       throws JsonProcessingException {
-    boolean pinned = patch.at("/metadata/resourceVersion").isTextual();
+    JsonNode body = json.readTree(r.body());
+    boolean pinned = body.isObject() && body.at("/metadata/resourceVersion").isTextual();
     for (int attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
       Optional<ObjectNode> current = read(objectPath);
       if (current.isEmpty()) {
         return notFound(custom, objectPath);
       }
-      JsonNode merged = MergePatch.apply(current.get(), patch);
-      SchemaDefaults.apply(custom.schema(), merged);
+      JsonNode patched;
+      try {
+        patched = apply.apply(current.get());
+      } catch (RuntimeException e) {
+        return status(422, "Invalid", "the patch cannot be applied: " + e.getMessage());
+      }
+      if (!patched.isObject()) {
+        return status(422, "Invalid", "the patch does not leave an object");
+      }
+      CustomResourceAdmission.Outcome outcome =
+          status
+              ? custom.admission().admitStatus(patched, current.get())
+              : custom.admission().admit(patched, current.get());
+      Optional<MockResponse> refused = refusal(custom, r, outcome, current.get());
+      if (refused.isPresent()) {
+        return refused.get();
+      }
       if (!pinned) {
-        ((ObjectNode) merged.get("metadata"))
+        ((ObjectNode) patched.get("metadata"))
             .set("resourceVersion", current.get().at("/metadata/resourceVersion"));
       }
-      MockResponse written = put(objectPath, merged);
+      MockResponse written = put(objectPath + (status ? "/status" : ""), patched);
       if (written.code() == 409 && !pinned) {
         continue;
       }
-      return written;
+      return warned(written, r, outcome);
     }
     return conflict(custom, objectPath);
   }
 
-  /** The request as sent, with the CRD's defaults filled in, handed to the mock. */
-  private MockResponse withDefaults(Custom custom, RecordedRequest raw, Request r)
+  /**
+   * The request as sent, pruned, defaulted and validated as the CRD says, handed to the mock; or
+   * the real API server's answer to an invalid object.
+   */
+  private MockResponse admitted(
+      Custom custom, RecordedRequest raw, Request r, JsonNode old, boolean status)
       throws JsonProcessingException {
     JsonNode object = json.readTree(r.body());
-    SchemaDefaults.apply(custom.schema(), object);
-    return crud.dispatch(
-        new RecordedRequest(
-            "HTTP/1.1",
-            raw.method(),
-            raw.getPath(),
-            raw.getHeaders(),
-            new Buffer(json.writeValueAsBytes(object))));
+    if (!object.isObject()) {
+      return status(400, "BadRequest", "the request body is not a JSON object");
+    }
+    CustomResourceAdmission.Outcome outcome =
+        status
+            ? custom.admission().admitStatus(object, old)
+            : custom.admission().admit(object, old);
+    Optional<MockResponse> refused = refusal(custom, r, outcome, object);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    return warned(
+        crud.dispatch(
+            new RecordedRequest(
+                "HTTP/1.1",
+                raw.method(),
+                raw.getPath(),
+                raw.getHeaders(),
+                new Buffer(json.writeValueAsBytes(object)))),
+        r,
+        outcome);
+  }
+
+  /**
+   * A real API server's answer to an object that breaks its schema (422 Invalid, with a cause per
+   * error) or, with fieldValidation=Strict (kubectl's default), that has unknown fields (400).
+   */
+  private Optional<MockResponse> refusal(
+      Custom custom, Request r, CustomResourceAdmission.Outcome outcome, JsonNode object) {
+    String name = object.at("/metadata/name").asText("");
+    if ("Strict".equals(r.query("fieldValidation")) && !outcome.pruned().isEmpty()) {
+      return Optional.of(
+          status(
+              400,
+              "BadRequest",
+              custom.kind()
+                  + " in version \""
+                  + r.segments().get(2)
+                  + "\" cannot be handled as a "
+                  + custom.kind()
+                  + ": strict decoding error: "
+                  + String.join(
+                      ", ",
+                      outcome.pruned().stream().map(p -> "unknown field \"" + p + "\"").toList())));
+    }
+    if (outcome.admitted()) {
+      return Optional.empty();
+    }
+    List<FieldError> errors = outcome.errors();
+    String listed =
+        errors.size() == 1
+            ? errors.get(0).toString()
+            : "[" + String.join(", ", errors.stream().map(FieldError::toString).toList()) + "]";
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.put("metadata", Map.of());
+    status.put("status", "Failure");
+    status.put(
+        "message",
+        custom.kind() + "." + custom.group() + " \"" + name + "\" is invalid: " + listed);
+    status.put("reason", "Invalid");
+    status.put(
+        "details",
+        Map.of(
+            "name",
+            name,
+            "group",
+            custom.group(),
+            "kind",
+            custom.kind(),
+            "causes",
+            errors.stream()
+                .map(
+                    e ->
+                        Map.of(
+                            "reason", e.type().reason, "message", e.message(), "field", e.field()))
+                .toList()));
+    status.put("code", 422);
+    return Optional.of(ok(status).setResponseCode(422));
+  }
+
+  /** With fieldValidation=Warn, the unknown fields that were dropped, as Warning headers. */
+  private static MockResponse warned(
+      MockResponse response, Request r, CustomResourceAdmission.Outcome outcome) {
+    if ("Warn".equals(r.query("fieldValidation"))) {
+      for (String field : outcome.pruned()) {
+        response.addHeader("Warning", "299 - \"unknown field \\\"" + field + "\\\"\"");
+      }
+    }
+    return response;
   }
 
   /**
@@ -538,6 +702,10 @@ public final class KubectlDispatcher extends Dispatcher {
 
     boolean isMergePatch() {
       return contentType != null && contentType.startsWith("application/merge-patch+json");
+    }
+
+    boolean isJsonPatch() {
+      return contentType != null && contentType.startsWith("application/json-patch+json");
     }
   }
 }

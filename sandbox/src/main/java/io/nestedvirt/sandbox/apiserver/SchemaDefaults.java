@@ -21,7 +21,12 @@ final class SchemaDefaults {
       ObjectNode object = (ObjectNode) value;
       for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
         JsonNode propertySchema = property.getValue();
-        if (!object.has(property.getKey()) && propertySchema.has("default")) {
+        JsonNode present = object.get(property.getKey());
+        // A null where the schema allows none is dropped and defaulted, as a real server does.
+        boolean absent =
+            present == null
+                || (present.isNull() && !propertySchema.path("nullable").asBoolean(false));
+        if (absent && propertySchema.has("default")) {
           object.set(property.getKey(), propertySchema.get("default").deepCopy());
         }
         apply(propertySchema, object.get(property.getKey()));

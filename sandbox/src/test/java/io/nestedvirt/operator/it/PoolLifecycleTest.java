@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
@@ -11,6 +12,7 @@ import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.instance.InstanceLifecycle;
 import io.nestedvirt.operator.pool.PoolController;
+import io.nestedvirt.sandbox.EmbeddedApiServer;
 import io.nestedvirt.sandbox.ec2.EmulatedInstance;
 import java.time.Duration;
 import java.util.List;
@@ -212,6 +214,7 @@ class PoolLifecycleTest {
 
   @Test
   void badInputGetsAConditionThatSaysWhatToFixAndNoInstance() {
+    installPoolCrdWithoutBounds();
     bed.startOperator();
     bed.createPool(
         "no-subnet", 1, s -> s.subnets = selector("subnet-0123456789abcdef0"), "m8i.large");
@@ -237,6 +240,27 @@ class PoolLifecycleTest {
     assertThat(bed.ec2.calls("RunInstances")).isZero();
     assertThat(bed.ec2.instances()).isEmpty();
     assertThat(bed.client().resources(NestedVirtInstance.class).list().getItems()).isEmpty();
+  }
+
+  /**
+   * The pool CRD without the bounds that refuse a negative count and an empty type list (as on a
+   * cluster whose CRD was not upgraded with the operator), so that the operator's own check is what
+   * answers them; CrdValidationTest shows the CRD's bounds refusing them.
+   */
+  private void installPoolCrdWithoutBounds() {
+    CustomResourceDefinition crd = EmbeddedApiServer.crd("nestedvirtpools.nestedvirt.io");
+    var spec =
+        crd.getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec")
+            .getProperties();
+    spec.get("replicas").setMinimum(null);
+    spec.get("instanceTypes").setMinItems(null);
+    bed.api.upgradeCrd(crd);
   }
 
   @Test

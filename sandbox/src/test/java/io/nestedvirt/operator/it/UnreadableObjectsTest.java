@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.nestedvirt.sandbox.EmbeddedApiServer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One object never stops the operator, in the sandbox's API server (which, like a newer CRD, stores
- * what it is given): a pool with a field this version does not know is reconciled as usual, and one
- * whose spec it cannot map is reported and skipped while the others become Ready.
+ * One object never stops the operator: with a newer CRD installed under it (one whose spec keeps
+ * whatever it is given), a pool with a field this version does not know is reconciled as usual, and
+ * one whose spec it cannot map is reported and skipped while the others become Ready.
  */
 class UnreadableObjectsTest {
   private final OperatorTestbed bed = new OperatorTestbed();
@@ -23,8 +26,27 @@ class UnreadableObjectsTest {
     bed.close();
   }
 
+  /** A later version of {@code name}'s CRD, as far as this version knows: any spec at all. */
+  private void installNewerCrd(String name) {
+    CustomResourceDefinition crd = EmbeddedApiServer.crd(name);
+    JSONSchemaProps spec =
+        crd.getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec");
+    spec.setProperties(null);
+    spec.setRequired(null);
+    spec.setXKubernetesValidations(null);
+    spec.setXKubernetesPreserveUnknownFields(true);
+    bed.api.upgradeCrd(crd);
+  }
+
   @Test
   void aPoolWithAnUnknownFieldIsReconciledAndAnUnreadableOneIsReportedAndSkipped() {
+    installNewerCrd("nestedvirtpools.nestedvirt.io");
     bed.startOperator();
     apply(
         """
@@ -72,6 +94,7 @@ class UnreadableObjectsTest {
 
   @Test
   void aMachineThisVersionCannotReadIsLeftAloneAndHoldsItsPoolsScaling() {
+    installNewerCrd("nestedvirtinstances.nestedvirt.io");
     bed.startOperator();
     String poolUid = bed.createPool("held", 1, "m8i.large").getMetadata().getUid();
     bed.awaitReady("held", 1);
