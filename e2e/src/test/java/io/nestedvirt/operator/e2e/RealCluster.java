@@ -20,11 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real etcd and kube-apiserver on loopback (RBAC on, bootstrap tokens accepted), with everything the chart renders into
- * deploy/nestedvirt-operator.yaml applied server-side (the CRD, the operator's and the agent's
- * RBAC, the Deployment and DaemonSet, which no controller here runs, the two namespaces with their
- * Pod Security levels and the agent's ValidatingAdmissionPolicy), so that tests meet the same
- * schema, CEL rules, server-side apply, admission and authorization that users' clusters have.
+ * A real etcd and kube-apiserver on loopback (RBAC on, bootstrap tokens accepted), with everything
+ * the chart renders into deploy/nestedvirt-operator.yaml applied server-side (the CRD, the
+ * operator's and the agent's RBAC, the Deployment and DaemonSet, which no controller here runs, the
+ * two namespaces with their Pod Security levels and the agent's ValidatingAdmissionPolicy), so that
+ * tests meet the same schema, CEL rules, server-side apply, admission and authorization that users'
+ * clusters have.
  *
  * <p>A real kube-controller-manager runs next to them with only its disruption controller, which
  * computes PodDisruptionBudget status (the allowed disruptions that the eviction API reads). Other
