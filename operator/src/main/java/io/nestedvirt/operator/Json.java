@@ -12,6 +12,10 @@ public final class Json {
     return SERIALIZATION.asJson(value);
   }
 
+  public static <T> T parse(String json, Class<T> type) {
+    return SERIALIZATION.unmarshal(json, type);
+  }
+
   /** A deep copy through JSON, so changes to it never reach a cached original. */
   public static <T> T copy(T value, Class<T> type) {
     return SERIALIZATION.unmarshal(SERIALIZATION.asJson(value), type);

@@ -19,10 +19,14 @@ import io.nestedvirt.operator.instance.LaunchBackoff;
 import io.nestedvirt.operator.instance.LaunchLedger;
 import io.nestedvirt.operator.instance.MachineCache;
 import io.nestedvirt.operator.instance.NodeDrains;
+import io.nestedvirt.operator.interruption.InterruptionQueueReader;
+import io.nestedvirt.operator.interruption.Interruptions;
+import io.nestedvirt.operator.interruption.ScheduledEventsPoll;
 import io.nestedvirt.operator.kubevirt.KubeVirtInventory;
 import io.nestedvirt.operator.launch.ImageCache;
 import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
@@ -91,6 +95,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private final KubeVirtInventory vms;
   private final Autoscaler autoscaler;
   private final BootstrapTokens tokens;
+  private final Optional<InterruptionQueueReader> queueReader;
 
   private OperatorRuntime(
       Operator operator,
@@ -98,8 +103,10 @@ public final class OperatorRuntime implements AutoCloseable {
       AtomicBoolean closing,
       KubeVirtInventory vms,
       Autoscaler autoscaler,
-      BootstrapTokens tokens) {
+      BootstrapTokens tokens,
+      Optional<InterruptionQueueReader> queueReader) {
     this.tokens = tokens;
+    this.queueReader = queueReader;
     this.operator = operator;
     this.collector = collector;
     this.closing = closing;
@@ -164,6 +171,7 @@ public final class OperatorRuntime implements AutoCloseable {
             settings.resolveCacheTtl());
     UnavailableOfferings offerings = new UnavailableOfferings(clock, settings.offeringCooldown());
     LaunchLedger ledger = new LaunchLedger();
+    SpotRefusals spotRefusals = new SpotRefusals(clock);
     ClusterCaches caches = new ClusterCaches();
     MachineCache machineCache = new MachineCache();
     // Informers on KubeVirt's objects run on every replica, like the others, once KubeVirt is
@@ -204,7 +212,8 @@ public final class OperatorRuntime implements AutoCloseable {
             vms,
             decisions,
             images::inUse,
-            ImageChanges.forPools(images));
+            ImageChanges.forPools(images),
+            spotRefusals);
     InstanceLifecycle machines =
         InstanceLifecycle.create(
             client,
@@ -224,23 +233,45 @@ public final class OperatorRuntime implements AutoCloseable {
             metrics,
             vms,
             images,
-            tokens);
+            tokens,
+            spotRefusals);
     GarbageCollector gc =
         new GarbageCollector(
             cloud, listing, client, caches, events, clock, settings.launchGrace(), metrics, tokens);
+    Interruptions interruptions = new Interruptions(client, machineCache, metrics);
+    // EC2's warnings: from the queue when there is one (Spot interruptions, state changes,
+    // scheduled changes, rebalance recommendations), else scheduled events from
+    // DescribeInstanceStatus once per refresh.
+    Optional<InterruptionQueueReader> queueReader =
+        Optional.ofNullable(settings.interruptionQueue())
+            .map(
+                name ->
+                    new InterruptionQueueReader(
+                        cloud.noticeQueue(name),
+                        name,
+                        interruptions,
+                        metrics,
+                        settings.refreshPeriod()));
+    ScheduledEventsPoll scheduledEvents = new ScheduledEventsPoll(cloud, interruptions, clock);
     ScheduledExecutorService collector =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("garbage-collector").unstarted(r));
     long period = settings.refreshPeriod().toMillis();
     long imageRefresh = settings.imageRefresh().toMillis();
-    // The garbage collector and the autoscaler change things (instances, pool counts, Events), so
-    // they run on the leader only. So does the image refresh: only the leader's reconciles
+    // The garbage collector, the autoscaler and the interruption handling change things
+    // (instances, pool counts, machines, Events), so they run on the leader only. So does the image
+    // refresh: only the leader's reconciles
     // resolve images, so a standby's image cache is empty and has nothing to refresh.
     Runnable startCollecting =
         () -> {
           collector.scheduleWithFixedDelay(gc::collect, period, period, TimeUnit.MILLISECONDS);
           collector.scheduleWithFixedDelay(
               images::refresh, imageRefresh, imageRefresh, TimeUnit.MILLISECONDS);
+          queueReader.ifPresentOrElse(
+              InterruptionQueueReader::start,
+              () ->
+                  collector.scheduleWithFixedDelay(
+                      scheduledEvents::poll, 0, period, TimeUnit.MILLISECONDS));
           autoscaler.start();
         };
     AtomicBoolean closing = new AtomicBoolean();
@@ -279,7 +310,7 @@ public final class OperatorRuntime implements AutoCloseable {
       metrics.leading(true);
       startCollecting.run();
     }
-    return new OperatorRuntime(operator, collector, closing, vms, autoscaler, tokens);
+    return new OperatorRuntime(operator, collector, closing, vms, autoscaler, tokens, queueReader);
   }
 
   /**
@@ -378,6 +409,7 @@ public final class OperatorRuntime implements AutoCloseable {
   public void close() {
     closing.set(true);
     collector.shutdownNow();
+    queueReader.ifPresent(InterruptionQueueReader::close);
     autoscaler.close();
     operator.stop();
     vms.close();

@@ -18,8 +18,9 @@ import java.time.Duration;
  *     EC2-compatible endpoints that do not (see e2e/README.md)
  * @param cluster where EKS nodes find the cluster (endpoint, CA, service CIDR); null when the
  *     operator was not given them, which only bootstrap mode eks needs
- * @param operatorNamespace the operator's namespace (kubeadm bootstrap tokens are not there but in
- *     kube-system, where the API server reads them)
+ * @param interruptionQueue the SQS queue EventBridge feeds EC2's warnings into (Spot interruptions,
+ *     rebalance recommendations, state changes, scheduled changes); null when there is none, and
+ *     the operator reads scheduled events with DescribeInstanceStatus instead
  * @param agentInterval how often the node agents renew NestedVirtualizationReady (their {@code
  *     --interval}); a verdict not renewed for three intervals is stale
  * @param batching how pending pods are gathered before a scale-up is decided
@@ -34,7 +35,7 @@ public record OperatorSettings(
     Duration resolveCacheTtl,
     boolean trustUnreportedNestedVirtualization,
     ClusterInfo cluster,
-    String operatorNamespace,
+    String interruptionQueue,
     Duration agentInterval,
     Batching batching,
     Duration imageRefresh) {
@@ -82,7 +83,7 @@ public record OperatorSettings(
         Duration.ofMinutes(5),
         false,
         null,
-        "nestedvirt-system",
+        null,
         DEFAULT_AGENT_INTERVAL,
         Batching.DEFAULT,
         DEFAULT_IMAGE_REFRESH);
@@ -97,7 +98,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         imageRefresh);
@@ -112,7 +113,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         imageRefresh);
@@ -127,7 +128,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trust,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         imageRefresh);
@@ -142,13 +143,13 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         info,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         imageRefresh);
   }
 
-  public OperatorSettings withOperatorNamespace(String namespace) {
+  public OperatorSettings withInterruptionQueue(String queue) {
     return new OperatorSettings(
         clusterName,
         refreshPeriod,
@@ -157,7 +158,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        namespace,
+        queue,
         agentInterval,
         batching,
         imageRefresh);
@@ -172,7 +173,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         interval,
         batching,
         imageRefresh);
@@ -187,7 +188,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         imageRefresh);
@@ -202,7 +203,7 @@ public record OperatorSettings(
         resolveCacheTtl,
         trustUnreportedNestedVirtualization,
         cluster,
-        operatorNamespace,
+        interruptionQueue,
         agentInterval,
         batching,
         refresh);

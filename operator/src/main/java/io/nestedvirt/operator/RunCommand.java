@@ -136,8 +136,18 @@ final class RunCommand implements Callable<Integer> {
       names = "--namespace",
       defaultValue = "${env:POD_NAMESPACE:-nestedvirt-system}",
       description =
-          "The operator's namespace, where kubeadm token Secrets live (default: ${DEFAULT-VALUE}).")
+          "The operator's namespace, the default of --leader-election-namespace (default:"
+              + " ${DEFAULT-VALUE}).")
   String namespace;
+
+  @Option(
+      names = "--interruption-queue",
+      description =
+          "The SQS queue EventBridge sends EC2's warnings to (deploy/interruption): Spot"
+              + " interruptions and stopping instances are drained at once, scheduled changes"
+              + " replaced ahead. Without it, scheduled events are read with"
+              + " DescribeInstanceStatus once per --refresh-period.")
+  String interruptionQueue;
 
   @Option(
       names = "--trust-unreported-nested-virtualization",
@@ -325,7 +335,7 @@ final class RunCommand implements Callable<Integer> {
             .withRefreshPeriod(refreshPeriod)
             .withLaunchGrace(launchGrace)
             .withTrustUnreportedNestedVirtualization(trustUnreportedNestedVirtualization)
-            .withOperatorNamespace(namespace)
+            .withInterruptionQueue(interruptionQueue)
             .withAgentInterval(agentInterval)
             .withBatching(new OperatorSettings.Batching(batchIdle, batchMax))
             .withImageRefresh(imageRefresh);

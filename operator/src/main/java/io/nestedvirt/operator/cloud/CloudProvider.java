@@ -22,6 +22,7 @@ public interface CloudProvider {
    * @throws InsufficientCapacityException when the offering (type, zone) has no capacity
    * @throws InstanceTypeNotOfferedException when the subnet's zone does not offer the type
    * @throws UnsupportedInstanceTypeException when the type cannot run with nested virtualization
+   * @throws SpotRefusedException when a Spot launch is refused for nested virtualization
    * @throws LaunchRefusedException when the provider refuses the request's parameters
    * @throws ClientTokenReusedException when the token launched before with other parameters
    * @throws ThrottledException when the provider keeps throttling after the client's retries
@@ -47,6 +48,19 @@ public interface CloudProvider {
    *     (shutting-down, or terminated); ids it no longer knows are absent
    */
   Map<String, InstanceState> terminate(Collection<String> instanceIds);
+
+  /**
+   * The pending events the provider scheduled for instances, read with one call for the region
+   * (paginated), filtered to instances that have one. Instances of other clusters may be among
+   * them: callers keep their own.
+   */
+  List<ScheduledEvent> scheduledEvents();
+
+  /**
+   * The named queue of notices about instances (see {@link NoticeQueue}); its address is looked up
+   * on first use.
+   */
+  NoticeQueue noticeQueue(String name);
 
   /** Descriptions of the named types; names the provider does not know are absent from the map. */
   Map<String, InstanceType> describeInstanceTypes(Collection<String> names);

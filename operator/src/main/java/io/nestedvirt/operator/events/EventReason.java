@@ -39,6 +39,11 @@ public enum EventReason {
   Terminating,
   VolumesNotDetached,
   InstanceGone,
+  SpotInterruption,
+  InstanceStopping,
+  ScheduledChange,
+  RebalanceRecommendation,
+  SpotFallback,
   // On either kind.
   Unreadable
 }

@@ -29,6 +29,13 @@ public final class InstanceConditions {
    */
   public static final String DRIFTED = "Drifted";
 
+  /**
+   * EC2 warned that it takes the instance away (True: a Spot interruption, a stopping instance, a
+   * scheduled change), or only that it might (False: a rebalance recommendation). Absent while EC2
+   * warned of nothing.
+   */
+  public static final String INTERRUPTED = "Interrupted";
+
   /** Launched, registered, verified and the node Ready: workloads can land. */
   public static final String READY = "Ready";
 
@@ -52,6 +59,7 @@ public final class InstanceConditions {
           VERIFIED,
           HEALTHY,
           DRIFTED,
+          INTERRUPTED,
           DRAINING,
           DRAINED,
           VOLUMES_DETACHED);

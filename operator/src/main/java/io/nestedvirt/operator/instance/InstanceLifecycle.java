@@ -32,6 +32,7 @@ import io.nestedvirt.operator.launch.ImageCache;
 import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.AgentHeartbeat;
@@ -79,6 +80,7 @@ public final class InstanceLifecycle
   private final Liveness liveness;
   private final Health health;
   private final DriftCheck drift;
+  private final InterruptionCheck interruption;
   private final ScaleDownDrain scaleDown;
   private final Termination termination;
   private final VolumeAttachmentEvents volumeAttachments;
@@ -114,7 +116,8 @@ public final class InstanceLifecycle
       OperatorMetrics metrics,
       VmInventory vms,
       ImageCache images,
-      BootstrapTokens tokens) {
+      BootstrapTokens tokens,
+      SpotRefusals spotRefusals) {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), settings.refreshPeriod());
     VmDrainGate gate =
         new VmDrainGate(
@@ -138,12 +141,14 @@ public final class InstanceLifecycle
             launchBackoff,
             events,
             metrics,
-            tokens),
+            tokens,
+            spotRefusals),
         new Registration(events, tokens),
         new Verification(client, events, heartbeat, settings.refreshPeriod()),
         new Liveness(settings.trustUnreportedNestedVirtualization()),
         new Health(heartbeat),
         new DriftCheck(images::current, events),
+        new InterruptionCheck(events),
         new ScaleDownDrain(drain, events),
         new Termination(
             cloud,
@@ -175,6 +180,7 @@ public final class InstanceLifecycle
       Liveness liveness,
       Health health,
       DriftCheck drift,
+      InterruptionCheck interruption,
       ScaleDownDrain scaleDown,
       Termination termination,
       VolumeAttachmentEvents volumeAttachments,
@@ -194,6 +200,7 @@ public final class InstanceLifecycle
     this.liveness = liveness;
     this.health = health;
     this.drift = drift;
+    this.interruption = interruption;
     this.scaleDown = scaleDown;
     this.termination = termination;
     this.volumeAttachments = volumeAttachments;
@@ -260,6 +267,7 @@ public final class InstanceLifecycle
       String phaseBefore = m.status.phase;
       metrics.step(object.poolName(), "launch", () -> launch.reconcile(m));
       metrics.step(object.poolName(), "drift", () -> drift.reconcile(m));
+      metrics.step(object.poolName(), "interruption", () -> interruption.reconcile(m));
       m.claimants = claimants(m);
       metrics.step(object.poolName(), "registration", () -> registration.reconcile(m));
       metrics.step(object.poolName(), "verification", () -> verification.reconcile(m));
@@ -291,6 +299,7 @@ public final class InstanceLifecycle
       Machine m = observe(object);
       m.claimants = claimants(m);
       m.node = boundNode(m);
+      interruption.reconcile(m);
       boolean done = metrics.step(object.poolName(), "termination", () -> termination.reconcile(m));
       if (done) {
         registration.forget(object.uid());

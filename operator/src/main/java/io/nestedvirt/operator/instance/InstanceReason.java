@@ -16,6 +16,7 @@ public enum InstanceReason {
   InsufficientCapacity,
   NotOffered,
   LaunchRefused,
+  SpotRefused,
   LaunchSettingsChanged,
   // Registered
   Registered,
@@ -52,7 +53,12 @@ public enum InstanceReason {
   // VolumesDetached
   AwaitingVolumeDetach,
   UpToDate,
-  Drifted;
+  Drifted,
+  // Interrupted: the notice's kind (see InterruptionNotice.Kind)
+  SpotInterruption,
+  InstanceStopping,
+  ScheduledChange,
+  RebalanceRecommendation;
 
   /**
    * Whether a Launched reason as stored ends the launch; a reason this version does not know (a
@@ -67,6 +73,7 @@ public enum InstanceReason {
     return this == InsufficientCapacity
         || this == NotOffered
         || this == LaunchRefused
+        || this == SpotRefused
         || this == LaunchSettingsChanged;
   }
 }

@@ -3,6 +3,7 @@ package io.nestedvirt.operator.instance;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
+import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
 import io.nestedvirt.operator.cloud.ClientTokenReusedException;
 import io.nestedvirt.operator.cloud.CloudException;
@@ -11,6 +12,7 @@ import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRefusedException;
+import io.nestedvirt.operator.cloud.SpotRefusedException;
 import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
 import io.nestedvirt.operator.events.EventReason;
@@ -19,6 +21,7 @@ import io.nestedvirt.operator.launch.ClientTokens;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserData;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
@@ -53,6 +56,7 @@ final class Launch {
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final BootstrapTokens tokens;
+  private final SpotRefusals spotRefusals;
 
   Launch(
       CloudProvider cloud,
@@ -65,8 +69,10 @@ final class Launch {
       LaunchBackoff poolBackoff,
       EventRecorder events,
       OperatorMetrics metrics,
-      BootstrapTokens tokens) {
+      BootstrapTokens tokens,
+      SpotRefusals spotRefusals) {
     this.tokens = tokens;
+    this.spotRefusals = spotRefusals;
     this.cloud = cloud;
     this.listing = listing;
     this.resolver = resolver;
@@ -183,6 +189,26 @@ final class Launch {
       ledger.refused(m.object.uid());
       offerings.markNoCapacity(spec.instanceType, spec.zone);
       ended(m, InstanceReason.LaunchRefused, e.getMessage(), EventReason.LaunchFailed);
+    } catch (SpotRefusedException e) {
+      // EC2's answer for the type on Spot, not for this machine: remembered for every pool, and
+      // a pool that may fall back launches the successor on-demand.
+      spotRefusals.refused(spec.instanceType, e.getMessage());
+      ledger.refused(m.object.uid());
+      boolean fallsBack = m.pool.getSpec().capacityType == CapacityType.SPOT_THEN_ON_DEMAND;
+      if (!fallsBack) {
+        poolFailed(m, e);
+      }
+      ended(
+          m,
+          InstanceReason.SpotRefused,
+          e.getMessage()
+              + (fallsBack
+                  ? "; spec.capacityType is spot-then-on-demand: "
+                      + spec.instanceType
+                      + " launches on-demand for "
+                      + Durations.format(SpotRefusals.REMEMBERED)
+                  : "; spec.capacityType is spot: set spot-then-on-demand or on-demand"),
+          fallsBack ? EventReason.SpotFallback : EventReason.LaunchFailed);
     } catch (LaunchRefusedException e) {
       poolFailed(m, e);
       ledger.refused(m.object.uid());

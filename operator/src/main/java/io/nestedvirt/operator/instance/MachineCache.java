@@ -80,6 +80,15 @@ public final class MachineCache {
     return machines;
   }
 
+  /** The machine whose status (or adoption) names the instance, if the informer holds one. */
+  public java.util.Optional<NestedVirtInstance> byInstanceId(String instanceId) {
+    IndexerResourceCache<NestedVirtInstance> machines = cache;
+    if (machines == null) {
+      return java.util.Optional.empty();
+    }
+    return machines.byIndex(MachineIndex.INSTANCE_ID, instanceId).stream().findFirst();
+  }
+
   /** A machine the pool controller just created, visible to it before the informer shows it. */
   public void created(NestedVirtInstance machine) {
     synchronized (lock) {

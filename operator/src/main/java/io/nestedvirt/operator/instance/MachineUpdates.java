@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * Which changes to a machine wake the instance controller: what JOSDK's generation-aware default
- * lets through (a new generation, the deletion, the finalizers), and the pool's scale-down mark, an
- * annotation, which does not change the generation. Its own status writes do not wake it (they
- * would double the reconciles); the steps ask for their own requeues.
+ * lets through (a new generation, the deletion, the finalizers), and two annotations, which do not
+ * change the generation: the pool's scale-down mark and EC2's warnings. Its own status writes do
+ * not wake it (they would double the reconciles); the steps ask for their own requeues.
  */
 public final class MachineUpdates implements OnUpdateFilter<NestedVirtInstance> {
   public MachineUpdates() {}
@@ -18,7 +18,8 @@ public final class MachineUpdates implements OnUpdateFilter<NestedVirtInstance> 
     return newerGeneration(now, before)
         || now.isDeleting() && !before.isDeleting()
         || !Objects.equals(now.getMetadata().getFinalizers(), before.getMetadata().getFinalizers())
-        || now.isScaleDownVictim() != before.isScaleDownVictim();
+        || now.isScaleDownVictim() != before.isScaleDownVictim()
+        || !Objects.equals(now.interruption(), before.interruption());
   }
 
   private static boolean newerGeneration(NestedVirtInstance now, NestedVirtInstance before) {

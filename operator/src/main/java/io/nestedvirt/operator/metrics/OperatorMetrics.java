@@ -202,8 +202,26 @@ public final class OperatorMetrics implements ApiCallListener {
   /** A drifted or expired machine of the pool was drained and deleted; its successor serves. */
   public void replaced(String pool, String reason) {
     Counter.builder("nestedvirt.nodes.replaced")
-        .description("Nodes of a pool replaced because they drifted or expired")
+        .description(
+            "Nodes of a pool replaced because they drifted, expired or had a change scheduled by EC2")
         .tags(POOL, pool, "reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /** A notice of EC2's about an instance (a Spot interruption, a scheduled change, ...) handled. */
+  public void interruptionNotice(String kind, String outcome) {
+    Counter.builder("nestedvirt.interruption.notices")
+        .description("EC2's notices about instances, by kind and by what the operator did")
+        .tags("kind", kind, "outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  /** A read of the interruption queue failed (the queue is missing, access denied, unreachable). */
+  public void interruptionQueueFailed() {
+    Counter.builder("nestedvirt.interruption.queue.errors")
+        .description("Reads of the interruption queue that failed")
         .register(registry)
         .increment();
   }

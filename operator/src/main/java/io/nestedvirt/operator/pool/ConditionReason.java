@@ -42,5 +42,7 @@ public enum ConditionReason {
   UpToDate,
   Rolling,
   WindowClosed,
-  DisruptionBlocked
+  DisruptionBlocked,
+  SpotAccepted,
+  SpotRefused
 }

@@ -47,5 +47,13 @@ public final class ConditionType {
    */
   public static final String DEMAND_SERVED = "DemandServed";
 
+  /**
+   * Pools that buy Spot only: False (reason SpotRefused) while EC2's refusal of nested
+   * virtualization on Spot holds for one of the pool's types (an hour after it came); the message
+   * says whether the pool falls back to on-demand ({@code spot-then-on-demand}) or cannot launch
+   * those types ({@code spot}).
+   */
+  public static final String SPOT_ACCEPTED = "SpotAccepted";
+
   private ConditionType() {}
 }

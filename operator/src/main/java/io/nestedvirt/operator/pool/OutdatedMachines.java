@@ -2,29 +2,41 @@ package io.nestedvirt.operator.pool;
 
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
+import io.nestedvirt.operator.api.v1alpha1.InterruptionNotice;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolSpec;
 import io.nestedvirt.operator.launch.Drift;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Pure: which of a pool's serving machines no longer match it, and why: drifted (see {@link Drift})
- * or expired (launched longer than {@code spec.disruption.expireAfter} ago). Only launched machines
- * can expire; a machine not launched yet that drifted is replaced at no cost.
+ * Pure: which of a pool's serving machines no longer match it, and why: EC2 scheduled a change for
+ * its instance (a retirement, a stop, maintenance: see {@link InterruptionNotice}), it drifted (see
+ * {@link Drift}) or it expired (launched longer than {@code spec.disruption.expireAfter} ago). Only
+ * launched machines can expire; a machine not launched yet that drifted is replaced at no cost.
  *
- * @param why each outdated machine's name and why, in words ("drifted: ...", "expired: ...")
- * @param drifted how many drifted
- * @param expired how many expired (and did not drift)
+ * @param why each outdated machine's name and why, in words ("scheduled: ...", "drifted: ...",
+ *     "expired: ...")
+ * @param scheduled the names of those whose instance EC2 scheduled a change for: replaced even
+ *     outside the disruption window, since EC2 does not wait for it
+ * @param drifted how many drifted (and have no scheduled change)
+ * @param expired how many expired (and did neither)
  * @param nextExpiry when the next machine that has not expired yet will, if the pool sets a limit
  */
 record OutdatedMachines(
-    Map<String, String> why, int drifted, int expired, Optional<Instant> nextExpiry) {
-  static final OutdatedMachines NONE = new OutdatedMachines(Map.of(), 0, 0, Optional.empty());
+    Map<String, String> why,
+    Set<String> scheduled,
+    int drifted,
+    int expired,
+    Optional<Instant> nextExpiry) {
+  static final OutdatedMachines NONE =
+      new OutdatedMachines(Map.of(), Set.of(), 0, 0, Optional.empty());
 
   static OutdatedMachines of(
       List<NestedVirtInstance> serving,
@@ -33,10 +45,19 @@ record OutdatedMachines(
       Instant now) {
     Optional<Duration> expireAfter = DisruptionSpec.of(spec).expiry();
     Map<String, String> why = new LinkedHashMap<>();
+    Set<String> scheduled = new HashSet<>();
     int drifted = 0;
     int expired = 0;
     Optional<Instant> nextExpiry = Optional.empty();
     for (NestedVirtInstance m : serving) {
+      Optional<InterruptionNotice> notice =
+          m.interruption().filter(n -> n.kind() == InterruptionNotice.Kind.ScheduledChange);
+      if (notice.isPresent()) {
+        String from = notice.get().deadline() == null ? "" : ", from " + notice.get().deadline();
+        why.put(m.name(), "scheduled: EC2 scheduled " + notice.get().detail() + from);
+        scheduled.add(m.name());
+        continue;
+      }
       Drift drift = Drift.of(m, spec, image);
       if (drift.drifted()) {
         why.put(m.name(), "drifted: " + drift.describe());
@@ -61,7 +82,15 @@ record OutdatedMachines(
               + Durations.format(expireAfter.get()));
       expired++;
     }
-    return new OutdatedMachines(Map.copyOf(why), drifted, expired, nextExpiry);
+    return new OutdatedMachines(
+        Map.copyOf(why), Set.copyOf(scheduled), drifted, expired, nextExpiry);
+  }
+
+  /** The outdated machines EC2 scheduled a change for, and why: what may go outside the window. */
+  Map<String, String> scheduledOnly() {
+    Map<String, String> only = new LinkedHashMap<>(why);
+    only.keySet().retainAll(scheduled);
+    return only;
   }
 
   boolean isEmpty() {

@@ -20,6 +20,7 @@ import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.ReconcileRetry;
+import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
@@ -49,6 +50,7 @@ import io.nestedvirt.operator.launch.ImageChanges;
 import io.nestedvirt.operator.launch.LaunchConfig;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import io.nestedvirt.operator.node.DoNotDisrupt;
@@ -120,6 +122,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
   private final ScaleDecisions decisions;
 
   private final ImageChanges<NestedVirtPool> imageChanges;
+  private final SpotRefusals spotRefusals;
 
   /**
    * Machines this controller deleted that its cache does not show as deleting yet; they count as
@@ -157,8 +160,10 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       VmInventory vms,
       ScaleDecisions decisions,
       Function<NestedVirtPool, Optional<String>> images,
-      ImageChanges<NestedVirtPool> imageChanges) {
+      ImageChanges<NestedVirtPool> imageChanges,
+      SpotRefusals spotRefusals) {
     this.cloud = cloud;
+    this.spotRefusals = spotRefusals;
     this.launchBackoff = launchBackoff;
     this.unreadable = unreadable;
     this.listing = listing;
@@ -376,6 +381,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
               && readable(unreadableMachines);
       boolean capacityShort = false;
       if (valid) {
+        step("spot", this::reportSpot);
         step("replaceFailed", () -> replaceFailed(all));
         step("repair", () -> repair(all));
         step("drift", () -> findOutdated(all));
@@ -453,6 +459,47 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
         events.warning(pool, EventReason.InstanceTypeRefused, check.message());
       }
       return check.valid();
+    }
+
+    /**
+     * A pool that buys Spot says whether EC2 lately refused one of its types on Spot for nested
+     * virtualization (see {@link SpotRefusals}), and what that means for it.
+     */
+    private void reportSpot() {
+      CapacityType capacity = pool.getSpec().capacityType;
+      if (capacity == null || !capacity.spot()) {
+        conditions.remove(ConditionType.SPOT_ACCEPTED);
+        return;
+      }
+      List<SpotRefusals.Refusal> refusals = spotRefusals.refusals(pool.getSpec().instanceTypes);
+      if (refusals.isEmpty()) {
+        conditions.set(
+            ConditionType.SPOT_ACCEPTED,
+            true,
+            ConditionReason.SpotAccepted,
+            "EC2 refused none of the pool's types on Spot in the last "
+                + Durations.format(SpotRefusals.REMEMBERED));
+        return;
+      }
+      String types =
+          String.join(", ", refusals.stream().map(SpotRefusals.Refusal::instanceType).toList());
+      String message =
+          refusals.getFirst().message()
+              + (capacity == CapacityType.SPOT_THEN_ON_DEMAND
+                  ? "; " + types + " launch on-demand until " + refusals.getFirst().until()
+                  : "; spec.capacityType is spot, so "
+                      + types
+                      + " cannot launch until "
+                      + refusals.getFirst().until()
+                      + ": set spot-then-on-demand to fall back to on-demand");
+      conditions.set(ConditionType.SPOT_ACCEPTED, false, ConditionReason.SpotRefused, message);
+      if (conditions.transitioned(ConditionType.SPOT_ACCEPTED)) {
+        events.warning(pool, EventReason.SpotFallback, message);
+      }
+      refusals.stream()
+          .map(r -> Duration.between(now, r.until()).plusMillis(1))
+          .min(Duration::compareTo)
+          .ifPresent(this::requeueWithin);
     }
 
     /** Failed machines are deleted (they drain and terminate) and so replaced. */
@@ -563,14 +610,16 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       int underWay =
           (int)
               all.stream().filter(PoolController.this::draining).filter(marks::isReplaced).count();
+      // EC2 does not wait for the window: a change it scheduled is replaced ahead of it anyway.
+      Map<String, String> eligible = open ? outdated.why() : outdated.scheduledOnly();
       rollout =
           RolloutPlanner.plan(
               target,
               serving,
-              outdated.why(),
+              eligible,
               underWay,
               new RolloutPlanner.Budget(spec.surge(), spec.unavailable()),
-              open,
+              open || !eligible.isEmpty(),
               this::workloadOn);
       for (NestedVirtInstance m : rollout.toReplace()) {
         String why = outdated.why().get(m.name());
@@ -591,9 +640,11 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       }
       replacing = underWay;
       RolloutStatus r = rolloutStatus();
-      if (r.drifted + r.expired + r.replacing == 0 && (!outdated.isEmpty() || replacing > 0)) {
+      if (r.drifted + r.expired + scheduled(r) + r.replacing == 0
+          && (!outdated.isEmpty() || replacing > 0)) {
         r.replaced = 0; // a new rollout begins
       }
+      r.scheduled = outdated.scheduled().size();
       r.drifted = outdated.drifted();
       r.expired = outdated.expired();
       r.replacing = replacing;
@@ -601,6 +652,11 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
     }
 
     /** NodesUpToDate, with a Warning Event when the rollout comes to wait and one when it ends. */
+    /** A status written by an older version has no scheduled count. */
+    private static int scheduled(RolloutStatus r) {
+      return r.scheduled == null ? 0 : r.scheduled;
+    }
+
     private void reportRollout(DisruptionSpec spec, Optional<DisruptionWindow> window) {
       if (outdated.isEmpty() && replacing == 0) {
         conditions.set(
@@ -834,7 +890,8 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                 if (marks.isReplaced(m) && !deleted.containsKey(m.uid())) {
                   rolloutStatus().replaced++;
                   String why = m.replacedBecause().orElse("drifted");
-                  metrics.replaced(pool.name(), why.startsWith("expired") ? "expired" : "drifted");
+                  metrics.replaced(
+                      pool.name(), why.split(":", 2)[0]); // scheduled, drifted, expired
                 }
                 delete(m);
               });
@@ -917,7 +974,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
                 slot.instanceType(),
                 slot.subnet().id(),
                 slot.subnet().zone(),
-                pool.getSpec().capacityType,
+                spotRefusals.forMachine(pool.getSpec().capacityType, slot.instanceType()),
                 hash,
                 null);
         for (int i = 0; i < slot.count(); i++) {

@@ -53,6 +53,16 @@ final class FakeCloud implements CloudProvider {
   }
 
   @Override
+  public List<io.nestedvirt.operator.cloud.ScheduledEvent> scheduledEvents() {
+    return List.of();
+  }
+
+  @Override
+  public io.nestedvirt.operator.cloud.NoticeQueue noticeQueue(String name) {
+    throw new UnsupportedOperationException("no queue in FakeCloud");
+  }
+
+  @Override
   public List<Instance> findByClientToken(String clientToken) {
     return listed.stream().filter(i -> clientToken.equals(i.clientToken())).toList();
   }

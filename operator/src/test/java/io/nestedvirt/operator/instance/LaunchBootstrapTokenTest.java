@@ -17,6 +17,7 @@ import io.nestedvirt.operator.launch.ImageCache;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
@@ -110,7 +111,8 @@ class LaunchBootstrapTokenTest {
         new LaunchBackoff(),
         new EventRecorder(api.client(), clock, metrics),
         metrics,
-        new BootstrapTokens(client));
+        new BootstrapTokens(client),
+        new SpotRefusals(clock));
   }
 
   private static NestedVirtPool kubeadmPool() {

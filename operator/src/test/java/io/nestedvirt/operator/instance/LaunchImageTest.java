@@ -17,6 +17,7 @@ import io.nestedvirt.operator.launch.ImageCache;
 import io.nestedvirt.operator.launch.LaunchConfigResolver;
 import io.nestedvirt.operator.launch.LaunchRequestFactory;
 import io.nestedvirt.operator.launch.LaunchSettingsHash;
+import io.nestedvirt.operator.launch.SpotRefusals;
 import io.nestedvirt.operator.launch.UnavailableOfferings;
 import io.nestedvirt.operator.launch.UserDataFactory;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
@@ -55,7 +56,8 @@ class LaunchImageTest {
           new LaunchBackoff(),
           Recorders.nowhere(),
           OperatorMetrics.prometheus(),
-          new BootstrapTokens(null));
+          new BootstrapTokens(null),
+          new SpotRefusals(clock));
 
   LaunchImageTest() {
     cloud.launching = true;

@@ -42,6 +42,7 @@ class ErrorStatusTest {
             VmInventory.NONE,
             new io.nestedvirt.operator.autoscaling.ScaleDecisions(),
             p -> java.util.Optional.empty(),
+            null,
             null);
     NestedVirtPool pool = new NestedVirtPool();
     pool.setMetadata(new ObjectMetaBuilder().withName("p").withUid("u").withGeneration(1L).build());

@@ -63,6 +63,16 @@ class CountingCloud implements CloudProvider {
   }
 
   @Override
+  public List<io.nestedvirt.operator.cloud.ScheduledEvent> scheduledEvents() {
+    return delegate.scheduledEvents();
+  }
+
+  @Override
+  public io.nestedvirt.operator.cloud.NoticeQueue noticeQueue(String name) {
+    return delegate.noticeQueue(name);
+  }
+
+  @Override
   public List<Instance> findByClientToken(String clientToken) {
     return delegate.findByClientToken(clientToken);
   }

@@ -82,6 +82,14 @@ public class NestedVirtInstance
    */
   public static final String REPLACE_ANNOTATION = "nestedvirt.io/replace";
 
+  /**
+   * What EC2 warned about the machine's instance (an {@link InterruptionNotice} as JSON), written
+   * by the operator when the warning came: a Spot interruption or a stopping instance drains at
+   * once, a scheduled change is replaced ahead of its start, a rebalance recommendation is only
+   * reported.
+   */
+  public static final String INTERRUPTION_ANNOTATION = "nestedvirt.io/interruption";
+
   @Override
   protected NestedVirtInstanceStatus initStatus() {
     return new NestedVirtInstanceStatus();
@@ -174,6 +182,14 @@ public class NestedVirtInstance
   public Optional<String> replacedBecause() {
     var annotations = getMetadata().getAnnotations();
     return Optional.ofNullable(annotations == null ? null : annotations.get(REPLACE_ANNOTATION));
+  }
+
+  /** What EC2 warned about the instance (see {@link #INTERRUPTION_ANNOTATION}), if anything. */
+  @JsonIgnore
+  public Optional<InterruptionNotice> interruption() {
+    var annotations = getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(INTERRUPTION_ANNOTATION);
+    return value == null ? Optional.empty() : InterruptionNotice.parse(value);
   }
 
   /** Whether the machine is on its way out: deleted, or draining as a scale-down victim. */

@@ -31,7 +31,9 @@ public class NestedVirtInstanceSpec {
   @Size(max = 64)
   public String zone;
 
-  @JsonPropertyDescription("on-demand or spot.")
+  @JsonPropertyDescription(
+      "on-demand or spot: how this machine is bought (a pool's spot-then-on-demand decides one of"
+          + " the two for each machine).")
   @Required
   public CapacityType capacityType;
 

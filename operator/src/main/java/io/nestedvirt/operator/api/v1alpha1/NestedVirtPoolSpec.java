@@ -76,8 +76,9 @@ public class NestedVirtPoolSpec {
       instanceTypes;
 
   @JsonPropertyDescription(
-      "on-demand or spot. Whether EC2 accepts nested virtualization on Spot is not documented;"
-          + " the operator reports it in status if EC2 refuses.")
+      "on-demand, spot, or spot-then-on-demand. Whether EC2 accepts nested virtualization on"
+          + " Spot is not documented: when it refuses a type on Spot, the SpotAccepted condition"
+          + " says so, and spot-then-on-demand launches that type on-demand for an hour.")
   @Default("on-demand")
   public CapacityType capacityType = CapacityType.ON_DEMAND;
 

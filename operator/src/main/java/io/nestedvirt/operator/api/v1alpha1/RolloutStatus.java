@@ -12,6 +12,11 @@ public class RolloutStatus {
   @JsonPropertyDescription("Serving machines older than spec.disruption.expireAfter.")
   public Integer expired = 0;
 
+  @JsonPropertyDescription(
+      "Serving machines whose instance EC2 scheduled a change for (a retirement, a stop, a reboot,"
+          + " maintenance): replaced ahead of it, even outside the disruption window.")
+  public Integer scheduled = 0;
+
   @JsonPropertyDescription("Machines being replaced: draining, their successors launched.")
   public Integer replacing = 0;
 

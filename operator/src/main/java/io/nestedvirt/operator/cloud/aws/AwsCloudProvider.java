@@ -1,13 +1,16 @@
 package io.nestedvirt.operator.cloud.aws;
 
 import io.nestedvirt.operator.cloud.ApiCallListener;
+import io.nestedvirt.operator.cloud.CapacityType;
 import io.nestedvirt.operator.cloud.CloudProvider;
 import io.nestedvirt.operator.cloud.Instance;
 import io.nestedvirt.operator.cloud.InstanceState;
 import io.nestedvirt.operator.cloud.InstanceType;
 import io.nestedvirt.operator.cloud.LaunchRequest;
+import io.nestedvirt.operator.cloud.NoticeQueue;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
 import io.nestedvirt.operator.cloud.ResourceSelector;
+import io.nestedvirt.operator.cloud.ScheduledEvent;
 import io.nestedvirt.operator.cloud.Subnet;
 import io.nestedvirt.operator.cloud.Tags;
 import io.nestedvirt.operator.cloud.ZoneOfferings;
@@ -38,6 +41,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeInstanceStatusRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsRequest;
 import software.amazon.awssdk.services.ec2.model.DescribeSubnetsRequest;
@@ -46,6 +50,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateChange;
 import software.amazon.awssdk.services.ec2.model.LocationType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
@@ -78,6 +83,22 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   /** EC2's maximum page size for DescribeInstanceTypeOfferings. */
   static final int DESCRIBE_OFFERINGS_PAGE_SIZE = 1000;
 
+  /** DescribeInstanceStatus's maximum page size. */
+  static final int DESCRIBE_INSTANCE_STATUS_PAGE_SIZE = 1000;
+
+  /**
+   * The codes of EC2's scheduled events, all of which disrupt the instance: a stop or retirement
+   * ends it, a reboot or maintenance takes it away for a while, and a live migration of its VMs is
+   * worth more than riding it out.
+   */
+  static final List<String> SCHEDULED_EVENT_CODES =
+      List.of(
+          "instance-reboot",
+          "system-reboot",
+          "system-maintenance",
+          "instance-retirement",
+          "instance-stop");
+
   /** TerminateInstances accepts at most this many ids per call. */
   static final int TERMINATE_BATCH_SIZE = 1000;
 
@@ -91,6 +112,13 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   private final SsmClient ssm;
   private final InstanceTypeCache instanceTypes;
   private final ZoneOfferingsCache zoneOfferings;
+
+  /** Opens a named notice queue; set by {@link #create}, which has the settings to build one. */
+  private Function<String, NoticeQueue> queues =
+      name -> {
+        throw new IllegalStateException(
+            "this provider was built from its clients, without settings for an SQS client");
+      };
 
   /** Zones of subnets already resolved, to name the zone of a capacity error without a call. */
   private final Map<String, String> subnetZones = new ConcurrentHashMap<>();
@@ -124,8 +152,13 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
   public static AwsCloudProvider create(AwsSettings settings, ApiCallListener requests) {
     Ec2Client ec2 = configure(Ec2Client.builder(), settings, requests).build();
     SsmClient ssm = configure(SsmClient.builder(), settings, requests).build();
-    return new AwsCloudProvider(
-        settings.clusterName(), ec2, ssm, settings.instanceTypeCacheTtl(), Clock.systemUTC());
+    AwsCloudProvider provider =
+        new AwsCloudProvider(
+            settings.clusterName(), ec2, ssm, settings.instanceTypeCacheTtl(), Clock.systemUTC());
+    provider.queues =
+        name ->
+            new SqsNoticeQueue(configure(SqsClient.builder(), settings, requests).build(), name);
+    return provider;
   }
 
   private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B configure(
@@ -164,7 +197,10 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     } catch (SdkException e) {
       // Only a capacity error or a zone's refusal needs the zone; only then is a lookup worth it.
       String zone = Ec2Errors.isAboutTheZone(e) ? zoneOf(request.subnetId()) : null;
-      throw Ec2Errors.translate(e, Context.launch(request.instanceType(), zone));
+      throw Ec2Errors.translate(
+          e,
+          Context.launch(
+              request.instanceType(), zone, request.capacityType() == CapacityType.SPOT));
     }
   }
 
@@ -184,6 +220,38 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
                 .flatMap(r -> r.instances().stream())
                 .map(InstanceMapper::toInstance)
                 .toList());
+  }
+
+  @Override
+  public List<ScheduledEvent> scheduledEvents() {
+    // DescribeInstanceStatus takes no tag filter: the event codes keep the answer to the few
+    // instances with an event, and the caller keeps its own.
+    DescribeInstanceStatusRequest request =
+        DescribeInstanceStatusRequest.builder()
+            .filters(filter("event.code", SCHEDULED_EVENT_CODES))
+            .maxResults(DESCRIBE_INSTANCE_STATUS_PAGE_SIZE)
+            .build();
+    return call(
+        Context.of("DescribeInstanceStatus"),
+        () ->
+            ec2.describeInstanceStatusPaginator(request).instanceStatuses().stream()
+                .flatMap(
+                    status ->
+                        status.events().stream()
+                            .map(
+                                event ->
+                                    new ScheduledEvent(
+                                        status.instanceId(),
+                                        event.codeAsString(),
+                                        event.description(),
+                                        event.notBefore())))
+                .filter(ScheduledEvent::pending)
+                .toList());
+  }
+
+  @Override
+  public NoticeQueue noticeQueue(String name) {
+    return queues.apply(name);
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.nestedvirt.operator.cloud.InstanceTypeNotOfferedException;
 import io.nestedvirt.operator.cloud.InsufficientCapacityException;
 import io.nestedvirt.operator.cloud.LaunchRefusedException;
 import io.nestedvirt.operator.cloud.ResourceNotFoundException;
+import io.nestedvirt.operator.cloud.SpotRefusedException;
 import io.nestedvirt.operator.cloud.ThrottledException;
 import io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException;
 import java.util.ArrayList;
@@ -52,6 +53,13 @@ final class Ec2Errors {
   private static final String NOT_OFFERED_IN_ZONE =
       "not supported in your requested Availability Zone";
 
+  /**
+   * How a refusal names nested virtualization: the parameter ({@code NestedVirtualization}, {@code
+   * CpuOptions.NestedVirtualization}) or the words.
+   */
+  private static final Pattern NESTED_VIRTUALIZATION =
+      Pattern.compile("nested[ -]?virtuali[sz]ation", Pattern.CASE_INSENSITIVE);
+
   /** EC2 ids as they appear in error messages ({@code 'i-0abc'}, {@code [ami-0abc]}, ...). */
   private static final Pattern RESOURCE_ID =
       Pattern.compile("\\b(?:i|subnet|sg|ami|vpc|lt)-[0-9A-Za-z]+\\b");
@@ -59,17 +67,18 @@ final class Ec2Errors {
   private Ec2Errors() {}
 
   /** What we were doing when the call failed; fields that do not apply are null. */
-  record Context(String operation, String instanceType, String zone, String resourceId) {
+  record Context(
+      String operation, String instanceType, String zone, String resourceId, boolean spot) {
     static Context of(String operation) {
-      return new Context(operation, null, null, null);
+      return new Context(operation, null, null, null, false);
     }
 
-    static Context launch(String instanceType, String zone) {
-      return new Context("RunInstances", instanceType, zone, null);
+    static Context launch(String instanceType, String zone, boolean spot) {
+      return new Context("RunInstances", instanceType, zone, null, spot);
     }
 
     static Context resource(String operation, String resourceId) {
-      return new Context(operation, null, null, resourceId);
+      return new Context(operation, null, null, resourceId, false);
     }
   }
 
@@ -110,6 +119,13 @@ final class Ec2Errors {
           type,
           context.zone(),
           "%s is not offered in %s (%s: %s)".formatted(type, zone, code, detail),
+          e);
+    }
+    if (context.spot() && spotRefusal(code, detail)) {
+      return new SpotRefusedException(
+          code,
+          type,
+          "EC2 refused nested virtualization on Spot for %s (%s: %s)".formatted(type, code, detail),
           e);
     }
     if (type != null && unsupportedCode(code) && detail.contains(type)) {
@@ -154,6 +170,15 @@ final class Ec2Errors {
     return code.startsWith("Invalid")
         || code.startsWith("Unsupported")
         || code.equals("MissingParameter");
+  }
+
+  /**
+   * EC2 does not document whether Spot accepts nested virtualization; a refusal of it would come as
+   * {@code Unsupported} or {@code InvalidParameterCombination} naming the option.
+   */
+  private static boolean spotRefusal(String code, String detail) {
+    return (code.equals("Unsupported") || code.equals("InvalidParameterCombination"))
+        && NESTED_VIRTUALIZATION.matcher(detail).find();
   }
 
   private static boolean unsupportedCode(String code) {

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 
 class AwsErrorTranslationTest {
 
-  private static final Context LAUNCH = Context.launch("c8i.large", "us-east-1a");
+  private static final Context LAUNCH = Context.launch("c8i.large", "us-east-1a", false);
 
   static Ec2Exception ec2(int status, String code, String message) {
     return (Ec2Exception)
@@ -109,7 +109,7 @@ class AwsErrorTranslationTest {
                 "Your requested instance type (m8i.large) is not supported in your requested"
                     + " Availability Zone (us-east-1b). Please retry your request by not specifying"
                     + " an Availability Zone or choosing us-east-1a, us-east-1c."),
-            Context.launch("m8i.large", "us-east-1b"));
+            Context.launch("m8i.large", "us-east-1b", false));
 
     assertThat(error)
         .as("the type is fine elsewhere: not the type's fault, not the spec's")
