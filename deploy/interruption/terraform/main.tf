@@ -110,8 +110,10 @@ resource "aws_cloudwatch_event_target" "interruptions" {
   arn       = aws_sqs_queue.interruptions.arn
 }
 
-# Attach to the operator's role, beside the policy made from deploy/iam-policy.json (whose
-# statements of the same Sids say the same for the default queue name).
+# Attach to the operator's role. deploy/iam-policy.json grants the same for the default queue
+# name (its ReceiveTheClustersInterruptionWarnings, and DescribeInstanceStatus among its
+# region-conditioned reads); this policy serves a role whose policy does not: another queue
+# name, or a policy made from an older iam-policy.json.
 data "aws_iam_policy_document" "operator" {
   statement {
     sid    = "ReceiveTheClustersInterruptionWarnings"
