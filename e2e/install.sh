@@ -9,6 +9,9 @@
 #   moto[server]             EC2 emulator from PyPI, in its own virtualenv
 #   helm, kubeconform        Go modules, for the chart checks (kubeconform's schemas come from
 #                            k8s.io/kubernetes' api/openapi-spec in the Go module cache)
+#   cfn-lint, python-hcl2    from PyPI, each in its own virtualenv, and hclfmt (HashiCorp's HCL
+#                            formatter, Go module github.com/hashicorp/hcl/v2), for the checks of
+#                            deploy/interruption/ (no terraform binary comes from a registry)
 # A tool already in the cache is not rebuilt; the second run takes seconds. Prints what it
 # built and how long each step took, and finally the environment the tests read.
 set -euo pipefail
@@ -22,6 +25,9 @@ etcd_version="$(sed -n 's/^\s*go.etcd.io\/etcd\/server\/v3 v\([0-9.]*\).*/\1/p' 
 moto_version="5.2.5"
 helm_version="3.19.0"
 kubeconform_version="0.7.0"
+cfn_lint_version="1.58.0"
+python_hcl2_version="8.1.4"
+hcl_version="2.25.0"
 
 # fabric8 kube-api-test looks for binaries in <dir>/k8s/<version>-<os>-<arch>/.
 k8s_dir="$cache/k8s/$k8s_version-linux-amd64"
@@ -74,6 +80,18 @@ install_moto() {
 }
 step "moto[server] $moto_version" "$moto_dir" install_moto
 
+venv() { # directory, requirement
+  rm -rf "$1"
+  python3 -m venv "$1"
+  "$1/bin/pip" install --quiet "$2"
+  touch "$1.ok"
+}
+cfn_lint_dir="$cache/cfn-lint-$cfn_lint_version"
+step "cfn-lint $cfn_lint_version" "$cfn_lint_dir" venv "$cfn_lint_dir" "cfn-lint==$cfn_lint_version"
+python_hcl2_dir="$cache/python-hcl2-$python_hcl2_version"
+step "python-hcl2 $python_hcl2_version" "$python_hcl2_dir" \
+  venv "$python_hcl2_dir" "python-hcl2==$python_hcl2_version"
+
 goinstall() { # module@version
   env GOBIN="$cache/bin" GOFLAGS= go install "$1" 2>&1 | grep -v '^go: downloading' || true
   [ -x "$cache/bin/$(basename "${1%@*}")" ]
@@ -81,6 +99,8 @@ goinstall() { # module@version
 step "helm v$helm_version" "$cache/bin/helm" goinstall "helm.sh/helm/v3/cmd/helm@v$helm_version"
 step "kubeconform v$kubeconform_version" "$cache/bin/kubeconform" \
   goinstall "github.com/yannh/kubeconform/cmd/kubeconform@v$kubeconform_version"
+step "hclfmt v$hcl_version" "$cache/bin/hclfmt" \
+  goinstall "github.com/hashicorp/hcl/v2/cmd/hclfmt@v$hcl_version"
 
 # The Kubernetes OpenAPI spec of the same version, from the module cache that the builds above
 # filled: the chart tests turn it into kubeconform's schemas (no download at test time).
@@ -99,6 +119,9 @@ NESTEDVIRT_E2E_KUBE_SCHEDULER=$k8s_dir/kube-scheduler
 NESTEDVIRT_E2E_HELM=$cache/bin/helm
 NESTEDVIRT_E2E_KUBECONFORM=$cache/bin/kubeconform
 NESTEDVIRT_E2E_OPENAPI=$openapi
+NESTEDVIRT_E2E_CFN_LINT=$cfn_lint_dir/bin/cfn-lint
+NESTEDVIRT_E2E_HCL2JSON=$python_hcl2_dir/bin/hcl2tojson
+NESTEDVIRT_E2E_HCLFMT=$cache/bin/hclfmt
 ENV
 echo "e2e/install: kube-apiserver $("$k8s_dir/kube-apiserver" --version 2>&1 | head -1)," \
   "kube-controller-manager $("$k8s_dir/kube-controller-manager" --version 2>&1 | head -1)," \

@@ -23,7 +23,13 @@ record E2EEnvironment(
     Path helm,
     Path kubeconform,
     Path openapi,
-    Path logDir) {
+    Path logDir,
+    DeployCheckTools deployChecks) {
+
+  /**
+   * The checkers of deploy/interruption: cfn-lint, python-hcl2's hcl2tojson and HashiCorp's hclfmt.
+   */
+  record DeployCheckTools(Path cfnLint, Path hcl2json, Path hclfmt) {}
 
   /** The command line that runs one of the operator jar's subcommands, as the image does. */
   List<String> operatorCommand(String subcommand) {
@@ -96,7 +102,11 @@ record E2EEnvironment(
         tool(env, "NESTEDVIRT_E2E_HELM"),
         tool(env, "NESTEDVIRT_E2E_KUBECONFORM"),
         Path.of(env.getOrDefault("NESTEDVIRT_E2E_OPENAPI", "missing: run e2e/install.sh")),
-        Path.of(System.getProperty("e2e.logs", repo.resolve("e2e/target/e2e-logs").toString())));
+        Path.of(System.getProperty("e2e.logs", repo.resolve("e2e/target/e2e-logs").toString())),
+        new DeployCheckTools(
+            tool(env, "NESTEDVIRT_E2E_CFN_LINT"),
+            tool(env, "NESTEDVIRT_E2E_HCL2JSON"),
+            tool(env, "NESTEDVIRT_E2E_HCLFMT")));
   }
 
   private static Path tool(Map<String, String> env, String key) {
@@ -136,6 +146,7 @@ record E2EEnvironment(
         helm,
         kubeconform,
         openapi,
-        logDir.resolve(subdirectory));
+        logDir.resolve(subdirectory),
+        deployChecks);
   }
 }

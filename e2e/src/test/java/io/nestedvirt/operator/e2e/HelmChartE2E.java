@@ -103,6 +103,7 @@ class HelmChartE2E {
         "clusterName=prod,region=eu-west-1,clustername=typo | additional properties 'clustername'",
         "clusterName=prod,region=eu-west-1,eks.serviceCidr=10.100.0.0/16 | set all three or none",
         "clusterName=prod,region=eu-west-1,leaderElection=false | needs leaderElection: true",
+        "clusterName=prod,region=eu-west-1,interruptionQueue=arn:aws:sqs:x | at '/interruptionQueue'",
       })
   void badValuesAreRefused(String values, String message) {
     Tool.Result r = helm.template("--set", values);
@@ -280,6 +281,7 @@ class HelmChartE2E {
         replicaCount: 3
         logFormat: json
         refreshPeriod: 1m
+        interruptionQueue: staging-nestedvirt-interruptions
         extraArgs: ["--kubernetes-version", "1.34"]
         serviceAccount:
           annotations:
@@ -326,6 +328,7 @@ class HelmChartE2E {
             "--log-format=json",
             "--agent-interval=2m",
             "--refresh-period=1m",
+            "--interruption-queue=staging-nestedvirt-interruptions",
             "--cluster-endpoint=https://ABC.gr7.us-west-2.eks.amazonaws.com",
             "--cluster-ca=LS0tLS1CRUdJTg==",
             "--service-cidr=10.100.0.0/16",
@@ -480,6 +483,29 @@ class HelmChartE2E {
             "ValidatingAdmissionPolicy")
         .contains("ClusterRole", "Role");
     assertThat(objects).noneMatch(o -> o instanceof ServiceAccount);
+  }
+
+  @Test
+  void theInterruptionQueueIsPassedToTheOperatorOnlyWhenSet() {
+    List<String> set =
+        operatorArgs(
+            render("--set", REQUIRED + ",interruptionQueue=prod-nestedvirt-interruptions"));
+    assertThat(set).contains("--interruption-queue=prod-nestedvirt-interruptions");
+    assertThat(operatorArgs(render("--set", REQUIRED + ",interruptionQueue=")))
+        .as("empty: the operator falls back to DescribeInstanceStatus")
+        .noneMatch(a -> a.startsWith("--interruption-queue"));
+    assertThat(operatorArgs(render("--set", REQUIRED)))
+        .noneMatch(a -> a.startsWith("--interruption-queue"));
+  }
+
+  private static List<String> operatorArgs(List<HasMetadata> objects) {
+    return one(objects, Deployment.class)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .getFirst()
+        .getArgs();
   }
 
   @Test

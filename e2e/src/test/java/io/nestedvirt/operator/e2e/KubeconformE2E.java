@@ -63,6 +63,7 @@ class KubeconformE2E {
                 "clusterName=prod,region=eu-west-1,metrics.serviceMonitor.enabled=true,"
                     + "agent.podMonitor.enabled=true,grafanaDashboard.enabled=true,"
                     + "agent.useKubevirtDevicePlugin=true,replicaCount=3,"
+                    + "interruptionQueue=prod-nestedvirt-interruptions,"
                     + "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/x,"
                     + "eks.clusterEndpoint=https://example.eks.amazonaws.com,"
                     + "eks.certificateAuthority=Q0E=,eks.serviceCidr=10.100.0.0/16");

@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  * authorizations of the requests the operator really makes (launches of both capacity types built
  * by {@link LaunchRequests}): all allowed in the cluster's region and account, none in another
  * region or for another cluster; deploy/iam-policy-optional.json adds a custom SSM parameter and a
- * customer-managed KMS key.
+ * customer-managed KMS key. The interruption handling's calls ({@link InterruptionActions}) are
+ * allowed on the cluster's queue (deploy/interruption's default name) and in its region only.
  */
 class IamPolicyTest {
   private static final Path REPO = Path.of(System.getProperty("repo.root", ".."));
@@ -141,6 +142,50 @@ class IamPolicyTest {
         .singleElement()
         .asString()
         .contains(":spot-instances-request/");
+  }
+
+  @Test
+  void theInterruptionQueueCallsAreAllowedOnTheClustersQueueOnly() {
+    String queue = InterruptionActions.defaultQueueName(CLUSTER);
+    for (String action : InterruptionActions.QUEUE) {
+      assertThat(filled.allows(onQueue(action, REGION, ACCOUNT, queue)))
+          .as("%s on the cluster's queue %s", action, queue)
+          .isTrue();
+      assertThat(
+              filled.allows(onQueue(action, REGION, ACCOUNT, "staging-nestedvirt-interruptions")))
+          .as("%s on another cluster's queue", action)
+          .isFalse();
+      assertThat(filled.allows(onQueue(action, REGION, ACCOUNT, "orders")))
+          .as("%s on an unrelated queue", action)
+          .isFalse();
+      assertThat(filled.allows(onQueue(action, "eu-west-1", ACCOUNT, queue)))
+          .as("%s on a queue of that name in another region", action)
+          .isFalse();
+      assertThat(filled.allows(onQueue(action, REGION, "444455556666", queue)))
+          .as("%s on a queue of that name in another account", action)
+          .isFalse();
+    }
+    assertThat(filled.allows(onQueue("sqs:SendMessage", REGION, ACCOUNT, queue)))
+        .as("the operator only reads and deletes: EventBridge sends")
+        .isFalse();
+    assertThat(filled.allows(onQueue("sqs:PurgeQueue", REGION, ACCOUNT, queue))).isFalse();
+  }
+
+  @Test
+  void describeInstanceStatusIsAllowedInTheClustersRegionOnly() {
+    String action = InterruptionActions.SCHEDULED_EVENTS;
+    assertThat(filled.allows(new Request(action, "*", Map.of("aws:RequestedRegion", REGION))))
+        .isTrue();
+    assertThat(filled.allows(new Request(action, "*", Map.of("aws:RequestedRegion", "eu-west-1"))))
+        .as("%s in another region", action)
+        .isFalse();
+  }
+
+  private static Request onQueue(String action, String region, String account, String queue) {
+    return new Request(
+        action,
+        "arn:aws:sqs:" + region + ":" + account + ":" + queue,
+        Map.of("aws:RequestedRegion", region));
   }
 
   @Test
@@ -325,6 +370,7 @@ class IamPolicyTest {
     Set<String> called = new TreeSet<>();
     called.addAll(actions("ec2", Ec2Client.class, code));
     called.addAll(actions("ssm", SsmClient.class, code));
+    called.addAll(sqsActions(code));
     if (code.contains("tagSpecifications(")) {
       called.add("ec2:CreateTags");
     }
@@ -332,6 +378,25 @@ class IamPolicyTest {
       called.add("iam:PassRole");
     }
     return called;
+  }
+
+  /**
+   * The SQS calls of the interruption handling. The client is named, not imported: without the SQS
+   * module on the classpath the code cannot call SQS, and there is nothing to find. SQS authorizes
+   * a batch call (DeleteMessageBatch) as its single action (sqs:DeleteMessage).
+   */
+  private static Set<String> sqsActions(String code) {
+    Class<?> client;
+    try {
+      client = Class.forName("software.amazon.awssdk.services.sqs.SqsClient");
+    } catch (ClassNotFoundException e) {
+      return Set.of();
+    }
+    Set<String> actions = new TreeSet<>();
+    for (String action : actions("sqs", client, code)) {
+      actions.add(action.replaceFirst("Batch$", ""));
+    }
+    return actions;
   }
 
   private static Set<String> actions(String service, Class<?> client, String code) {
