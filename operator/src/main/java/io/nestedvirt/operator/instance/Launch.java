@@ -3,8 +3,8 @@ package io.nestedvirt.operator.instance;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.LogFields;
-import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
+import io.nestedvirt.operator.api.v1alpha1.PoolCapacityType;
 import io.nestedvirt.operator.cloud.ClientTokenReusedException;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.CloudProvider;
@@ -194,7 +194,7 @@ final class Launch {
       // a pool that may fall back launches the successor on-demand.
       spotRefusals.refused(spec.instanceType, e.getMessage());
       ledger.refused(m.object.uid());
-      boolean fallsBack = m.pool.getSpec().capacityType == CapacityType.SPOT_THEN_ON_DEMAND;
+      boolean fallsBack = m.pool.getSpec().capacityType == PoolCapacityType.SPOT_THEN_ON_DEMAND;
       if (!fallsBack) {
         poolFailed(m, e);
       }

@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.launch;
 
 import io.nestedvirt.operator.api.v1alpha1.CapacityType;
+import io.nestedvirt.operator.api.v1alpha1.PoolCapacityType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,10 +66,12 @@ public final class SpotRefusals {
    * EC2 refused the type on Spot lately, then on-demand; {@code spot} and {@code on-demand} are
    * what they say.
    */
-  public CapacityType forMachine(CapacityType pool, String instanceType) {
-    if (pool != CapacityType.SPOT_THEN_ON_DEMAND) {
-      return pool;
-    }
-    return refusal(instanceType).isPresent() ? CapacityType.ON_DEMAND : CapacityType.SPOT;
+  public CapacityType forMachine(PoolCapacityType pool, String instanceType) {
+    return switch (pool) {
+      case ON_DEMAND -> CapacityType.ON_DEMAND;
+      case SPOT -> CapacityType.SPOT;
+      case SPOT_THEN_ON_DEMAND ->
+          refusal(instanceType).isPresent() ? CapacityType.ON_DEMAND : CapacityType.SPOT;
+    };
   }
 }

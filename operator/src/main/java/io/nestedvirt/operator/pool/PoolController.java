@@ -20,12 +20,12 @@ import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.Json;
 import io.nestedvirt.operator.LogFields;
 import io.nestedvirt.operator.ReconcileRetry;
-import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.Condition;
 import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPool;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtPoolStatus;
+import io.nestedvirt.operator.api.v1alpha1.PoolCapacityType;
 import io.nestedvirt.operator.api.v1alpha1.RepairSpec;
 import io.nestedvirt.operator.api.v1alpha1.RolloutStatus;
 import io.nestedvirt.operator.autoscaling.ScaleDecision;
@@ -466,7 +466,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
      * virtualization (see {@link SpotRefusals}), and what that means for it.
      */
     private void reportSpot() {
-      CapacityType capacity = pool.getSpec().capacityType;
+      PoolCapacityType capacity = pool.getSpec().capacityType;
       if (capacity == null || !capacity.spot()) {
         conditions.remove(ConditionType.SPOT_ACCEPTED);
         return;
@@ -485,7 +485,7 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
           String.join(", ", refusals.stream().map(SpotRefusals.Refusal::instanceType).toList());
       String message =
           refusals.getFirst().message()
-              + (capacity == CapacityType.SPOT_THEN_ON_DEMAND
+              + (capacity == PoolCapacityType.SPOT_THEN_ON_DEMAND
                   ? "; " + types + " launch on-demand until " + refusals.getFirst().until()
                   : "; spec.capacityType is spot, so "
                       + types

@@ -2,6 +2,7 @@ package io.nestedvirt.operator.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
@@ -94,7 +95,9 @@ class CrdSchemaTest {
     Map<String, JSONSchemaProps> p = spec.getProperties();
     assertThat(p.get("replicas").getMinimum()).isEqualTo(0.0);
     assertThat(p.get("instanceTypes").getMinItems()).isEqualTo(1L);
-    assertThat(p.get("capacityType").getEnum()).hasSize(2);
+    assertThat(p.get("capacityType").getEnum())
+        .extracting(JsonNode::asText)
+        .containsExactly("on-demand", "spot", "spot-then-on-demand");
     assertThat(p.get("metadataOptions").getProperties().get("httpTokens").getDefault().asText())
         .isEqualTo("required");
     assertThat(

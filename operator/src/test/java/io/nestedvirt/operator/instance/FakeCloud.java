@@ -23,6 +23,9 @@ final class FakeCloud implements CloudProvider {
 
   boolean launching;
 
+  /** Thrown by the next launches instead of launching, when set. */
+  RuntimeException launchFailure;
+
   /** What resolveImage answers, whatever the reference. */
   String imageId = "ami-00000000";
 
@@ -34,6 +37,9 @@ final class FakeCloud implements CloudProvider {
   public List<Instance> launch(LaunchRequest request) {
     if (!launching) {
       throw new UnsupportedOperationException("no launches in this test");
+    }
+    if (launchFailure != null) {
+      throw launchFailure;
     }
     launches.add(request);
     return List.of(

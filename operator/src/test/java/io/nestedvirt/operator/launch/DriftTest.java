@@ -33,16 +33,21 @@ class DriftTest {
     NestedVirtInstance m = machine(before, "m8i.large", AMI.get());
     Map<String, Consumer<NestedVirtPoolSpec>> changes =
         Map.of(
-            "spec.image changed", s -> s.image = "ami-0123456789abcdef0",
-            "spec.instanceProfile changed", s -> s.instanceProfile = "other-role",
-            "spec.userData changed", s -> s.userData = "#!/bin/sh\necho hi",
-            "spec.tags changed", s -> s.tags = Map.of("team", "virt"),
+            "spec.image changed",
+            s -> s.image = "ami-0123456789abcdef0",
+            "spec.instanceProfile changed",
+            s -> s.instanceProfile = "other-role",
+            "spec.userData changed",
+            s -> s.userData = "#!/bin/sh\necho hi",
+            "spec.tags changed",
+            s -> s.tags = Map.of("team", "virt"),
             "spec.rootVolume changed",
-                s -> {
-                  s.rootVolume = new RootVolumeSpec();
-                  s.rootVolume.sizeGiB = 100;
-                },
-            "spec.capacityType changed", s -> s.capacityType = CapacityType.SPOT);
+            s -> {
+              s.rootVolume = new RootVolumeSpec();
+              s.rootVolume.sizeGiB = 100;
+            },
+            "spec.capacityType changed",
+            s -> s.capacityType = io.nestedvirt.operator.api.v1alpha1.PoolCapacityType.SPOT);
     changes.forEach(
         (named, change) ->
             assertThat(Drift.of(m, pool(change), AMI).differences()).containsExactly(named));

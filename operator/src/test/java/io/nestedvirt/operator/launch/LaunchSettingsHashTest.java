@@ -25,7 +25,7 @@ class LaunchSettingsHashTest {
               s.rootVolume = new RootVolumeSpec();
               s.rootVolume.sizeGiB = 100;
             },
-            s -> s.capacityType = io.nestedvirt.operator.api.v1alpha1.CapacityType.SPOT);
+            s -> s.capacityType = io.nestedvirt.operator.api.v1alpha1.PoolCapacityType.SPOT);
     for (Consumer<NestedVirtPoolSpec> change : changes) {
       assertThat(LaunchSettingsHash.of(spec(change))).isNotEqualTo(BASE);
     }

@@ -55,6 +55,8 @@ class OperatorMetricsTest {
     metrics.replaced("p", "drifted");
     metrics.unreadableObjects("NestedVirtPool", 1);
     metrics.autoscalerDecided(2_000_000, 7, 2);
+    metrics.interruptionNotice("SpotInterruption", "NOTED");
+    metrics.interruptionQueueFailed();
     return Scrape.parse(metrics.scrape());
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.DisruptionSpec;
+import io.nestedvirt.operator.api.v1alpha1.InterruptionNotice;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
@@ -67,6 +68,63 @@ class OutdatedMachinesTest {
     assertThat(outdated.drifted()).isEqualTo(1);
     assertThat(outdated.expired()).isZero();
     assertThat(outdated.why().get("both")).startsWith("drifted: instanceType m8i.large");
+  }
+
+  @Test
+  void aMachineWhoseInstanceEc2ScheduledAChangeForIsOutdatedAndMayGoOutsideTheWindow() {
+    NestedVirtPoolSpec pool = pool(null);
+    var retiring = machine(pool, "retiring", NOW.minus(Duration.ofHours(2)));
+    var fine = machine(pool, "fine", NOW.minus(Duration.ofHours(2)));
+    var warned = machine(pool, "warned", NOW.minus(Duration.ofHours(2)));
+    annotate(
+        retiring,
+        InterruptionNotice.of(
+            InterruptionNotice.Kind.ScheduledChange,
+            "i-retiring",
+            "instance-retirement: degraded hardware",
+            NOW,
+            Instant.parse("2026-12-05T00:00:00Z")));
+    annotate(
+        warned,
+        InterruptionNotice.of(
+            InterruptionNotice.Kind.RebalanceRecommendation, "i-warned", "x", NOW, null));
+
+    var outdated =
+        OutdatedMachines.of(List.of(retiring, fine, warned), pool, Optional.empty(), NOW);
+
+    assertThat(outdated.why())
+        .containsOnlyKeys("retiring")
+        .containsEntry(
+            "retiring",
+            "scheduled: EC2 scheduled instance-retirement: degraded hardware, from"
+                + " 2026-12-05T00:00:00Z");
+    assertThat(outdated.scheduled()).containsExactly("retiring");
+    assertThat(outdated.scheduledOnly()).containsOnlyKeys("retiring");
+    assertThat(outdated.drifted()).isZero();
+  }
+
+  @Test
+  void onlyScheduledMachinesMayGoOutsideTheWindowNotDriftedOnes() {
+    NestedVirtPoolSpec launchedWith = pool(null);
+    var retiring = machine(launchedWith, "retiring", NOW.minus(Duration.ofHours(2)));
+    var drifted = machine(launchedWith, "drifted", NOW.minus(Duration.ofHours(2)));
+    annotate(
+        retiring,
+        InterruptionNotice.of(
+            InterruptionNotice.Kind.ScheduledChange, "i-retiring", "instance-stop", NOW, NOW));
+    NestedVirtPoolSpec now = pool(null);
+    now.instanceTypes = List.of("c8i.large");
+
+    var outdated = OutdatedMachines.of(List.of(retiring, drifted), now, Optional.empty(), NOW);
+
+    assertThat(outdated.why()).containsOnlyKeys("retiring", "drifted");
+    assertThat(outdated.scheduledOnly()).containsOnlyKeys("retiring");
+  }
+
+  private static void annotate(NestedVirtInstance m, InterruptionNotice notice) {
+    m.getMetadata()
+        .setAnnotations(
+            java.util.Map.of(NestedVirtInstance.INTERRUPTION_ANNOTATION, notice.toJson()));
   }
 
   private static NestedVirtPoolSpec pool(String expireAfter) {

@@ -80,7 +80,7 @@ public class NestedVirtPoolSpec {
           + " Spot is not documented: when it refuses a type on Spot, the SpotAccepted condition"
           + " says so, and spot-then-on-demand launches that type on-demand for an hour.")
   @Default("on-demand")
-  public CapacityType capacityType = CapacityType.ON_DEMAND;
+  public PoolCapacityType capacityType = PoolCapacityType.ON_DEMAND;
 
   @JsonPropertyDescription(
       "The AMI: an id (ami-...), or an SSM parameter name (/... or resolve:ssm:/...) that holds"

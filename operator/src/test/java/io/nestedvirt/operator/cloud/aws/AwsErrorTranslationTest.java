@@ -222,4 +222,48 @@ class AwsErrorTranslationTest {
         .containsExactly("i-0aaa1111", "i-0bbb2222", "ami-1");
     assertThat(Ec2Errors.idsIn(null)).isEmpty();
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Unsupported", "InvalidParameterCombination"})
+  void aSpotLaunchRefusedForNestedVirtualizationIsASpotRefusalOfTheType(String code) {
+    CloudException error =
+        translate(
+            ec2(
+                400,
+                code,
+                "The parameter NestedVirtualization is not supported for Spot Instances of"
+                    + " c8i.large."),
+            Context.launch("c8i.large", "us-east-1a", true));
+
+    assertThat(error).isInstanceOf(io.nestedvirt.operator.cloud.SpotRefusedException.class);
+    assertThat(((io.nestedvirt.operator.cloud.SpotRefusedException) error).instanceType())
+        .isEqualTo("c8i.large");
+    assertThat(error.getMessage())
+        .startsWith("EC2 refused nested virtualization on Spot for c8i.large (" + code + ": ");
+  }
+
+  @Test
+  void theSameRefusalOfAnOnDemandLaunchIsNoSpotRefusal() {
+    CloudException error =
+        translate(
+            ec2(
+                400,
+                "Unsupported",
+                "The parameter NestedVirtualization is not supported for c8i.large."),
+            LAUNCH);
+
+    assertThat(error).isNotInstanceOf(io.nestedvirt.operator.cloud.SpotRefusedException.class);
+    assertThat(error)
+        .isInstanceOf(io.nestedvirt.operator.cloud.UnsupportedInstanceTypeException.class);
+  }
+
+  @Test
+  void aSpotRefusalThatDoesNotNameNestedVirtualizationIsAnOrdinaryRefusal() {
+    CloudException error =
+        translate(
+            ec2(400, "InvalidParameterCombination", "Spot is not available for this AMI."),
+            Context.launch("c8i.large", "us-east-1a", true));
+
+    assertThat(error).isNotInstanceOf(io.nestedvirt.operator.cloud.SpotRefusedException.class);
+  }
 }
