@@ -379,6 +379,11 @@ public final class Ec2Emulator implements AutoCloseable {
     }
   }
 
+  /** The emulator's clock now: what its lifecycles and warnings are timed by. */
+  public Instant now() {
+    return clock.instant();
+  }
+
   /** A queue itself, for tests that watch long polls. */
   SqsQueue queue(String queueName) {
     return queues.byName(queueName);

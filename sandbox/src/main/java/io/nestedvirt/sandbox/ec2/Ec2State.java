@@ -469,7 +469,10 @@ final class Ec2State {
           .filter(g -> g.vpcId().equals(subnet.vpcId()) && g.name().equals("default"))
           .forEach(g -> groupRefs.add(new GroupRef(g.id(), g.name())));
     }
-    for (EmulatedSecurityGroup group : securityGroups(spec.securityGroupIds())) {
+    // Without ids the lookup would answer every group of the account: only the default applies.
+    List<EmulatedSecurityGroup> given =
+        spec.securityGroupIds().isEmpty() ? List.of() : securityGroups(spec.securityGroupIds());
+    for (EmulatedSecurityGroup group : given) {
       if (!group.vpcId().equals(subnet.vpcId())) {
         throw Ec2Error.client(
             "InvalidParameter",
