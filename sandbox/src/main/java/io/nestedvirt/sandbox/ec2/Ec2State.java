@@ -216,7 +216,7 @@ final class Ec2State {
       Instant at = transition.due();
       if (transition.reclaim()) {
         if (instance.state().isActive()) {
-          shutDown(instance, at);
+          shutDown(instance, at, EmulatedInstance.StateReason.SPOT_TERMINATION);
         }
         continue;
       }
@@ -242,8 +242,8 @@ final class Ec2State {
   }
 
   /** Shutting-down from {@code at}, terminated after the shutdown delay. */
-  private void shutDown(EmulatedInstance instance, Instant at) {
-    replace(instance.withState(InstanceState.SHUTTING_DOWN, at), true);
+  private void shutDown(EmulatedInstance instance, Instant at, EmulatedInstance.StateReason why) {
+    replace(instance.withState(InstanceState.SHUTTING_DOWN, at, why), true);
     schedule(at.plus(shutdownDelay), instance.id(), InstanceState.SHUTTING_DOWN);
   }
 
@@ -537,6 +537,7 @@ final class Ec2State {
               metadata,
               spec.userData(),
               spec.marketType(),
+              null,
               profileArn,
               blockDevices(spec),
               spec.instanceTags(),
@@ -776,7 +777,7 @@ final class Ec2State {
           for (EmulatedInstance instance : byIds(distinct(ids)).values()) {
             InstanceState previous = instance.state();
             if (previous.isActive()) {
-              shutDown(instance, now);
+              shutDown(instance, now, EmulatedInstance.StateReason.USER_INITIATED);
             }
             EmulatedInstance current = instancesBySeq.get(seqById.get(instance.id()));
             result.add(new Termination(instance.id(), previous, current.state()));

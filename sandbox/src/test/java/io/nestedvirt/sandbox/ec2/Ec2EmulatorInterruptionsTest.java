@@ -118,6 +118,16 @@ class Ec2EmulatorInterruptionsTest {
         .name();
   }
 
+  private String stateReasonOf(String id) {
+    return ec2.describeInstances(r -> r.instanceIds(id))
+        .reservations()
+        .getFirst()
+        .instances()
+        .getFirst()
+        .stateReason()
+        .code();
+  }
+
   private List<JsonNode> queued() {
     List<JsonNode> events = new ArrayList<>();
     for (String body : emulator.queuedMessages(QUEUE)) {
@@ -212,6 +222,7 @@ class Ec2EmulatorInterruptionsTest {
     clock.advance(SHUTDOWN);
     emulator.tick();
     assertThat(stateOf(id)).isEqualTo(InstanceStateName.TERMINATED);
+    assertThat(stateReasonOf(id)).as("EC2 took it").isEqualTo("Server.SpotInstanceTermination");
 
     List<JsonNode> changes = queued();
     assertThat(changes).hasSize(2);
@@ -230,6 +241,7 @@ class Ec2EmulatorInterruptionsTest {
     assertThat(queued())
         .extracting(e -> e.at("/detail/state").asText())
         .containsExactly("", "shutting-down", "terminated");
+    assertThat(stateReasonOf(id)).isEqualTo("Client.UserInitiatedShutdown");
   }
 
   @Test
