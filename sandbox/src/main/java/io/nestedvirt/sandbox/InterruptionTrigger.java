@@ -11,6 +11,7 @@ import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
 import io.nestedvirt.sandbox.ec2.Ec2Emulator;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -133,14 +134,15 @@ final class InterruptionTrigger implements AutoCloseable {
           yield "sandbox: EC2 warns: Spot interruption of "
               + of
               + "; it is taken back at "
-              + reclaim;
+              + reclaim.truncatedTo(ChronoUnit.SECONDS);
         }
         case REBALANCE -> {
           ec2.recommendRebalance(instanceId);
           yield "sandbox: EC2 warns: rebalance recommendation for " + of;
         }
         case SCHEDULED -> {
-          Instant start = ec2.now().plus(RETIREMENT_NOTICE);
+          // AWS Health states its times to the second.
+          Instant start = ec2.now().plus(RETIREMENT_NOTICE).truncatedTo(ChronoUnit.SECONDS);
           ec2.scheduleRetirement(instanceId, start);
           yield "sandbox: EC2 warns: scheduled retirement of " + of + " from " + start;
         }

@@ -232,7 +232,7 @@ class InterruptionTriggerTest {
     assertThat(events).hasSize(1);
     assertThat(events.getFirst().notBefore())
         .isBetween(
-            before.plus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+            before.plus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
             after.plus(Duration.ofDays(3)));
     assertThat(notices)
         .singleElement()
