@@ -147,8 +147,9 @@ final class InterruptionTrigger implements AutoCloseable {
           yield "sandbox: EC2 warns: scheduled retirement of " + of + " from " + start;
         }
         case STOP -> {
-          ec2.stopInstance(instanceId);
-          yield "sandbox: EC2 stops " + of;
+          yield ec2.stopInstance(instanceId)
+              ? "sandbox: EC2 stops " + of
+              : "sandbox: EC2 cannot stop " + of + ": it is neither pending nor running";
         }
       };
     } catch (IllegalArgumentException | IllegalStateException e) {

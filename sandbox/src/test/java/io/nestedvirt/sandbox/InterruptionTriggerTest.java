@@ -256,6 +256,16 @@ class InterruptionTriggerTest {
             e -> e.at("/detail/instance-id").asText() + " " + e.at("/detail/state").asText())
         .containsExactly(id + " stopping", id + " stopped");
     assertThat(notices).containsExactly("sandbox: EC2 stops " + id + " (machine stopped)");
+
+    annotate("stopped", "stop");
+    awaitHandled("stopped");
+    assertThat(notices)
+        .last()
+        .isEqualTo(
+            "sandbox: EC2 cannot stop "
+                + id
+                + " (machine stopped): it is neither pending nor running");
+    assertThat(queued()).as("no second stop").hasSize(2);
   }
 
   @Test

@@ -324,10 +324,17 @@ public final class Ec2Emulator implements AutoCloseable {
 
   /**
    * Stops an instance behind the operator's back, as a user or an EC2 scheduled retirement does:
-   * stopping at once, stopped after the shutdown delay; its volumes and id stay.
+   * stopping at once, stopped after the shutdown delay; its volumes and id stay. Returns whether it
+   * was pending or running, so that it stops now.
+   *
+   * @throws IllegalArgumentException for an instance EC2 does not know
    */
-  public void stopInstance(String instanceId) {
-    state.stop(List.of(instanceId));
+  public boolean stopInstance(String instanceId) {
+    try {
+      return !state.stop(List.of(instanceId)).isEmpty();
+    } catch (Ec2Error e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /**
