@@ -35,6 +35,12 @@ abstract class ProgressDisplay {
 
   abstract boolean live();
 
+  /**
+   * A line of its own (such as what EC2 was asked to do), from any thread: kept on screen, above
+   * the live view.
+   */
+  abstract void note(String line);
+
   abstract void update(
       Duration elapsed,
       List<NestedVirtPool> pools,
@@ -57,7 +63,12 @@ abstract class ProgressDisplay {
     }
 
     @Override
-    void update(
+    synchronized void note(String line) {
+      out.println(line);
+    }
+
+    @Override
+    synchronized void update(
         Duration elapsed,
         List<NestedVirtPool> pools,
         List<Pod> pods,
@@ -105,8 +116,23 @@ abstract class ProgressDisplay {
       return true;
     }
 
+    /** Draws the line where the frame began and the frame again below it. */
     @Override
-    void update(
+    synchronized void note(String line) {
+      StringBuilder frame = new StringBuilder();
+      if (!drawn.isEmpty()) {
+        frame.append(String.format(UP, drawn.size()));
+      }
+      frame.append(CLEAR_BELOW).append(line).append('\n');
+      for (String drawnLine : drawn) {
+        frame.append(drawnLine).append('\n');
+      }
+      out.print(frame);
+      out.flush();
+    }
+
+    @Override
+    synchronized void update(
         Duration elapsed,
         List<NestedVirtPool> pools,
         List<Pod> pods,

@@ -61,6 +61,7 @@ public final class Sandbox implements AutoCloseable {
   private final KubeletSimulator kubelets;
   private final SandboxAgents agents;
   private final PodBinder scheduler;
+  private final InterruptionTrigger interruptions;
   // Null for the stack alone.
   private final AwsCloudProvider cloud;
   private final OperatorRuntime operator;
@@ -74,6 +75,7 @@ public final class Sandbox implements AutoCloseable {
       KubeletSimulator kubelets,
       SandboxAgents agents,
       PodBinder scheduler,
+      InterruptionTrigger interruptions,
       AwsCloudProvider cloud,
       OperatorRuntime operator,
       OperatorMetrics metrics) {
@@ -83,6 +85,7 @@ public final class Sandbox implements AutoCloseable {
     this.kubelets = kubelets;
     this.agents = agents;
     this.scheduler = scheduler;
+    this.interruptions = interruptions;
     this.cloud = cloud;
     this.operator = operator;
     this.metrics = metrics;
@@ -123,6 +126,7 @@ public final class Sandbox implements AutoCloseable {
         stack.kubelets,
         stack.agents,
         stack.scheduler,
+        stack.interruptions,
         cloud,
         operator,
         metrics);
@@ -145,7 +149,10 @@ public final class Sandbox implements AutoCloseable {
     // Places pending pods as kube-scheduler would, or marks them Unschedulable: the demand the
     // operator sees.
     PodBinder scheduler = new PodBinder(api.client()).start();
-    return new Sandbox(options, api, ec2, kubelets, agents, scheduler, null, null, null);
+    // kubectl annotate nvi NAME sandbox.nestedvirt.io/interrupt=...: EC2's warnings on demand.
+    InterruptionTrigger interruptions = new InterruptionTrigger(api.client(), ec2);
+    return new Sandbox(
+        options, api, ec2, kubelets, agents, scheduler, interruptions, null, null, null);
   }
 
   /**
@@ -235,6 +242,14 @@ public final class Sandbox implements AutoCloseable {
     return api.client();
   }
 
+  /**
+   * Where the sandbox says what EC2 does when a machine is annotated {@code
+   * sandbox.nestedvirt.io/interrupt} (one line per warning; default: standard output).
+   */
+  public void onNotice(java.util.function.Consumer<String> sink) {
+    interruptions.sayTo(sink);
+  }
+
   public Ec2Emulator ec2() {
     return ec2;
   }
@@ -295,6 +310,7 @@ public final class Sandbox implements AutoCloseable {
     }
     // The simulated kubelets and agents go first too: they would chase the terminations by
     // deleting Nodes while the API server is closing.
+    interruptions.close();
     scheduler.close();
     agents.close();
     kubelets.close();
@@ -319,6 +335,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void closeAllButOperator() {
+    interruptions.close();
     scheduler.close();
     agents.close();
     kubelets.close();

@@ -168,6 +168,7 @@ public final class SandboxCommand implements Callable<Integer> {
     Sandbox.Options options = new Sandbox.Options("sandbox", Duration.ofSeconds(1), bootDelay);
     try (Sandbox sandbox = noOperator ? Sandbox.startStack(options) : Sandbox.start(options);
         MetricsServer http = metricsPort == null ? null : sandbox.serveMetrics(metricsPort)) {
+      sandbox.onNotice(display::note);
       ManifestFiles.Manifests manifests = ManifestFiles.read(sandbox.client(), files, System.err);
       List<NestedVirtPool> pools = manifests.pools();
       if (pools.isEmpty()) {

@@ -121,6 +121,38 @@ class LiveViewTest {
   }
 
   @Test
+  void aNoteStaysAboveTheLiveViewWhichRedrawsBelowItAndIsAPlainLineInAPipe() {
+    ByteArrayOutputStream terminal = new ByteArrayOutputStream();
+    ProgressDisplay live = ProgressDisplay.choose(true, print(terminal));
+    live.update(
+        Duration.ofSeconds(1), List.of(pool("kata", 2, "Ready")), List.of(), List.of(), false);
+    int frameLines = terminal.toString(StandardCharsets.UTF_8).split("\n").length;
+    terminal.reset();
+
+    live.note("sandbox: EC2 warns: Spot interruption of i-0123 (machine kata-abcde)");
+    String noted = terminal.toString(StandardCharsets.UTF_8);
+    terminal.reset();
+    live.update(
+        Duration.ofSeconds(2), List.of(pool("kata", 2, "Launching")), List.of(), List.of(), false);
+    String next = terminal.toString(StandardCharsets.UTF_8);
+
+    assertThat(noted)
+        .as("back over the frame, the note, then the frame again")
+        .startsWith(
+            String.format(ProgressDisplay.Live.UP, frameLines) + ProgressDisplay.Live.CLEAR_BELOW)
+        .contains("sandbox: EC2 warns: Spot interruption of i-0123 (machine kata-abcde)\n");
+    assertThat(noted.split("\n")).hasSize(frameLines + 1);
+    assertThat(next)
+        .as("the next frame moves back over the frame only, so the note stays")
+        .startsWith(String.format(ProgressDisplay.Live.UP, frameLines));
+
+    ByteArrayOutputStream pipe = new ByteArrayOutputStream();
+    ProgressDisplay.choose(false, print(pipe)).note("sandbox: EC2 stops i-0123 (machine m)");
+    assertThat(pipe.toString(StandardCharsets.UTF_8))
+        .isEqualTo("sandbox: EC2 stops i-0123 (machine m)" + System.lineSeparator());
+  }
+
+  @Test
   void theViewCountsPendingPodsAndShowsTheDesiredCountOfAnAutoscaledPool() {
     NestedVirtPool autoscaled = pool("burst", 0, "Launching", "Launching");
     autoscaled.getSpec().replicas = null;

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * An in-process EC2 (and SSM GetParameter) endpoint for tests and the sandbox, spoken to with the
- * real AWS SDK through {@code endpointOverride(emulator.endpoint())}, region us-east-1 and any
- * static credentials (signatures are not checked).
+ * An in-process EC2 (with SSM parameters and SQS queues) endpoint for tests and the sandbox, spoken
+ * to with the real AWS SDK through {@code endpointOverride(emulator.endpoint())}, region us-east-1
+ * and any static credentials (signatures are not checked).
+ *
+ * <p>It warns as EC2 does: Spot interruptions, rebalance recommendations, scheduled retirements and
+ * state changes reach the SQS queue {@link #INTERRUPTION_QUEUE} as EventBridge events, and
+ * scheduled events also show in DescribeInstanceStatus.
  *
  * <p>Instance states follow the clock: pending for {@code bootDelay}, then running; after
  * TerminateInstances, shutting-down for {@code shutdownDelay}, then terminated, visible for {@code
@@ -29,6 +34,21 @@ import java.util.function.Consumer;
  * ticker also evaluates them so that state listeners hear of changes without a request.
  */
 public final class Ec2Emulator implements AutoCloseable {
+  /** The region the emulated account lives in. */
+  public static final String REGION = "us-east-1";
+
+  /**
+   * The SQS queue that exists from the start and that the emulated EventBridge rule feeds with
+   * EC2's and AWS Health's interruption events ({@link #warnSpotInterruption} and the others).
+   */
+  public static final String INTERRUPTION_QUEUE = "nestedvirt-sandbox-interruptions";
+
+  /** How long EC2 warns before it takes a Spot instance back. */
+  public static final Duration SPOT_WARNING = Duration.ofMinutes(2);
+
+  /** The window of a scheduled retirement: AWS Health's endTime after its startTime. */
+  public static final Duration RETIREMENT_WINDOW = Duration.ofDays(1);
+
   /** The EKS-optimized AMI parameter for a Kubernetes version, as AWS publishes it. */
   public static String eksAmiParameter(String kubernetesVersion) {
     return "/aws/service/eks/optimized-ami/"
@@ -43,6 +63,9 @@ public final class Ec2Emulator implements AutoCloseable {
   private final Faults faults = new Faults();
   private final CallCounts calls = new CallCounts();
   private final InstanceCatalog catalog = new InstanceCatalog();
+  private final InstantSource clock;
+  private final SqsQueues queues;
+  private final InterruptionEvents interruptions;
 
   private Ec2Emulator(Builder builder) {
     this.state =
@@ -54,13 +77,6 @@ public final class Ec2Emulator implements AutoCloseable {
             catalog,
             faults,
             builder.seed);
-    Ec2Handler handler =
-        new Ec2Handler(
-            new InstanceActions(state),
-            new ResourceActions(state, catalog),
-            new SsmHandler(state, faults),
-            faults,
-            calls);
     try {
       server =
           HttpServer.create(
@@ -68,6 +84,20 @@ public final class Ec2Emulator implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot bind the EC2 emulator to port " + builder.port, e);
     }
+    this.clock = builder.clock;
+    this.queues = new SqsQueues(endpoint(), builder.clock);
+    this.interruptions =
+        new InterruptionEvents(queues.create(INTERRUPTION_QUEUE), builder.clock, REGION);
+    state.addListener(interruptions::onStateChange);
+    Ec2Handler handler =
+        new Ec2Handler(
+            new InstanceActions(state),
+            new InstanceStatusActions(state),
+            new ResourceActions(state, catalog),
+            new SsmHandler(state, faults),
+            new SqsHandler(queues, faults),
+            faults,
+            calls);
     server.createContext("/", handler);
     executor = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(executor);
@@ -165,6 +195,8 @@ public final class Ec2Emulator implements AutoCloseable {
     if (ticker != null) {
       ticker.shutdownNow();
     }
+    // Long polls answer now rather than hold the server's stop.
+    queues.closeAll();
     server.stop(0);
     executor.shutdownNow();
   }
@@ -292,10 +324,17 @@ public final class Ec2Emulator implements AutoCloseable {
 
   /**
    * Stops an instance behind the operator's back, as a user or an EC2 scheduled retirement does:
-   * stopping at once, stopped after the shutdown delay; its volumes and id stay.
+   * stopping at once, stopped after the shutdown delay; its volumes and id stay. Returns whether it
+   * was pending or running, so that it stops now.
+   *
+   * @throws IllegalArgumentException for an instance EC2 does not know
    */
-  public void stopInstance(String instanceId) {
-    state.stop(List.of(instanceId));
+  public boolean stopInstance(String instanceId) {
+    try {
+      return !state.stop(List.of(instanceId)).isEmpty();
+    } catch (Ec2Error e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /**
@@ -306,9 +345,13 @@ public final class Ec2Emulator implements AutoCloseable {
     state.addListener(listener);
   }
 
-  /** Evaluates lifecycles against the clock now (e.g. after a test advanced its clock). */
+  /**
+   * Evaluates lifecycles against the clock now (e.g. after a test advanced its clock), and has long
+   * polls look again for messages whose visibility timeout has passed.
+   */
   public void tick() {
     state.tick();
+    queues.wakeAll();
   }
 
   /** Calls received for an action (EC2 action or SSM operation name), failed ones included. */
@@ -322,6 +365,119 @@ public final class Ec2Emulator implements AutoCloseable {
 
   public void resetCalls() {
     calls.reset();
+  }
+
+  // ---- SQS and interruption events ----
+
+  /** The URL of a queue ({@code <endpoint>/<account>/<name>}), created if it does not exist. */
+  public String queueUrl(String queueName) {
+    return queues.create(queueName).url();
+  }
+
+  /**
+   * The bodies of the messages in a queue that nobody has deleted yet, in send order, without
+   * receiving them (received ones included): what EventBridge has delivered so far.
+   */
+  public List<String> queuedMessages(String queueName) {
+    try {
+      return queues.byName(queueName).bodies();
+    } catch (SqsError e) {
+      throw new IllegalArgumentException("no queue " + queueName, e);
+    }
+  }
+
+  /** The emulator's clock now: what its lifecycles and warnings are timed by. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /** A queue itself, for tests that watch long polls. */
+  SqsQueue queue(String queueName) {
+    return queues.byName(queueName);
+  }
+
+  /**
+   * EC2 warns that it takes a Spot instance back: an "EC2 Spot Instance Interruption Warning"
+   * (instance-action terminate) to the interruption queue now, and {@link #SPOT_WARNING} later on
+   * the emulator's clock the instance goes shutting-down, then terminated, with their state-change
+   * notifications. Returns when it goes.
+   *
+   * @throws IllegalArgumentException for an instance EC2 does not know
+   * @throws IllegalStateException for an On-Demand instance (EC2 interrupts Spot instances only) or
+   *     one that has already ended
+   */
+  public Instant warnSpotInterruption(String instanceId) {
+    EmulatedInstance instance = activeInstance(instanceId);
+    if (!instance.spot()) {
+      throw new IllegalStateException(
+          instanceId
+              + " is an On-Demand instance: EC2 sends Spot interruption warnings for Spot"
+              + " instances only");
+    }
+    Instant reclaimAt = clock.instant().plus(SPOT_WARNING);
+    interruptions.spotInterruption(instance);
+    state.reclaim(instanceId, reclaimAt);
+    return reclaimAt;
+  }
+
+  /**
+   * EC2 recommends rebalancing a Spot instance (at elevated risk of interruption): an "EC2 Instance
+   * Rebalance Recommendation" to the interruption queue; the instance keeps running.
+   *
+   * @throws IllegalStateException for an On-Demand instance or one that has already ended
+   */
+  public void recommendRebalance(String instanceId) {
+    EmulatedInstance instance = activeInstance(instanceId);
+    if (!instance.spot()) {
+      throw new IllegalStateException(
+          instanceId
+              + " is an On-Demand instance: EC2 sends rebalance recommendations for Spot"
+              + " instances only");
+    }
+    interruptions.rebalanceRecommendation(instance);
+  }
+
+  /**
+   * AWS schedules the instance's retirement (its hardware degrades) from {@code start} to {@code
+   * start + RETIREMENT_WINDOW}: an AWS Health event (AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED,
+   * scheduledChange) to the interruption queue, and an {@code instance-retirement} event with
+   * notBefore {@code start} in DescribeInstanceStatus, so a poller and a queue reader both see it.
+   * The emulator does not carry the retirement out.
+   *
+   * @throws IllegalStateException for an instance that has already ended
+   */
+  public void scheduleRetirement(String instanceId, Instant start) {
+    EmulatedInstance instance = activeInstance(instanceId);
+    Instant end = start.plus(RETIREMENT_WINDOW);
+    state.scheduleEvent(
+        instanceId,
+        "instance-retirement",
+        "The instance is running on degraded hardware",
+        start,
+        end);
+    interruptions.scheduledRetirement(
+        instance,
+        start,
+        end,
+        "EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance"
+            + " associated with this event in the "
+            + REGION
+            + " region. Due to this degradation your instance could already be unreachable. After "
+            + InterruptionEvents.HEALTH_TIME.format(start)
+            + " your instance, which has an EBS volume as the root device, will be stopped.");
+  }
+
+  private EmulatedInstance activeInstance(String instanceId) {
+    EmulatedInstance instance;
+    try {
+      instance = state.instance(instanceId);
+    } catch (Ec2Error e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    if (!instance.state().isActive()) {
+      throw new IllegalStateException(instanceId + " is " + instance.state().wireName());
+    }
+    return instance;
   }
 
   // ---- faults ----

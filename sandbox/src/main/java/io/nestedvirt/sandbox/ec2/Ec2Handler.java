@@ -10,27 +10,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one HTTP entry point: SSM JSON calls (told apart by {@code X-Amz-Target}) and EC2 Query
- * calls. Every call is counted before injected faults apply, so retries show in the counts.
+ * The one HTTP entry point: SSM and SQS JSON calls (told apart by the prefix of {@code
+ * X-Amz-Target}) and EC2 Query calls. Every call is counted before injected faults apply, so
+ * retries show in the counts.
  */
 final class Ec2Handler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(Ec2Handler.class);
 
   private final InstanceActions instances;
+  private final InstanceStatusActions statuses;
   private final ResourceActions resources;
   private final SsmHandler ssm;
+  private final SqsHandler sqs;
   private final Faults faults;
   private final CallCounts calls;
 
   Ec2Handler(
       InstanceActions instances,
+      InstanceStatusActions statuses,
       ResourceActions resources,
       SsmHandler ssm,
+      SqsHandler sqs,
       Faults faults,
       CallCounts calls) {
     this.instances = instances;
+    this.statuses = statuses;
     this.resources = resources;
     this.ssm = ssm;
+    this.sqs = sqs;
     this.faults = faults;
     this.calls = calls;
   }
@@ -42,7 +49,9 @@ final class Ec2Handler implements HttpHandler {
       String requestId = UUID.randomUUID().toString();
       exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
       String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-      if (target != null) {
+      if (target != null && target.startsWith(SqsHandler.TARGET_PREFIX)) {
+        handleSqs(exchange, SqsHandler.operation(target), body);
+      } else if (target != null) {
         handleSsm(exchange, SsmHandler.operation(target), body);
       } else {
         handleEc2(exchange, QueryRequest.parse(body), requestId);
@@ -60,6 +69,22 @@ final class Ec2Handler implements HttpHandler {
       exchange.getResponseHeaders().set("x-amzn-ErrorType", response.errorType());
     }
     send(exchange, response.status(), SsmHandler.CONTENT_TYPE, response.body());
+  }
+
+  private void handleSqs(HttpExchange exchange, String operation, String body) throws IOException {
+    calls.record(operation);
+    SqsHandler.JsonResponse response;
+    try {
+      response = sqs.handle(operation, body);
+    } catch (InterruptedException e) {
+      // The emulator is closing under a long poll: no answer, the connection just ends.
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (response.errorType() != null) {
+      exchange.getResponseHeaders().set("x-amzn-query-error", response.queryError());
+    }
+    send(exchange, response.status(), SqsHandler.CONTENT_TYPE, response.body());
   }
 
   private void handleEc2(HttpExchange exchange, QueryRequest request, String requestId)
@@ -109,6 +134,7 @@ final class Ec2Handler implements HttpHandler {
       case "RunInstances" -> instances.runInstances(request, requestId);
       case "DescribeInstances" -> instances.describeInstances(request, requestId);
       case "TerminateInstances" -> instances.terminateInstances(request, requestId);
+      case "DescribeInstanceStatus" -> statuses.describeInstanceStatus(request, requestId);
       case "DescribeInstanceTypes" -> resources.describeInstanceTypes(request, requestId);
       case "DescribeInstanceTypeOfferings" ->
           resources.describeInstanceTypeOfferings(request, requestId);

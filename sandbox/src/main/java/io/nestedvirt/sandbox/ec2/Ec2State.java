@@ -73,6 +73,7 @@ final class Ec2State {
   private final Map<String, Long> seqById = new HashMap<>();
   private final Map<String, String> instanceByVolume = new HashMap<>();
   private final Map<String, Launch> launchesByToken = new HashMap<>();
+  private final Map<String, List<ScheduledEvent>> eventsByInstance = new HashMap<>();
   private final PriorityQueue<Transition> transitions =
       new PriorityQueue<>(
           Comparator.comparing(Transition::due).thenComparingLong(Transition::order));
@@ -91,8 +92,23 @@ final class Ec2State {
   private final List<Consumer<EmulatedInstance>> listeners = new CopyOnWriteArrayList<>();
   private final ReentrantLock dispatchLock = new ReentrantLock();
 
-  /** A state change due at a time; stale when the instance has left {@code from} meanwhile. */
-  private record Transition(Instant due, long order, String instanceId, InstanceState from) {}
+  /**
+   * A state change due at a time; a lifecycle step is stale when the instance has left {@code from}
+   * meanwhile, a reclaim (EC2 taking a Spot instance back) when the instance is no longer active.
+   */
+  private record Transition(
+      Instant due, long order, String instanceId, InstanceState from, boolean reclaim) {}
+
+  /** A scheduled event of an instance, as DescribeInstanceStatus lists it in {@code eventsSet}. */
+  record ScheduledEvent(
+      String instanceEventId,
+      String code,
+      String description,
+      Instant notBefore,
+      Instant notAfter) {}
+
+  /** One instance with its scheduled events, a DescribeInstanceStatus item. */
+  record InstanceStatus(EmulatedInstance instance, List<ScheduledEvent> events) {}
 
   /** What a client token launched, to answer a retry with the same reservation. */
   private record Launch(String fingerprint, String reservationId, List<String> instanceIds) {}
@@ -194,10 +210,19 @@ final class Ec2State {
       Transition transition = transitions.poll();
       Long seq = seqById.get(transition.instanceId());
       EmulatedInstance instance = seq == null ? null : instancesBySeq.get(seq);
-      if (instance == null || instance.state() != transition.from()) {
+      if (instance == null) {
         continue;
       }
       Instant at = transition.due();
+      if (transition.reclaim()) {
+        if (instance.state().isActive()) {
+          shutDown(instance, at, EmulatedInstance.StateReason.SPOT_TERMINATION);
+        }
+        continue;
+      }
+      if (instance.state() != transition.from()) {
+        continue;
+      }
       switch (instance.state()) {
         case PENDING -> replace(instance.withState(InstanceState.RUNNING, at), true);
         case SHUTTING_DOWN -> {
@@ -213,7 +238,13 @@ final class Ec2State {
   }
 
   private void schedule(Instant due, String instanceId, InstanceState from) {
-    transitions.add(new Transition(due, nextTransition++, instanceId, from));
+    transitions.add(new Transition(due, nextTransition++, instanceId, from, false));
+  }
+
+  /** Shutting-down from {@code at}, terminated after the shutdown delay. */
+  private void shutDown(EmulatedInstance instance, Instant at, EmulatedInstance.StateReason why) {
+    replace(instance.withState(InstanceState.SHUTTING_DOWN, at, why), true);
+    schedule(at.plus(shutdownDelay), instance.id(), InstanceState.SHUTTING_DOWN);
   }
 
   private void replace(EmulatedInstance instance, boolean stateChanged) {
@@ -225,6 +256,7 @@ final class Ec2State {
 
   private void forget(EmulatedInstance instance) {
     instancesBySeq.remove(seqById.remove(instance.id()));
+    eventsByInstance.remove(instance.id());
     for (BlockDevice device : instance.blockDevices()) {
       instanceByVolume.remove(device.volumeId());
     }
@@ -437,7 +469,10 @@ final class Ec2State {
           .filter(g -> g.vpcId().equals(subnet.vpcId()) && g.name().equals("default"))
           .forEach(g -> groupRefs.add(new GroupRef(g.id(), g.name())));
     }
-    for (EmulatedSecurityGroup group : securityGroups(spec.securityGroupIds())) {
+    // Without ids the lookup would answer every group of the account: only the default applies.
+    List<EmulatedSecurityGroup> given =
+        spec.securityGroupIds().isEmpty() ? List.of() : securityGroups(spec.securityGroupIds());
+    for (EmulatedSecurityGroup group : given) {
       if (!group.vpcId().equals(subnet.vpcId())) {
         throw Ec2Error.client(
             "InvalidParameter",
@@ -502,6 +537,7 @@ final class Ec2State {
               metadata,
               spec.userData(),
               spec.marketType(),
+              null,
               profileArn,
               blockDevices(spec),
               spec.instanceTags(),
@@ -741,8 +777,7 @@ final class Ec2State {
           for (EmulatedInstance instance : byIds(distinct(ids)).values()) {
             InstanceState previous = instance.state();
             if (previous.isActive()) {
-              replace(instance.withState(InstanceState.SHUTTING_DOWN, now), true);
-              schedule(now.plus(shutdownDelay), instance.id(), InstanceState.SHUTTING_DOWN);
+              shutDown(instance, now, EmulatedInstance.StateReason.USER_INITIATED);
             }
             EmulatedInstance current = instancesBySeq.get(seqById.get(instance.id()));
             result.add(new Termination(instance.id(), previous, current.state()));
@@ -769,6 +804,77 @@ final class Ec2State {
             }
           }
           return stopped;
+        });
+  }
+
+  /**
+   * EC2 takes a Spot instance back at {@code at}: shutting-down then, terminated after the shutdown
+   * delay (nothing happens if it has ended by then). Returns the instance as it is now.
+   */
+  EmulatedInstance reclaim(String instanceId, Instant at) {
+    return locked(
+        () -> {
+          EmulatedInstance instance = byIds(List.of(instanceId)).firstEntry().getValue();
+          transitions.add(new Transition(at, nextTransition++, instanceId, null, true));
+          return instance;
+        });
+  }
+
+  /** The instance as it is now; {@code InvalidInstanceID.NotFound} if EC2 does not know it. */
+  EmulatedInstance instance(String instanceId) {
+    return locked(() -> byIds(List.of(instanceId)).firstEntry().getValue());
+  }
+
+  /** Adds a scheduled event to an instance, with a new {@code instance-event-...} id. */
+  ScheduledEvent scheduleEvent(
+      String instanceId, String code, String description, Instant notBefore, Instant notAfter) {
+    return locked(
+        () -> {
+          byIds(List.of(instanceId));
+          ScheduledEvent event =
+              new ScheduledEvent(newId("instance-event-"), code, description, notBefore, notAfter);
+          eventsByInstance.computeIfAbsent(instanceId, id -> new ArrayList<>()).add(event);
+          return event;
+        });
+  }
+
+  /**
+   * Instances with their scheduled events in launch order, one page at a time, as
+   * DescribeInstanceStatus lists them: only running instances unless {@code includeAll}; with ids,
+   * every id must exist.
+   */
+  Page<InstanceStatus> instanceStatuses(
+      List<String> ids,
+      Predicate<InstanceStatus> filter,
+      boolean includeAll,
+      int pageSize,
+      String token) {
+    return locked(
+        () -> {
+          Instant now = clock.instant();
+          listedFrom.values().removeIf(from -> !from.isAfter(now));
+          Collection<EmulatedInstance> candidates =
+              ids.isEmpty()
+                  ? instancesBySeq.tailMap(Page.decodeToken(token), true).values()
+                  : byIds(ids).values();
+          List<InstanceStatus> page = new ArrayList<>();
+          String next = null;
+          for (EmulatedInstance instance : candidates) {
+            InstanceStatus status =
+                new InstanceStatus(
+                    instance, List.copyOf(eventsByInstance.getOrDefault(instance.id(), List.of())));
+            if ((!includeAll && instance.state() != InstanceState.RUNNING)
+                || listedFrom.containsKey(instance.id())
+                || !filter.test(status)) {
+              continue;
+            }
+            if (page.size() == pageSize) {
+              next = Page.encodeToken(seqById.get(instance.id()));
+              break;
+            }
+            page.add(status);
+          }
+          return new Page<>(page, next);
         });
   }
 

@@ -31,6 +31,8 @@ public record EmulatedInstance(
     String userData,
     /** {@code spot} or {@code on-demand}. */
     String marketType,
+    /** Why it last began to stop or shut down; null before it ever did. */
+    StateReason stateReason,
     /** Null when launched without an instance profile. */
     String iamInstanceProfileArn,
     List<BlockDevice> blockDevices,
@@ -41,6 +43,34 @@ public record EmulatedInstance(
     securityGroups = List.copyOf(securityGroups);
     blockDevices = List.copyOf(blockDevices);
     tags = Map.copyOf(tags);
+  }
+
+  /**
+   * Why an instance stops or shuts down, as DescribeInstances reports it in {@code stateReason}.
+   */
+  public enum StateReason {
+    USER_INITIATED(
+        "Client.UserInitiatedShutdown", "Client.UserInitiatedShutdown: User initiated shutdown"),
+    /** EC2 took a Spot instance back. */
+    SPOT_TERMINATION(
+        "Server.SpotInstanceTermination",
+        "Server.SpotInstanceTermination: Spot instance termination");
+
+    private final String code;
+    private final String message;
+
+    StateReason(String code, String message) {
+      this.code = code;
+      this.message = message;
+    }
+
+    public String code() {
+      return code;
+    }
+
+    public String message() {
+      return message;
+    }
   }
 
   /** A security group attached to the instance. */
@@ -84,7 +114,13 @@ public record EmulatedInstance(
     return securityGroups.stream().map(GroupRef::id).toList();
   }
 
+  /** The new state; stopping or shutting down is user-initiated, later states keep the reason. */
   EmulatedInstance withState(InstanceState newState, Instant at) {
+    boolean leaving = newState == InstanceState.STOPPING || newState == InstanceState.SHUTTING_DOWN;
+    return withState(newState, at, leaving ? StateReason.USER_INITIATED : stateReason);
+  }
+
+  EmulatedInstance withState(InstanceState newState, Instant at, StateReason reason) {
     return new EmulatedInstance(
         id,
         reservationId,
@@ -104,6 +140,7 @@ public record EmulatedInstance(
         metadataOptions,
         userData,
         marketType,
+        reason,
         iamInstanceProfileArn,
         blockDevices,
         tags,
@@ -130,6 +167,7 @@ public record EmulatedInstance(
         metadataOptions,
         userData,
         marketType,
+        stateReason,
         iamInstanceProfileArn,
         blockDevices,
         newTags,
@@ -156,6 +194,7 @@ public record EmulatedInstance(
         metadataOptions,
         userData,
         marketType,
+        stateReason,
         iamInstanceProfileArn,
         devices,
         tags,

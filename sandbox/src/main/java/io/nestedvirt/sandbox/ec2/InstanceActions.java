@@ -154,10 +154,9 @@ final class InstanceActions {
         || i.state() == InstanceState.STOPPING
         || i.state() == InstanceState.STOPPED
         || terminated) {
-      xml.start("stateReason")
-          .leaf("code", "Client.UserInitiatedShutdown")
-          .leaf("message", "Client.UserInitiatedShutdown: User initiated shutdown")
-          .end();
+      EmulatedInstance.StateReason why =
+          i.stateReason() == null ? EmulatedInstance.StateReason.USER_INITIATED : i.stateReason();
+      xml.start("stateReason").leaf("code", why.code()).leaf("message", why.message()).end();
     }
     xml.leaf("architecture", i.architecture())
         .leaf("rootDeviceType", "ebs")

@@ -6,7 +6,9 @@
  *
  * <ul>
  *   <li>Requests: EC2 Query (form POST, {@code Action}, {@code Version=2016-11-15}, lists as {@code
- *       Name.N}); SSM is AWS JSON 1.1 told apart by {@code X-Amz-Target}.
+ *       Name.N}); SSM is AWS JSON 1.1 and SQS AWS JSON 1.0, told apart by the prefix of {@code
+ *       X-Amz-Target} ({@code AmazonSSM.}, {@code AmazonSQS.}); SQS errors carry their shape in
+ *       {@code __type} and the legacy code in {@code x-amzn-query-error}.
  *   <li>Responses: camelCase elements ({@code reservationSet/item/instancesSet/item}, {@code
  *       cpuOptions/nestedVirtualization}, {@code processorInfo/supportedFeatures/item}) in {@code
  *       http://ec2.amazonaws.com/doc/2016-11-15/}; errors as {@code
@@ -25,6 +27,12 @@
  *       test withdraws one; launching a withdrawn (type, zone) is {@code Unsupported} (400) with
  *       EC2's "not supported in your requested Availability Zone" message.
  * </ul>
+ *
+ * <p>Interruptions: the queue {@code nestedvirt-sandbox-interruptions} receives what an EventBridge
+ * rule would deliver (Spot interruption warnings, rebalance recommendations, AWS Health retirement
+ * events, state changes to stopping, stopped, shutting-down and terminated); a warned Spot instance
+ * is taken back two minutes later on the emulator's clock; DescribeInstanceStatus lists scheduled
+ * events in {@code eventsSet}.
  *
  * <p>Eventual consistency only on request: {@code listingLag} keeps launches out of
  * DescribeInstances for a while (by default they are listed at once). Not modelled: stop/start,

@@ -6,6 +6,7 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /** Real AWS SDK clients pointed at an emulator, configured as the operator will configure them. */
@@ -43,6 +44,17 @@ final class SdkClients {
         .region(Region.US_EAST_1)
         .credentialsProvider(CREDENTIALS)
         .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
+  }
+
+  /** Without retries, so that a test counts every call the emulator receives. */
+  static SqsClient sqs(Ec2Emulator emulator) {
+    return SqsClient.builder()
+        .endpointOverride(emulator.endpoint())
+        .region(Region.US_EAST_1)
+        .credentialsProvider(CREDENTIALS)
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))
         .build();
   }
 }
