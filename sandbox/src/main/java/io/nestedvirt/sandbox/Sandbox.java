@@ -114,6 +114,7 @@ public final class Sandbox implements AutoCloseable {
             OperatorSettings.defaults(options.clusterName())
                 .withRefreshPeriod(options.refreshPeriod())
                 .withAgentInterval(AGENT_INTERVAL)
+                .withInterruptionQueue(Ec2Emulator.INTERRUPTION_QUEUE)
                 .withCluster(cluster(options.clusterName())),
             () -> KUBERNETES_VERSION,
             Clock.systemUTC(),
@@ -182,6 +183,8 @@ public final class Sandbox implements AutoCloseable {
         Durations.format(options.refreshPeriod()),
         "--agent-interval",
         Durations.format(AGENT_INTERVAL),
+        "--interruption-queue",
+        Ec2Emulator.INTERRUPTION_QUEUE,
         "--no-leader-election",
         "--no-server-side-apply",
         "--metrics-port",
