@@ -117,10 +117,16 @@ public final class MachineCache {
   }
 
   private boolean synced() {
-    return cache instanceof InformerWrappingEventSourceHealthIndicator<?> informer
-        && !informer.informerHealthIndicators().isEmpty()
-        && informer.informerHealthIndicators().values().stream()
-            .allMatch(InformerHealthIndicator::hasSynced);
+    try {
+      return cache instanceof InformerWrappingEventSourceHealthIndicator<?> informer
+          && !informer.informerHealthIndicators().isEmpty()
+          && informer.informerHealthIndicators().values().stream()
+              .allMatch(InformerHealthIndicator::hasSynced);
+    } catch (NullPointerException notStarted) {
+      // JOSDK's controller source has no informers before it starts, and says so with an NPE
+      // (seen when the pool controller's source started first): not synced yet.
+      return false;
+    }
   }
 
   /** fabric8's store, keeping the pools' view in step and telling a pool of each change. */

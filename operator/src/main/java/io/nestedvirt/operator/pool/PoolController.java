@@ -610,16 +610,17 @@ public final class PoolController implements Reconciler<NestedVirtPool>, Cleaner
       int underWay =
           (int)
               all.stream().filter(PoolController.this::draining).filter(marks::isReplaced).count();
-      // EC2 does not wait for the window: a change it scheduled is replaced ahead of it anyway.
-      Map<String, String> eligible = open ? outdated.why() : outdated.scheduledOnly();
+      // EC2 does not wait for the window: a change it scheduled is replaced ahead of it anyway,
+      // while the rest waits for the window.
+      boolean scheduledOnly = !open && !outdated.scheduled().isEmpty();
       rollout =
           RolloutPlanner.plan(
               target,
               serving,
-              eligible,
+              scheduledOnly ? outdated.scheduledOnly() : outdated.why(),
               underWay,
               new RolloutPlanner.Budget(spec.surge(), spec.unavailable()),
-              open || !eligible.isEmpty(),
+              open || scheduledOnly,
               this::workloadOn);
       for (NestedVirtInstance m : rollout.toReplace()) {
         String why = outdated.why().get(m.name());

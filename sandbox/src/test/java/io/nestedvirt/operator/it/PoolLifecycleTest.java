@@ -384,8 +384,13 @@ class PoolLifecycleTest {
         .isNotEmpty()
         .containsOnly(1);
     assertThat(calls.keySet())
-        .as("steady state makes no other call, mutating or not")
-        .containsOnly("DescribeInstances");
+        .as(
+            "steady state makes no other call, mutating or not (without an interruption queue,"
+                + " scheduled events are read once per refresh)")
+        .containsOnly("DescribeInstances", "DescribeInstanceStatus");
+    assertThat(calls.get("DescribeInstanceStatus"))
+        .as("one DescribeInstanceStatus per refresh for the cluster, not one per pool")
+        .isLessThanOrEqualTo((int) refreshes + 1);
     assertThat(
             bed.api.takeRequests().stream()
                 .filter(r -> !r.startsWith("GET "))
