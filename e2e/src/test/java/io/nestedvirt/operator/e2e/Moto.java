@@ -20,16 +20,26 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * moto's EC2 server, an emulator this project did not write, on a loopback port, seeded with an
- * EKS-like network for one cluster.
+ * moto's server, an emulator this project did not write, on a loopback port: its EC2 seeded with an
+ * EKS-like network for one cluster, and its SQS with the cluster's interruption queue.
  */
 final class Moto implements AutoCloseable {
   static final String REGION = "us-east-1";
 
+  /**
+   * The SQS queue the operators of this tier read EC2's warnings from (moto's SQS): EventBridge
+   * does not run here, so a test sends the messages it would.
+   */
+  static final String INTERRUPTION_QUEUE = "e2e-nestedvirt-interruptions";
+
   final URI endpoint;
   final Ec2Client ec2;
+  final SqsClient sqs;
+  final String queueUrl;
   final List<String> subnetIds = new ArrayList<>();
   final String securityGroupId;
   final String imageId;
@@ -52,6 +62,15 @@ final class Moto implements AutoCloseable {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
             .httpClientBuilder(Apache5HttpClient.builder())
             .build();
+    sqs =
+        SqsClient.builder()
+            .endpointOverride(endpoint)
+            .region(Region.of(REGION))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+            .httpClientBuilder(Apache5HttpClient.builder())
+            .build();
+    queueUrl = sqs.createQueue(r -> r.queueName(INTERRUPTION_QUEUE)).queueUrl();
     String clusterTag = "kubernetes.io/cluster/" + clusterName;
     String vpc = ec2.createVpc(r -> r.cidrBlock("10.0.0.0/16")).vpc().vpcId();
     String[] zones = {"us-east-1a", "us-east-1b", "us-east-1c"};
@@ -112,6 +131,26 @@ final class Moto implements AutoCloseable {
         .toList();
   }
 
+  /** Sends a message to the interruption queue, as an EventBridge rule would. */
+  void sendInterruption(String body) {
+    sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(body));
+  }
+
+  /** Messages in the interruption queue not deleted yet, received ones included. */
+  int interruptionsLeft() {
+    var attributes =
+        sqs.getQueueAttributes(
+                r ->
+                    r.queueUrl(queueUrl)
+                        .attributeNames(
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+            .attributes();
+    return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+        + Integer.parseInt(
+            attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+  }
+
   private static TagSpecification tags(ResourceType type, String key, String value) {
     return TagSpecification.builder()
         .resourceType(type)
@@ -147,6 +186,7 @@ final class Moto implements AutoCloseable {
   @Override
   public void close() {
     ec2.close();
+    sqs.close();
     process.destroy();
   }
 }

@@ -68,6 +68,8 @@ final class OperatorProcess implements AutoCloseable {
             "10.100.0.0/16",
             // moto does not report CpuOptions.NestedVirtualization (e2e/README.md).
             "--trust-unreported-nested-virtualization",
+            "--interruption-queue",
+            Moto.INTERRUPTION_QUEUE,
             "--metrics-port",
             "0",
             "--log-format",
