@@ -47,6 +47,16 @@ class SpecCheckTest {
         .contains("spec.disruption.duration");
   }
 
+  @Test
+  void aNegativeReplicaCountThatGotPastTheSchemaIsNamed() {
+    // A real API server refuses it (the CRD's minimum, and /scale); an old CRD or a server
+    // without schema validation would not.
+    NestedVirtPoolSpec spec = spec(d -> {});
+    spec.replicas = -1;
+
+    assertThat(SpecCheck.problem(spec)).isEqualTo("spec.replicas must be 0 or more, was -1");
+  }
+
   private static NestedVirtPoolSpec spec(Consumer<DisruptionSpec> edit) {
     NestedVirtPoolSpec spec = new NestedVirtPoolSpec();
     spec.replicas = 1;
