@@ -47,11 +47,12 @@ class KubeconformE2E {
   void theRenderedChartAndEveryExampleAreValid() {
     Tool.Result r = kubeconform("deploy/nestedvirt-operator.yaml", "deploy/examples");
     assertThat(r.code()).as(r.output()).isZero();
-    // 18 objects in the rendered chart (with the two namespaces and the agent's admission policy
-    // and binding), 2 pools, a pod, the KubeVirt CR, Argo CD's argocd-cm snippet, and in
-    // autoscaling/ a pool, a RuntimeClass and 2 pods; skipped by name: the VirtualMachine and the
-    // Argo CD Application. kata/kata-deploy.values.yaml is Helm values, not a manifest.
-    assertThat(r.output()).contains("Valid: 27, Invalid: 0, Errors: 0, Skipped: 2");
+    // 21 objects in the rendered chart (the CRDs, two namespaces, the operator's and the agent's
+    // accounts and RBAC, the kube-system Role and binding for bootstrap tokens, the agent's
+    // admission policy and binding, ...), 2 pools, a pod, the KubeVirt CR, and in autoscaling/ a
+    // pool, a RuntimeClass and 2 pods; skipped by name: the VirtualMachine and the Argo CD
+    // Application. kata/kata-deploy.values.yaml is Helm values, not a manifest.
+    assertThat(r.output()).contains("Valid: 29, Invalid: 0, Errors: 0, Skipped: 2");
   }
 
   @Test

@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,13 @@ public final class BootstrapTokens implements AutoCloseable {
 
   private final KubernetesClient client;
   private volatile SharedIndexInformer<Secret> informer;
+
+  /**
+   * Tokens deleted while the watch may still show them: the next sweep must not delete them again.
+   * Kept until the watch no longer lists them (a watch that missed the deletion, as the sandbox's
+   * API server can between its list and its watch, would otherwise be swept each period forever).
+   */
+  private final Set<String> deleted = ConcurrentHashMap.newKeySet();
 
   public BootstrapTokens(KubernetesClient client) {
     this.client = client;
@@ -176,8 +185,11 @@ public final class BootstrapTokens implements AutoCloseable {
     if (i == null || !i.hasSynced()) {
       return List.of();
     }
+    List<Secret> watched = i.getStore().list();
+    deleted.retainAll(watched.stream().map(s -> s.getMetadata().getName()).toList());
     List<Secret> doomed =
-        i.getStore().list().stream()
+        watched.stream()
+            .filter(s -> !deleted.contains(s.getMetadata().getName()))
             .filter(s -> unneeded.test(BootstrapTokenSecret.machineUid(s)))
             .toList();
     doomed.forEach(s -> delete(s, "its machine no longer needs it"));
@@ -199,6 +211,7 @@ public final class BootstrapTokens implements AutoCloseable {
         .inNamespace(BootstrapTokenSecret.NAMESPACE)
         .withName(s.getMetadata().getName())
         .delete();
+    deleted.add(s.getMetadata().getName());
     log.info("deleted bootstrap token {}: {}", s.getMetadata().getName(), why);
   }
 
