@@ -1,6 +1,7 @@
 package io.nestedvirt.operator.interruption;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.nestedvirt.operator.Durations;
 import io.nestedvirt.operator.api.v1alpha1.InterruptionNotice;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.NoticeQueue;
@@ -70,7 +71,7 @@ public final class InterruptionQueueReader implements AutoCloseable {
           log.error(
               "interruption queue {} cannot be read, retrying every {}: {}",
               name,
-              retry,
+              Durations.format(retry),
               e.getMessage());
           failing = true;
         }

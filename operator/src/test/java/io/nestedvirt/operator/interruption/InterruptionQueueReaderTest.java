@@ -2,13 +2,9 @@ package io.nestedvirt.operator.interruption;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.MockApiServer;
-import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.cloud.CloudException;
 import io.nestedvirt.operator.cloud.NoticeQueue;
 import io.nestedvirt.operator.instance.TestMachineCaches;
@@ -17,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +32,7 @@ class InterruptionQueueReaderTest {
 
   @Test
   void aHandledWarningIsDeletedFromTheQueue() {
-    machine("p-a", OURS);
+    SpotMachines.create(client, "p-a", OURS);
     queue.send(Messages.spotInterruption(OURS));
 
     assertThat(reader(client).readOnce()).isEqualTo(1);
@@ -48,7 +43,7 @@ class InterruptionQueueReaderTest {
 
   @Test
   void messagesThatAreNoNoticeOrNotOursAreDeletedToo() {
-    machine("p-b", OURS);
+    SpotMachines.create(client, "p-b", OURS);
     queue.send("not json at all");
     queue.send(Messages.stateChange(OURS, "running"));
     queue.send(Messages.spotInterruption("i-0fffffffffffffff0"));
@@ -67,7 +62,7 @@ class InterruptionQueueReaderTest {
 
   @Test
   void aWarningWhoseMachineCannotBeWrittenStaysInTheQueueForAnotherTry() {
-    machine("p-c", OURS);
+    SpotMachines.create(client, "p-c", OURS);
     queue.send(Messages.spotInterruption(OURS));
     KubernetesClient unreachable =
         new io.fabric8.kubernetes.client.KubernetesClientBuilder()
@@ -107,28 +102,6 @@ class InterruptionQueueReaderTest {
 
   private NestedVirtInstance machine(String name) {
     return client.resources(NestedVirtInstance.class).withName(name).get();
-  }
-
-  private void machine(String name, String instanceId) {
-    NestedVirtInstance m = new NestedVirtInstance();
-    m.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withLabels(Map.of("nestedvirt.io/pool", "p"))
-            .withFinalizers(List.of("nestedvirt.io/termination"))
-            .build());
-    NestedVirtInstanceSpec spec = new NestedVirtInstanceSpec();
-    spec.instanceType = "m8i.large";
-    spec.subnetId = "subnet-1";
-    spec.zone = "us-east-1a";
-    spec.capacityType = CapacityType.SPOT;
-    spec.launchSettingsHash = "0123456789abcdef";
-    m.setSpec(spec);
-    NestedVirtInstance created = client.resource(m).create();
-    NestedVirtInstanceStatus status = new NestedVirtInstanceStatus();
-    status.instanceId = instanceId;
-    created.setStatus(status);
-    client.resource(created).updateStatus();
   }
 
   /** A queue in memory: what was sent is received once (no long poll), deletions are recorded. */

@@ -2,20 +2,14 @@ package io.nestedvirt.operator.interruption;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.nestedvirt.operator.MockApiServer;
-import io.nestedvirt.operator.api.v1alpha1.CapacityType;
 import io.nestedvirt.operator.api.v1alpha1.InterruptionNotice;
 import io.nestedvirt.operator.api.v1alpha1.InterruptionNotice.Kind;
 import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstance;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceSpec;
-import io.nestedvirt.operator.api.v1alpha1.NestedVirtInstanceStatus;
 import io.nestedvirt.operator.instance.TestMachineCaches;
 import io.nestedvirt.operator.metrics.OperatorMetrics;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +30,7 @@ class InterruptionsTest {
 
   @Test
   void aSpotWarningIsWrittenOnTheMachineWhichIsDeletedAtOnce() {
-    machine("p-spot", INSTANCE);
+    SpotMachines.create(client, "p-spot", INSTANCE);
 
     var outcome = interruptions.handle(notice(Kind.SpotInterruption));
 
@@ -48,7 +42,7 @@ class InterruptionsTest {
 
   @Test
   void aDuplicateChangesNothing() {
-    machine("p-dup", INSTANCE);
+    SpotMachines.create(client, "p-dup", INSTANCE);
     interruptions.handle(notice(Kind.SpotInterruption));
     String version = get("p-dup").getMetadata().getResourceVersion();
 
@@ -60,7 +54,7 @@ class InterruptionsTest {
 
   @Test
   void aScheduledChangeIsWrittenButTheMachineStaysForTheRolloutToReplace() {
-    machine("p-sched", INSTANCE);
+    SpotMachines.create(client, "p-sched", INSTANCE);
 
     interruptions.handle(notice(Kind.ScheduledChange));
 
@@ -71,7 +65,7 @@ class InterruptionsTest {
 
   @Test
   void aLateRebalanceRecommendationDoesNotHideTheSpotWarningThatCameFirst() {
-    machine("p-order", INSTANCE);
+    SpotMachines.create(client, "p-order", INSTANCE);
     interruptions.handle(notice(Kind.SpotInterruption));
 
     var outcome = interruptions.handle(notice(Kind.RebalanceRecommendation));
@@ -83,7 +77,7 @@ class InterruptionsTest {
 
   @Test
   void aSpotWarningAfterARebalanceRecommendationReplacesItAndDeletesTheMachine() {
-    machine("p-rebal", INSTANCE);
+    SpotMachines.create(client, "p-rebal", INSTANCE);
     interruptions.handle(notice(Kind.RebalanceRecommendation));
     assertThat(get("p-rebal").isDeleting()).as("a recommendation only warns").isFalse();
 
@@ -97,7 +91,7 @@ class InterruptionsTest {
 
   @Test
   void aNoticeForAnInstanceNoMachineHasWritesNothing() {
-    machine("p-other", INSTANCE);
+    SpotMachines.create(client, "p-other", INSTANCE);
 
     var outcome =
         interruptions.handle(
@@ -118,28 +112,5 @@ class InterruptionsTest {
 
   private NestedVirtInstance get(String name) {
     return client.resources(NestedVirtInstance.class).withName(name).get();
-  }
-
-  /** A launched machine whose finalizer keeps it while it drains, as the operator's does. */
-  private void machine(String name, String instanceId) {
-    NestedVirtInstance m = new NestedVirtInstance();
-    m.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withLabels(Map.of("nestedvirt.io/pool", "p"))
-            .withFinalizers(List.of("nestedvirt.io/termination"))
-            .build());
-    NestedVirtInstanceSpec spec = new NestedVirtInstanceSpec();
-    spec.instanceType = "m8i.large";
-    spec.subnetId = "subnet-1";
-    spec.zone = "us-east-1a";
-    spec.capacityType = CapacityType.SPOT;
-    spec.launchSettingsHash = "0123456789abcdef";
-    m.setSpec(spec);
-    NestedVirtInstance created = client.resource(m).create();
-    NestedVirtInstanceStatus status = new NestedVirtInstanceStatus();
-    status.instanceId = instanceId;
-    created.setStatus(status);
-    client.resource(created).updateStatus();
   }
 }
