@@ -256,7 +256,7 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    OperatorMetrics metrics = OperatorMetrics.prometheus();
+    OperatorMetrics metrics = OperatorMetrics.prometheus().withGcMetrics();
     // Serving before the operator starts: probes answer (not ready) while the informers sync.
     AtomicReference<OperatorRuntime> started = new AtomicReference<>();
     MetricsServer http =

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -84,6 +85,17 @@ public final class OperatorMetrics implements ApiCallListener {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     return new OperatorMetrics(registry);
+  }
+
+  /**
+   * Adds the JVM's garbage collection meters ({@code jvm_gc_pause_seconds}, {@code
+   * jvm_gc_live_data_size_bytes}: the old generation after a full collection, which is what the
+   * memory limit must hold, ...). For the operator process only: they listen to the JVM's
+   * collectors for as long as it runs.
+   */
+  public OperatorMetrics withGcMetrics() {
+    new JvmGcMetrics().bindTo(registry);
+    return this;
   }
 
   public MeterRegistry registry() {

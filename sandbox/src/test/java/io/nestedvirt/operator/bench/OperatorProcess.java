@@ -225,6 +225,13 @@ final class OperatorProcess implements AutoCloseable {
     return new Histogram(top, total);
   }
 
+  /** Whether the process's output says {@code text} (an OutOfMemoryError, say). */
+  boolean logContains(String text) throws IOException {
+    try (var lines = Files.lines(log)) {
+      return lines.anyMatch(l -> l.contains(text));
+    }
+  }
+
   /** When the operator wrote its first log line (the JSON {@code timestamp}), if it has. */
   Instant firstLogLine() throws IOException {
     try (var lines = Files.lines(log)) {
