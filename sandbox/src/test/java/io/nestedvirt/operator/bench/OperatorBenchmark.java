@@ -609,6 +609,7 @@ public final class OperatorBenchmark {
         result.put("heapUsedAfterLastSampleMiB", Samples.round(heap / 1048576));
         result.put("nonHeapUsedMiB", Samples.round(nonHeap / 1048576));
         result.put("rssMiB", Samples.round(rss / 1048576.0));
+        result.put("rssWithinLimit", rss / 1048576.0 <= memory.limitMiB());
         result.put("steadyWindowSeconds", Samples.round(steadySeconds));
         result.put("steadyListings", (int) listings);
         result.put("steadyCallsInWindow", delta);
@@ -681,7 +682,13 @@ public final class OperatorBenchmark {
             gc.pausePercentileMs(100));
         line("   %-52s %9.1f %%", "CPU spent in GC, start to steady", gcCpuShare * 100);
         line("   %-52s %8.1f MiB", "heap used after the last sample (/metrics)", heap / 1048576);
-        line("   %-52s %8.1f MiB", "process RSS (VmRSS), steady", rss / 1048576.0);
+        line(
+            "   %-52s %8.1f MiB   %s",
+            "process RSS (VmRSS), steady",
+            rss / 1048576.0,
+            rss / 1048576.0 <= memory.limitMiB()
+                ? "(within the " + memory.limitMiB() + " MiB limit)"
+                : "(OVER the " + memory.limitMiB() + " MiB limit: a pod would be OOM-killed)");
         line("   %-52s %8.1f MiB", "non-heap used (metaspace, code cache, ...)", nonHeap / 1048576);
         line(
             "   %-52s %10.2f     1 (baseline pool by pool: %d)",
