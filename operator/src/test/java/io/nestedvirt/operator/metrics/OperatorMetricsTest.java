@@ -185,4 +185,16 @@ class OperatorMetricsTest {
     }
     return names;
   }
+
+  @Test
+  void theOperatorProcessServesTheJvmsGcMetersTheMemoryLimitIsSizedBy() {
+    OperatorMetrics metrics = OperatorMetrics.prometheus().withGcMetrics();
+
+    assertThat(metrics.scrape())
+        .contains("jvm_gc_live_data_size_bytes")
+        .contains("jvm_gc_max_data_size_bytes");
+    assertThat(OperatorMetrics.prometheus().scrape())
+        .as("only the process's own registry listens to the collectors")
+        .doesNotContain("jvm_gc_live_data_size_bytes");
+  }
 }
